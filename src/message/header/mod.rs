@@ -1,0 +1,1 @@
+//! Typed header values, parsed lazily.
