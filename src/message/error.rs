@@ -111,3 +111,34 @@ pub enum ParseErrorKind {
     #[error("too many {0}")]
     TooMany(&'static str),
 }
+
+/// A value refused by a writer because it would break the message framing or inject
+/// a header (CR, LF, NUL) or is not valid for the grammar element it is written as.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The value holds a byte that may never be written (CR, LF or NUL, or another control).
+    #[error("{what} contains forbidden byte 0x{byte:02x} at {offset}")]
+    ForbiddenByte {
+        /// What was being written.
+        what: &'static str,
+        /// The offending byte.
+        byte: u8,
+        /// Its offset within the value.
+        offset: usize,
+    },
+    /// The value does not match the grammar of the element it is written as.
+    #[error("{what} is not a valid {expected}")]
+    Invalid {
+        /// What was being written.
+        what: &'static str,
+        /// The grammar element it had to match.
+        expected: &'static str,
+    },
+    /// The output would exceed a configured limit.
+    #[error("output exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+}

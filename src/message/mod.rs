@@ -2,4 +2,4 @@
 pub mod error;
 pub mod header;
 
-pub use error::{ParseError, ParseErrorKind};
+pub use error::{ParseError, ParseErrorKind, WriteError};
