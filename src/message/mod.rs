@@ -1,5 +1,29 @@
-//! SIP wire format (RFC 3261 sections 7, 20 and 25).
+//! SIP wire format (RFC 3261 sections 7, 20 and 25): parsing into a zero-copy
+//! [`Message`], stream framing, typed header values, and writing messages back.
+//!
+//! The parser indexes the input [`bytes::Bytes`] with spans; header values are turned
+//! into typed values ([`header`]) only when asked for. An unmodified message writes back
+//! byte for byte; edits are spliced into one new buffer by the [`Editor`].
 pub mod error;
+mod framer;
 pub mod header;
+mod limits;
+#[allow(clippy::module_inception)]
+mod message;
+mod name;
+mod parse;
+mod span;
 
 pub use error::{ParseError, ParseErrorKind, WriteError};
+pub use framer::{Frame, frame};
+pub use limits::Limits;
+pub use message::Message;
+pub use name::HeaderName;
+pub use parse::{HeaderField, StartLine};
+pub use span::Span;
+mod editor;
+mod write;
+pub use editor::Editor;
+pub use write::{check_header_name, check_header_value, check_request_uri, push_header};
+mod builder;
+pub use builder::Builder;

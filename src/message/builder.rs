@@ -1,0 +1,215 @@
+//! Building new requests and responses, such as the edge's own replies
+//! (RFC 3261 8.2.6: a response copies Via, From, To, Call-ID and CSeq from its request).
+
+use bytes::Bytes;
+
+use super::editor::format_usize;
+use super::error::WriteError;
+use super::message::Message;
+use super::name::HeaderName;
+use super::write::{check_header_value, check_request_uri, check_text, push_header};
+
+/// Builds a message line by line into one buffer. Every name and value is checked
+/// before it is written (no CR, LF or NUL), and Content-Length is always written last,
+/// matching the body.
+///
+/// ```
+/// use sip_oauth::message::{Builder, Message};
+///
+/// let req = Message::parse(&b"REGISTER sip:example.com SIP/2.0\r\n\
+///     Via: SIP/2.0/WSS abc.invalid;branch=z9hG4bK1\r\n\
+///     From: <sip:bob@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n\
+///     Call-ID: c1\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"[..])?;
+/// let reply = Builder::response_to(&req, 401, "Unauthorized", Some("edge1"))?
+///     .header("WWW-Authenticate", "Bearer realm=\"example.com\"")?
+///     .finish();
+/// let reply = Message::parse(reply)?;
+/// assert_eq!(reply.status(), Some(401));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Builder {
+    out: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Builder {
+    /// Starts a request `METHOD uri SIP/2.0`.
+    pub fn request(method: &str, uri: &str) -> Result<Builder, WriteError> {
+        super::write::check_header_name(method).map_err(|_| WriteError::Invalid {
+            what: "method",
+            expected: "token",
+        })?;
+        check_request_uri(uri)?;
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(method.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(uri.as_bytes());
+        out.extend_from_slice(b" SIP/2.0\r\n");
+        Ok(Builder {
+            out,
+            body: Vec::new(),
+        })
+    }
+
+    /// Starts a response `SIP/2.0 status reason`.
+    pub fn response(status: u16, reason: &str) -> Result<Builder, WriteError> {
+        if !(100..=699).contains(&status) {
+            return Err(WriteError::Invalid {
+                what: "status code",
+                expected: "100..=699",
+            });
+        }
+        check_header_value("reason phrase", reason)?;
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(b"SIP/2.0 ");
+        let mut digits = [0u8; 20];
+        out.extend_from_slice(format_usize(usize::from(status), &mut digits));
+        out.push(b' ');
+        out.extend_from_slice(reason.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        Ok(Builder {
+            out,
+            body: Vec::new(),
+        })
+    }
+
+    /// Starts a response to `request`, copying its Via fields (all, in order), From, To,
+    /// Call-ID and CSeq (RFC 3261 8.2.6.2). When `to_tag` is given and the To field has
+    /// no tag yet, `;tag=<to_tag>` is added to it.
+    pub fn response_to(
+        request: &Message,
+        status: u16,
+        reason: &str,
+        to_tag: Option<&str>,
+    ) -> Result<Builder, WriteError> {
+        let mut b = Builder::response(status, reason)?;
+        for field in request.headers() {
+            let name = match field.name {
+                HeaderName::Via
+                | HeaderName::From
+                | HeaderName::To
+                | HeaderName::CallId
+                | HeaderName::CSeq => field.name.canonical().unwrap_or_default(),
+                _ => continue,
+            };
+            let value = request.value_bytes(field);
+            // Folded values are rewritten on one line so the copy stays a single line.
+            b.out.extend_from_slice(name.as_bytes());
+            b.out.extend_from_slice(b": ");
+            push_unfolded(&mut b.out, value);
+            if field.name == HeaderName::To
+                && let Some(tag) = to_tag
+                && !has_tag_param(value)
+            {
+                if tag.is_empty() || !tag.bytes().all(super::parse::is_token_byte) {
+                    return Err(WriteError::Invalid {
+                        what: "To tag",
+                        expected: "token",
+                    });
+                }
+                b.out.extend_from_slice(b";tag=");
+                b.out.extend_from_slice(tag.as_bytes());
+            }
+            b.out.extend_from_slice(b"\r\n");
+        }
+        Ok(b)
+    }
+
+    /// Adds `Name: value`.
+    pub fn header(mut self, name: &str, value: &str) -> Result<Builder, WriteError> {
+        push_header(&mut self.out, name, value)?;
+        Ok(self)
+    }
+
+    /// Adds `Name: value` in place (for loops).
+    pub fn push(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
+        push_header(&mut self.out, name, value)
+    }
+
+    /// Sets the body and its Content-Type.
+    pub fn body(mut self, content_type: &str, body: &[u8]) -> Result<Builder, WriteError> {
+        check_text("Content-Type", content_type.as_bytes())?;
+        push_header(&mut self.out, "Content-Type", content_type)?;
+        self.body = body.to_vec();
+        Ok(self)
+    }
+
+    /// Writes Content-Length, the empty line and the body.
+    pub fn finish(mut self) -> Bytes {
+        let mut digits = [0u8; 20];
+        self.out.extend_from_slice(b"Content-Length: ");
+        self.out
+            .extend_from_slice(format_usize(self.body.len(), &mut digits));
+        self.out.extend_from_slice(b"\r\n\r\n");
+        self.out.extend_from_slice(&self.body);
+        Bytes::from(self.out)
+    }
+}
+
+/// Copies a header value, turning each fold (CRLF + whitespace) into one space.
+fn push_unfolded(out: &mut Vec<u8>, value: &[u8]) {
+    let mut i = 0;
+    while i < value.len() {
+        match value[i] {
+            b'\r' | b'\n' => {
+                while i < value.len() && matches!(value[i], b'\r' | b'\n' | b' ' | b'\t') {
+                    i += 1;
+                }
+                out.push(b' ');
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Whether a name-addr value carries a `tag` header parameter: a `;tag=` after the
+/// closing `>` (or anywhere outside quotes for an addr-spec, where `;` starts
+/// header parameters per RFC 3261 20.10).
+fn has_tag_param(value: &[u8]) -> bool {
+    let params = match value.iter().rposition(|&b| b == b'>') {
+        Some(gt) => &value[gt..],
+        None => value,
+    };
+    params.split(|&b| b == b';').skip(1).any(|p| {
+        let name = p.split(|&b| b == b'=').next().unwrap_or_default();
+        name.trim_ascii().eq_ignore_ascii_case(b"tag")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_detection() {
+        assert!(has_tag_param(b"<sip:a@b>;tag=1"));
+        assert!(has_tag_param(b"sip:a@b;TAG=1"));
+        assert!(!has_tag_param(b"<sip:a@b;tag=1>"));
+        assert!(!has_tag_param(b"\"x;tag=\" <sip:a@b>"));
+        assert!(!has_tag_param(b"<sip:a@b>;tagx=1"));
+    }
+
+    #[test]
+    fn unfolds() {
+        let mut out = Vec::new();
+        push_unfolded(&mut out, b"a,\r\n  b");
+        assert_eq!(out, b"a, b");
+    }
+
+    #[test]
+    fn refuses_injection() {
+        assert!(Builder::response(200, "OK\r\nX: y").is_err());
+        assert!(Builder::response(99, "x").is_err());
+        assert!(Builder::request("REG ISTER", "sip:a").is_err());
+        assert!(
+            Builder::request("REGISTER", "sip:a")
+                .and_then(|b| b.header("X", "1\r\nInjected: 1"))
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! [`Editor`]: builds a new message from a parsed one by splicing edits between the
+//! untouched spans of the original, into one buffer sized once.
+
+use bytes::Bytes;
+
+use super::error::WriteError;
+use super::message::Message;
+use super::name::HeaderName;
+use super::span::Span;
+use super::write::{check_header_name, check_header_value, check_request_uri, check_text};
+
+#[derive(Debug, Clone, Copy)]
+struct Edit {
+    /// The original bytes replaced (empty for an insertion).
+    at: Span,
+    /// The replacement, a range of the editor's scratch buffer.
+    text: Span,
+}
+
+/// Records edits against a parsed [`Message`] and writes the result in one pass.
+///
+/// Every written name and value is checked: CR, LF and NUL are refused, so no edit can
+/// end a header line early. Edits address the original message (indices into
+/// [`Message::headers`], spans of the original buffer); they must not overlap.
+/// Insertions at the same place appear in the order they were made.
+///
+/// ```
+/// use sip_oauth::message::{Editor, HeaderName, Message};
+///
+/// let msg = Message::parse(&b"REGISTER sip:example.com SIP/2.0\r\nMax-Forwards: 70\r\n\
+///     Content-Length: 0\r\n\r\n"[..])?;
+/// let mut ed = Editor::new(&msg);
+/// ed.insert_top("Via", "SIP/2.0/TCP edge.example.com;branch=z9hG4bK1")?;
+/// let mf = msg.positions(HeaderName::MaxForwards).next().unwrap();
+/// ed.replace_value(mf, "69")?;
+/// let out = ed.finish()?;
+/// assert!(out.starts_with(b"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/TCP"));
+/// assert!(out.windows(16).any(|w| w == b"Max-Forwards: 69"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Editor<'m> {
+    msg: &'m Message,
+    edits: Vec<Edit>,
+    scratch: Vec<u8>,
+    new_body: Option<Span>,
+    fix_length: bool,
+}
+
+impl<'m> Editor<'m> {
+    /// Starts editing `msg`.
+    pub fn new(msg: &'m Message) -> Editor<'m> {
+        Editor {
+            msg,
+            edits: Vec::with_capacity(16),
+            scratch: Vec::with_capacity(512),
+            new_body: None,
+            fix_length: false,
+        }
+    }
+
+    /// The message being edited.
+    pub fn message(&self) -> &'m Message {
+        self.msg
+    }
+
+    fn push(&mut self, at: Span, parts: &[&[u8]]) {
+        let start = self.scratch.len();
+        for p in parts {
+            self.scratch.extend_from_slice(p);
+        }
+        self.edits.push(Edit {
+            at,
+            text: Span::new(start, self.scratch.len()),
+        });
+    }
+
+    fn push_field(&mut self, at: usize, name: &str, value: &str) -> Result<(), WriteError> {
+        check_header_name(name)?;
+        check_header_value("header value", value)?;
+        self.push(
+            Span::new(at, at),
+            &[name.as_bytes(), b": ", value.as_bytes(), b"\r\n"],
+        );
+        Ok(())
+    }
+
+    fn field_span(&self, index: usize) -> Result<super::parse::HeaderField, WriteError> {
+        self.msg.header(index).copied().ok_or(WriteError::Invalid {
+            what: "header index",
+            expected: "index of a header of this message",
+        })
+    }
+
+    /// Inserts `Name: value` as the first header field.
+    pub fn insert_top(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
+        let at = self.msg.start_line_span().end as usize;
+        self.push_field(at, name, value)
+    }
+
+    /// Inserts `Name: value` right after the field at `index`.
+    pub fn insert_after(
+        &mut self,
+        index: usize,
+        name: &str,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        let at = self.field_span(index)?.line_span.end as usize;
+        self.push_field(at, name, value)
+    }
+
+    /// Inserts `Name: value` right before the field at `index`.
+    pub fn insert_before(
+        &mut self,
+        index: usize,
+        name: &str,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        let at = self.field_span(index)?.line_span.start as usize;
+        self.push_field(at, name, value)
+    }
+
+    /// Appends `Name: value` after the last header field.
+    pub fn append(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
+        let at = self.msg.head_end();
+        self.push_field(at, name, value)
+    }
+
+    /// Removes the whole field at `index`.
+    pub fn remove(&mut self, index: usize) -> Result<(), WriteError> {
+        let at = self.field_span(index)?.line_span;
+        self.push(at, &[]);
+        Ok(())
+    }
+
+    /// Replaces the value of the field at `index`, keeping its name as written.
+    pub fn replace_value(&mut self, index: usize, value: &str) -> Result<(), WriteError> {
+        check_header_value("header value", value)?;
+        let at = self.field_span(index)?.value_span;
+        self.push(at, &[value.as_bytes()]);
+        Ok(())
+    }
+
+    /// Removes one element of a comma-separated list value. `item` is the element's byte
+    /// range relative to the start of the field's value (as given by
+    /// [`crate::message::header::split_list`]). The separating comma goes with it; when it
+    /// is the only element, the whole field is removed.
+    pub fn remove_list_item(
+        &mut self,
+        index: usize,
+        item: std::ops::Range<usize>,
+    ) -> Result<(), WriteError> {
+        let field = self.field_span(index)?;
+        let value = self.msg.slice(field.value_span);
+        if item.start > item.end || item.end > value.len() {
+            return Err(WriteError::Invalid {
+                what: "list item",
+                expected: "range inside the header value",
+            });
+        }
+        let is_lws = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        let mut after = item.end;
+        while after < value.len() && is_lws(value[after]) {
+            after += 1;
+        }
+        let (from, to) = if value.get(after) == Some(&b',') {
+            // Drop the element, its comma, and the space before the next element.
+            let mut next = after + 1;
+            while next < value.len() && is_lws(value[next]) {
+                next += 1;
+            }
+            (item.start, next)
+        } else {
+            let mut before = item.start;
+            while before > 0 && is_lws(value[before - 1]) {
+                before -= 1;
+            }
+            if before > 0 && value[before - 1] == b',' {
+                (before - 1, item.end)
+            } else {
+                return self.remove(index);
+            }
+        };
+        let base = field.value_span.start as usize;
+        self.push(Span::new(base + from, base + to), &[]);
+        Ok(())
+    }
+
+    /// Inserts raw header-value text at byte `offset` of the original message (for
+    /// example a parameter into a Via value). The text may not hold CR, LF or NUL.
+    pub fn insert_text(&mut self, offset: usize, text: &str) -> Result<(), WriteError> {
+        self.replace_span(Span::new(offset, offset), text)
+    }
+
+    /// Replaces the original bytes of `span` with `text` (no CR, LF or NUL).
+    pub fn replace_span(&mut self, span: Span, text: &str) -> Result<(), WriteError> {
+        check_text("text", text.as_bytes())?;
+        if span.end as usize > self.msg.head_end() || span.start > span.end {
+            return Err(WriteError::Invalid {
+                what: "span",
+                expected: "range inside the header section",
+            });
+        }
+        self.push(span, &[text.as_bytes()]);
+        Ok(())
+    }
+
+    /// Replaces the Request-URI of a request.
+    pub fn set_request_uri(&mut self, uri: &str) -> Result<(), WriteError> {
+        check_request_uri(uri)?;
+        match self.msg.start_line() {
+            super::parse::StartLine::Request { uri: at, .. } => {
+                self.push(at, &[uri.as_bytes()]);
+                Ok(())
+            }
+            super::parse::StartLine::Response { .. } => Err(WriteError::Invalid {
+                what: "Request-URI",
+                expected: "request",
+            }),
+        }
+    }
+
+    /// Replaces the body; Content-Length is fixed to match when the edit is finished.
+    pub fn set_body(&mut self, body: &[u8]) {
+        let start = self.scratch.len();
+        self.scratch.extend_from_slice(body);
+        self.new_body = Some(Span::new(start, self.scratch.len()));
+        self.fix_length = true;
+    }
+
+    /// Makes the result carry exactly one correct Content-Length (replacing the first,
+    /// removing repeats, adding one when missing).
+    pub fn fix_content_length(&mut self) {
+        self.fix_length = true;
+    }
+
+    fn apply_content_length(&mut self) -> Result<(), WriteError> {
+        let body_len = match self.new_body {
+            Some(b) => b.len(),
+            None => self.msg.body().len(),
+        };
+        let mut digits = [0u8; 20];
+        let text = format_usize(body_len, &mut digits);
+        let mut fields = self.msg.positions(HeaderName::ContentLength);
+        match fields.next() {
+            Some(first) => {
+                let at = self.field_span(first)?.value_span;
+                let rest: Vec<usize> = fields.collect();
+                self.push(at, &[text]);
+                for i in rest {
+                    self.remove(i)?;
+                }
+            }
+            None => {
+                let at = self.msg.head_end();
+                self.push(Span::new(at, at), &[b"Content-Length: ", text, b"\r\n"]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the edited message into one new buffer.
+    pub fn finish(mut self) -> Result<Bytes, WriteError> {
+        if self.fix_length {
+            self.apply_content_length()?;
+        }
+        let src = self.msg.as_bytes();
+        let body = self.msg.body_span();
+        let mut edits = std::mem::take(&mut self.edits);
+        // Stable: insertions at one offset keep the order in which they were made.
+        edits.sort_by_key(|e| (e.at.start, e.at.end));
+        let mut size = src.len();
+        let mut cursor = 0usize;
+        for e in &edits {
+            if (e.at.start as usize) < cursor {
+                return Err(WriteError::Invalid {
+                    what: "edit",
+                    expected: "edits that do not overlap",
+                });
+            }
+            cursor = e.at.end as usize;
+            size = size - e.at.len() + e.text.len();
+        }
+        if let Some(b) = self.new_body {
+            size = size - body.len() + b.len();
+        }
+        let mut out = Vec::with_capacity(size);
+        let mut cursor = 0usize;
+        for e in &edits {
+            out.extend_from_slice(&src[cursor..e.at.start as usize]);
+            out.extend_from_slice(&self.scratch[e.text.range()]);
+            cursor = e.at.end as usize;
+        }
+        match self.new_body {
+            Some(b) => {
+                out.extend_from_slice(&src[cursor..body.start as usize]);
+                out.extend_from_slice(&self.scratch[b.range()]);
+            }
+            None => out.extend_from_slice(&src[cursor..]),
+        }
+        Ok(Bytes::from(out))
+    }
+}
+
+/// Writes `n` in decimal into `buf`, returning the digits.
+pub(crate) fn format_usize(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
