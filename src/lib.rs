@@ -6,3 +6,5 @@
 pub mod identity;
 pub mod message;
 pub mod validate;
+pub mod edge;
+pub mod token;

@@ -1,0 +1,59 @@
+//! What the caller tells the edge about a request besides its bytes.
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+/// The caller's opaque identifier of a client connection (a WebSocket, a TCP
+/// connection, or a UDP 5-tuple). The edge hands it back with every reply so the
+/// caller knows where to send it; it is never interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowId(pub u64);
+
+/// The transport a client request arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// UDP.
+    Udp,
+    /// TCP.
+    Tcp,
+    /// TLS over TCP.
+    Tls,
+    /// WebSocket (RFC 7118).
+    Ws,
+    /// Secure WebSocket (RFC 7118).
+    Wss,
+}
+
+impl Transport {
+    /// The Via transport token (RFC 3261 20.42, RFC 7118 5.2).
+    pub const fn via_token(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Ws => "WS",
+            Transport::Wss => "WSS",
+        }
+    }
+
+    /// Whether the transport is a reliable stream (so RFC 3261 18.3 framing applies).
+    pub const fn is_stream(self) -> bool {
+        !matches!(self, Transport::Udp)
+    }
+}
+
+/// Context of one client request.
+#[derive(Debug, Clone, Copy)]
+pub struct Inbound<'a> {
+    /// The connection it came on.
+    pub flow: FlowId,
+    /// The client's address as seen by the transport (for Via `received`/`rport`).
+    pub peer: SocketAddr,
+    /// The transport it came on.
+    pub transport: Transport,
+    /// The current time.
+    pub now: SystemTime,
+    /// A token the transport obtained (for example from the WebSocket handshake's
+    /// `Authorization: Bearer` header or `access_token` query parameter), if any.
+    pub transport_token: Option<&'a str>,
+}
