@@ -136,12 +136,11 @@ pub(crate) fn build(
     if let (Some(None), Some(span)) = (checked.client_via_rport, checked.client_via_rport_span) {
         ed.replace_span(span, &format!("rport={}", inbound.peer.port()))?;
     }
-    let _ = via_index;
 
     // RFC 3261 16.6 step 3.
     match checked.max_forwards {
         Some((index, n)) => ed.replace_value(index, itoa(u32::from(n)).as_str())?,
-        None => ed.insert_after(0, "Max-Forwards", "70").or_else(|_| ed.append("Max-Forwards", "70"))?,
+        None => ed.insert_after(via_index, "Max-Forwards", "70")?,
     }
 
     for &(span, limit) in &checked.expiry_edits {
@@ -150,7 +149,7 @@ pub(crate) fn build(
 
     // The edge's own headers go before Content-Length (or at the end).
     let anchor = msg.positions(HeaderName::ContentLength).next();
-    let mut add = |ed: &mut Editor<'_>, name: &str, value: &str| match anchor {
+    let add = |ed: &mut Editor<'_>, name: &str, value: &str| match anchor {
         Some(i) => ed.insert_before(i, name, value),
         None => ed.append(name, value),
     };

@@ -16,7 +16,7 @@
 //!
 //! let mut auth = Authorization::new(Impi::try_from("bob@home.example")?);
 //! auth.impus.push(Impu::try_from("sip:bob@home.example")?);
-//! let validator = FixedValidator::new().with("good-token", auth);
+//! let validator = FixedValidator::new().with_token("good-token", auth);
 //! let config = Config::new("home.example", "edge.visited.example", b"0123456789abcdef0123")?;
 //! let edge = Edge::new(config, validator);
 //!
