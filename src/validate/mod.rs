@@ -1,1 +1,79 @@
-//! Token validation.
+//! Token validation: from a bearer token to what it authorises.
+//!
+//! RFC 8898 section 2 has the SIP UA present an OAuth 2.0 access token with the `Bearer` scheme;
+//! 3GPP TS 24.371 has the eP-CSCF validate it and obtain the IMPI, IMPUs, WWSF identity and
+//! scope. [`Validator`] is that step, synchronous and sans-IO: the caller passes `now`, nothing
+//! here reads a clock or touches the network. A failure is a [`ValidationError`] that maps to
+//! the RFC 6750 section 3.1 `error` code and to the SIP status of the answer.
+//!
+//! - [`JwtValidator`] checks JWT access tokens locally (RFC 7519, RFC 7515, RFC 9068, with the
+//!   RFC 8725 best practices).
+//! - [`ByIssuer`], [`FirstSuccess`] combine validators for several WWSF/WAF domains.
+//! - [`FixedValidator`] answers from a table, for tests and demos.
+//! - [`CachingValidator`] remembers verified tokens until they expire, so a re-registration
+//!   with the same token skips the signature check.
+
+mod authorization;
+mod backend;
+mod by_issuer;
+mod cache;
+mod error;
+mod first_success;
+mod fixed;
+pub mod jwt;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+pub use authorization::{Authorization, Scopes};
+pub use backend::CryptoBackend;
+pub use by_issuer::ByIssuer;
+pub use cache::CachingValidator;
+pub use error::{BearerError, ValidationError};
+pub use first_success::FirstSuccess;
+pub use fixed::FixedValidator;
+pub use jwt::{JwtConfig, JwtValidator};
+
+/// Turns a bearer token into what it authorises.
+///
+/// Object-safe, so validators can be combined as `Box<dyn Validator>`; `Send + Sync`, so one
+/// validator serves every connection. `now` is the caller's clock, used for `exp`/`nbf` and
+/// cache expiry.
+pub trait Validator: Send + Sync {
+    /// Validates `token` (the `b64token` of RFC 6750 section 2.1, without the `Bearer ` prefix).
+    ///
+    /// # Errors
+    /// Why the token is refused; see [`ValidationError::bearer_error`] for the answer to give.
+    fn validate(&self, token: &str, now: SystemTime)
+    -> Result<Arc<Authorization>, ValidationError>;
+}
+
+impl<V: Validator + ?Sized> Validator for Arc<V> {
+    fn validate(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<Arc<Authorization>, ValidationError> {
+        (**self).validate(token, now)
+    }
+}
+
+impl<V: Validator + ?Sized> Validator for Box<V> {
+    fn validate(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<Arc<Authorization>, ValidationError> {
+        (**self).validate(token, now)
+    }
+}
+
+impl<V: Validator + ?Sized> Validator for &V {
+    fn validate(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<Arc<Authorization>, ValidationError> {
+        (**self).validate(token, now)
+    }
+}

@@ -1,0 +1,293 @@
+//! Verification keys, prepared once and pinned to the algorithms they fit.
+//!
+//! RFC 8725 section 3.1: each key is used only with the algorithms of its own type, so an RSA
+//! public key can never serve as an HMAC secret (the "algorithm confusion" attack), and
+//! RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output. Keys are
+//! decoded and their HMAC state prepared at construction, so a token check does no key parsing.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use sha2::{Sha256, Sha384, Sha512};
+
+use super::algorithms::AlgorithmSet;
+use super::jwks;
+use crate::validate::ValidationError;
+
+/// Most keys one validator holds; bounds the work a token without `kid` can cause.
+pub const MAX_KEYS: usize = 64;
+
+/// Where a [`super::JwtValidator`] gets its keys.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum KeySource {
+    /// A shared HMAC secret (HS256/384/512), as raw bytes.
+    Hmac(Vec<u8>),
+    /// A public key in PEM: `PUBLIC KEY` (SubjectPublicKeyInfo) for RSA, EC P-256/P-384 or
+    /// Ed25519, or `RSA PUBLIC KEY` (PKCS#1). The type is detected.
+    Pem(Vec<u8>),
+    /// A public key as SubjectPublicKeyInfo DER, as `openssl pkey -pubout -outform DER` writes
+    /// it. The type is detected.
+    Der(Vec<u8>),
+    /// A JSON Web Key Set (RFC 7517 section 5); tokens select a key by `kid`.
+    Jwks(JwkSet),
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Hmac(_) => f.write_str("Hmac([redacted])"),
+            Self::Pem(_) => f.write_str("Pem(..)"),
+            Self::Der(_) => f.write_str("Der(..)"),
+            Self::Jwks(set) => write!(f, "Jwks({} keys)", set.keys.len()),
+        }
+    }
+}
+
+/// Why keys could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The HMAC secret is shorter than the hash output of every allowed HS algorithm
+    /// (RFC 7518 section 3.2).
+    #[error("HMAC secret of {len} bytes is too short (at least {min} needed)")]
+    WeakSecret {
+        /// Length of the secret given.
+        len: usize,
+        /// The shortest length that would allow at least HS256.
+        min: usize,
+    },
+    /// The PEM text is not a supported public key.
+    #[error("not a supported RSA, EC P-256/P-384 or Ed25519 public key in PEM")]
+    InvalidPem,
+    /// The DER bytes are not a supported public key.
+    #[error("not a supported RSA, EC P-256/P-384 or Ed25519 public key in DER")]
+    InvalidDer,
+    /// No key is usable with the allowed algorithms (after skipping encryption keys, unknown
+    /// key types and keys whose `alg` is not allowed).
+    #[error("no key usable with the allowed algorithms")]
+    NoUsableKey,
+    /// More keys than [`MAX_KEYS`].
+    #[error("more than {max} keys")]
+    TooManyKeys {
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// The prepared form of one key.
+pub(crate) enum Material {
+    /// HMAC states keyed once; cloning one is cheaper than keying again per token.
+    Hmac(Box<HmacKeys>),
+    /// A public key checked through the crypto provider.
+    Public(DecodingKey),
+}
+
+/// An HMAC secret keyed for each hash.
+pub(crate) struct HmacKeys {
+    hs256: Hmac<Sha256>,
+    hs384: Hmac<Sha384>,
+    hs512: Hmac<Sha512>,
+}
+
+/// One key with its `kid` and the algorithms it may verify.
+pub(crate) struct KeyEntry {
+    pub(crate) kid: Option<String>,
+    pub(crate) algorithms: AlgorithmSet,
+    pub(crate) material: Material,
+}
+
+impl KeyEntry {
+    /// Builds an HMAC entry; the algorithms are those whose hash is no longer than the secret.
+    pub(crate) fn hmac(kid: Option<String>, secret: &[u8]) -> Result<Self, KeyError> {
+        let mut algorithms = AlgorithmSet::EMPTY;
+        for (alg, min) in [
+            (Algorithm::HS256, 32),
+            (Algorithm::HS384, 48),
+            (Algorithm::HS512, 64),
+        ] {
+            if secret.len() >= min {
+                algorithms.insert(alg);
+            }
+        }
+        let weak = KeyError::WeakSecret {
+            len: secret.len(),
+            min: 32,
+        };
+        if algorithms.is_empty() {
+            return Err(weak);
+        }
+        let material = Material::Hmac(Box::new(HmacKeys {
+            hs256: Hmac::new_from_slice(secret).map_err(|_| weak.clone())?,
+            hs384: Hmac::new_from_slice(secret).map_err(|_| weak.clone())?,
+            hs512: Hmac::new_from_slice(secret).map_err(|_| weak)?,
+        }));
+        Ok(Self {
+            kid,
+            algorithms,
+            material,
+        })
+    }
+
+    /// Builds an entry from a decoded public key whose algorithms are already known.
+    pub(crate) fn public(kid: Option<String>, algorithms: AlgorithmSet, key: DecodingKey) -> Self {
+        Self {
+            kid,
+            algorithms,
+            material: Material::Public(key),
+        }
+    }
+
+    /// Checks `signature` over `message` with `alg`, which the caller has matched against
+    /// [`KeyEntry::algorithms`].
+    // The provider's `Verifier` is implemented for `Vec<u8>` signatures only.
+    #[allow(clippy::ptr_arg)]
+    fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &Vec<u8>,
+        provider: &CryptoProvider,
+    ) -> bool {
+        match &self.material {
+            Material::Hmac(keys) => match alg {
+                Algorithm::HS256 => hmac_ok(&keys.hs256, message, signature),
+                Algorithm::HS384 => hmac_ok(&keys.hs384, message, signature),
+                Algorithm::HS512 => hmac_ok(&keys.hs512, message, signature),
+                _ => false,
+            },
+            Material::Public(key) => match (provider.verifier_factory)(&alg, key) {
+                Ok(verifier) => verifier.verify(message, signature).is_ok(),
+                Err(_) => false,
+            },
+        }
+    }
+}
+
+/// Constant-time HMAC comparison (`verify_slice`), from a pre-keyed state.
+fn hmac_ok<M: Mac + Clone>(keyed: &M, message: &[u8], signature: &[u8]) -> bool {
+    let mut mac = keyed.clone();
+    mac.update(message);
+    mac.verify_slice(signature).is_ok()
+}
+
+/// The algorithms an EC public key fits, from its uncompressed SEC1 point length.
+fn ec_algorithms(point: &[u8]) -> Option<AlgorithmSet> {
+    match (point.first(), point.len()) {
+        (Some(4), 65) => Some([Algorithm::ES256].into_iter().collect()),
+        (Some(4), 97) => Some([Algorithm::ES384].into_iter().collect()),
+        _ => None,
+    }
+}
+
+/// Decodes a PEM public key of any supported type.
+fn from_pem(pem: &[u8]) -> Option<KeyEntry> {
+    if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+        return Some(KeyEntry::public(None, AlgorithmSet::rsa(), key));
+    }
+    if let Ok(key) = DecodingKey::from_ec_pem(pem) {
+        let algs = ec_algorithms(key.try_get_as_bytes().ok()?)?;
+        return Some(KeyEntry::public(None, algs, key));
+    }
+    if let Ok(key) = DecodingKey::from_ed_pem(pem) {
+        if key.try_get_as_bytes().ok()?.len() != 32 {
+            return None;
+        }
+        return Some(KeyEntry::public(
+            None,
+            [Algorithm::EdDSA].into_iter().collect(),
+            key,
+        ));
+    }
+    None
+}
+
+/// The keys of one validator, replaced as a whole on rotation.
+pub(crate) struct KeySet {
+    entries: Vec<KeyEntry>,
+}
+
+impl KeySet {
+    /// Loads keys and pins each to `allowed` ∩ the algorithms of its type.
+    pub(crate) fn load(source: &KeySource, allowed: AlgorithmSet) -> Result<Self, KeyError> {
+        let entries = match source {
+            KeySource::Hmac(secret) => vec![KeyEntry::hmac(None, secret)?],
+            KeySource::Pem(pem) => vec![from_pem(pem).ok_or(KeyError::InvalidPem)?],
+            KeySource::Der(der) => {
+                let pem = format!(
+                    "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+                    STANDARD.encode(der)
+                );
+                vec![from_pem(pem.as_bytes()).ok_or(KeyError::InvalidDer)?]
+            }
+            KeySource::Jwks(set) => jwks::entries(set)?,
+        };
+        Self::from_entries(entries, allowed)
+    }
+
+    fn from_entries(entries: Vec<KeyEntry>, allowed: AlgorithmSet) -> Result<Self, KeyError> {
+        if entries.len() > MAX_KEYS {
+            return Err(KeyError::TooManyKeys { max: MAX_KEYS });
+        }
+        let entries: Vec<KeyEntry> = entries
+            .into_iter()
+            .filter_map(|mut e| {
+                e.algorithms = e.algorithms.intersection(allowed);
+                (!e.algorithms.is_empty()).then_some(e)
+            })
+            .collect();
+        if entries.is_empty() {
+            return Err(KeyError::NoUsableKey);
+        }
+        Ok(Self { entries })
+    }
+
+    /// How many keys are loaded.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Verifies a JWS signature with the key `kid` selects (RFC 7515 section 4.1.4).
+    ///
+    /// With a `kid`, keys carrying exactly that `kid` are used, or else keys without one. With
+    /// no `kid`, every key is a candidate.
+    // The provider's `Verifier` is implemented for `Vec<u8>` signatures only.
+    #[allow(clippy::ptr_arg)]
+    pub(crate) fn verify(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &Vec<u8>,
+        provider: &CryptoProvider,
+    ) -> Result<(), ValidationError> {
+        let exact = |e: &&KeyEntry| kid.is_some() && e.kid.as_deref() == kid;
+        let has_exact = self.entries.iter().any(|e| exact(&e));
+        let candidates = || {
+            self.entries.iter().filter(move |e| {
+                if has_exact {
+                    exact(e)
+                } else {
+                    kid.is_none() || e.kid.is_none()
+                }
+            })
+        };
+        if candidates().next().is_none() {
+            return Err(ValidationError::UnknownKey);
+        }
+        let mut fitting = candidates()
+            .filter(|e| e.algorithms.contains(alg))
+            .peekable();
+        if fitting.peek().is_none() {
+            return Err(ValidationError::KeyMismatch);
+        }
+        if fitting.any(|e| e.verify(alg, message, signature, provider)) {
+            Ok(())
+        } else {
+            Err(ValidationError::BadSignature)
+        }
+    }
+}
