@@ -3,8 +3,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod edge;
 pub mod identity;
 pub mod message;
-pub mod validate;
-pub mod edge;
 pub mod token;
+pub mod validate;

@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use common::*;
 use sip_oauth::edge::{
-    AuthEntityPlacement, Decision, DropReason, ExpiryPolicy, FlowId, Inbound, Outcome,
-    RejectCause, Transport,
+    AuthEntityPlacement, Decision, DropReason, ExpiryPolicy, FlowId, Inbound, Outcome, RejectCause,
+    Transport,
 };
 use sip_oauth::identity::HeaderText;
 use sip_oauth::message::{HeaderName, Message};
@@ -60,7 +60,10 @@ fn seed_scenario_relays_the_200_ok() {
             );
             assert_eq!(
                 reg.contacts,
-                vec![("sip:r2b6v7cq@8h2kqv9r1c4p.invalid;transport=ws".to_owned(), 3600)]
+                vec![(
+                    "sip:r2b6v7cq@8h2kqv9r1c4p.invalid;transport=ws".to_owned(),
+                    3600
+                )]
             );
             // Only the client's Via is left.
             let relayed = Message::parse(bytes).unwrap();
@@ -154,7 +157,10 @@ fn invalid_token_gets_401_invalid_token() {
 fn expired_token_gets_401() {
     let mut auth = bob();
     auth.expires_at = Some(now() - Duration::from_secs(1));
-    let e = edge_with(config(), FixedValidator::new().with_token(sample_token(), auth));
+    let e = edge_with(
+        config(),
+        FixedValidator::new().with_token(sample_token(), auth),
+    );
     let (_, reply) = replied(e.on_request(REGISTER.to_vec(), &wss()));
     assert!(reply.starts_with("SIP/2.0 401 "));
     assert!(reply.contains("error=\"invalid_token\""));
@@ -274,8 +280,7 @@ fn implicit_lifetime_gets_an_expires_header() {
 
 #[test]
 fn deregistration_and_binding_fetch_are_forwarded() {
-    let dereg = String::from_utf8(register_with("Expires: 3600", "Expires: 0"))
-        .unwrap();
+    let dereg = String::from_utf8(register_with("Expires: 3600", "Expires: 0")).unwrap();
     let start = dereg.find("Contact:").unwrap();
     let end = start + dereg[start..].find("\r\n").unwrap();
     let dereg = format!("{}Contact: *{}", &dereg[..start], &dereg[end..]);
@@ -283,7 +288,9 @@ fn deregistration_and_binding_fetch_are_forwarded() {
     assert!(text(&out).contains("\r\nContact: *\r\n"));
     assert!(text(&out).contains("\r\nExpires: 0\r\n"));
 
-    let fetch = dereg.replace("Contact: *\r\n", "").replace("Expires: 0\r\n", "");
+    let fetch = dereg
+        .replace("Contact: *\r\n", "")
+        .replace("Expires: 0\r\n", "");
     let d = edge().on_request(fetch.into_bytes(), &wss());
     match d {
         Decision::Forward { bytes, admitted } => {
@@ -312,16 +319,25 @@ fn max_forwards_exhausted_gets_483_and_missing_gets_70() {
 fn malformed_requests_get_400_naming_the_problem() {
     let req = register_with("CSeq: 1 REGISTER", "CSeq: 1 INVITE");
     let (_, reply) = replied(edge().on_request(req, &wss()));
-    assert!(reply.starts_with("SIP/2.0 400 Bad Request (expected CSeq method"), "{reply}");
+    assert!(
+        reply.starts_with("SIP/2.0 400 Bad Request (expected CSeq method"),
+        "{reply}"
+    );
     let req = register_with("Call-ID: 3mq0v1ccpo3db3lr8v9tqk\r\n", "");
     let (_, reply) = replied(edge().on_request(req, &wss()));
-    assert!(reply.starts_with("SIP/2.0 400 Bad Request (missing Call-ID header"), "{reply}");
+    assert!(
+        reply.starts_with("SIP/2.0 400 Bad Request (missing Call-ID header"),
+        "{reply}"
+    );
     let req = register_with(
         "Call-ID: 3mq0v1ccpo3db3lr8v9tqk\r\n",
         "Call-ID: a\r\nCall-ID: b\r\n",
     );
     let (_, reply) = replied(edge().on_request(req, &wss()));
-    assert!(reply.starts_with("SIP/2.0 400 Bad Request (Call-ID appears more than once"), "{reply}");
+    assert!(
+        reply.starts_with("SIP/2.0 400 Bad Request (Call-ID appears more than once"),
+        "{reply}"
+    );
 }
 
 #[test]
@@ -344,12 +360,20 @@ fn non_sip_request_uri_gets_416() {
 
 #[test]
 fn other_requests_are_left_to_the_host() {
-    let invite = b"INVITE sip:alice@example.com SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\n\
+    let invite =
+        b"INVITE sip:alice@example.com SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\n\
         CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
-    assert_eq!(edge().on_request(invite.to_vec(), &wss()), Decision::NotRegister);
-    let ack = b"ACK sip:alice@example.com SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\n\
+    assert_eq!(
+        edge().on_request(invite.to_vec(), &wss()),
+        Decision::NotRegister
+    );
+    let ack =
+        b"ACK sip:alice@example.com SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\n\
         CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
-    assert_eq!(edge().on_request(ack.to_vec(), &wss()), Decision::Drop(DropReason::Ack));
+    assert_eq!(
+        edge().on_request(ack.to_vec(), &wss()),
+        Decision::Drop(DropReason::Ack)
+    );
     assert_eq!(
         edge().on_request(OK_FROM_SCSCF.to_vec(), &wss()),
         Decision::Drop(DropReason::WrongDirection)
@@ -362,12 +386,10 @@ fn other_requests_are_left_to_the_host() {
 
 #[test]
 fn udp_and_tcp_clients_get_received_and_rport() {
-    let udp = String::from_utf8(REGISTER.to_vec())
-        .unwrap()
-        .replace(
-            "Via: SIP/2.0/WSS 8h2kqv9r1c4p.invalid;branch=z9hG4bK7739204;rport",
-            "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK7739204;rport",
-        );
+    let udp = String::from_utf8(REGISTER.to_vec()).unwrap().replace(
+        "Via: SIP/2.0/WSS 8h2kqv9r1c4p.invalid;branch=z9hG4bK7739204;rport",
+        "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK7739204;rport",
+    );
     let inbound = Inbound {
         transport: Transport::Udp,
         peer: "203.0.113.9:40000".parse().unwrap(),
@@ -379,39 +401,68 @@ fn udp_and_tcp_clients_get_received_and_rport() {
         "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK7739204;rport=40000;received=203.0.113.9\r\n"
     ));
     let tcp = udp.replace("SIP/2.0/UDP 10.0.0.5:5060", "SIP/2.0/TCP 10.0.0.5:5060");
-    let out = forwarded(edge().on_request(tcp.into_bytes(), &Inbound {
-        transport: Transport::Tcp,
-        ..inbound
-    }));
-    assert!(text(&out).contains("Via: SIP/2.0/TCP 10.0.0.5:5060;branch=z9hG4bK7739204;rport=40000;received=203.0.113.9\r\n"));
+    let out = forwarded(edge().on_request(
+        tcp.into_bytes(),
+        &Inbound {
+            transport: Transport::Tcp,
+            ..inbound
+        },
+    ));
+    assert!(text(&out).contains(
+        "Via: SIP/2.0/TCP 10.0.0.5:5060;branch=z9hG4bK7739204;rport=40000;received=203.0.113.9\r\n"
+    ));
 }
 
 #[test]
 fn token_in_other_places_is_found_and_removed() {
     let token = sample_token();
-    let without = String::from_utf8(register_with(&format!("Authorization: Bearer {token}\r\n"), "")).unwrap();
+    let without = String::from_utf8(register_with(
+        &format!("Authorization: Bearer {token}\r\n"),
+        "",
+    ))
+    .unwrap();
     let v = || FixedValidator::new().with_token(sample_token(), bob());
 
     // A named header.
     let req = without.replace("Allow:", &format!("X-Access-Token: {token}\r\nAllow:"));
-    let e = edge_with(config().token_location(TokenLocation::Header("X-Access-Token".into())), v());
+    let e = edge_with(
+        config().token_location(TokenLocation::Header("X-Access-Token".into())),
+        v(),
+    );
     let out = forwarded(e.on_request(req.into_bytes(), &wss()));
     assert!(!text(&out).contains("X-Access-Token"));
 
     // A Request-URI parameter.
-    let req = without.replacen(&format!("sip:{HOME} SIP/2.0"), &format!("sip:{HOME};access_token={token} SIP/2.0"), 1);
-    let e = edge_with(config().token_location(TokenLocation::RequestUriParam("access_token".into())), v());
+    let req = without.replacen(
+        &format!("sip:{HOME} SIP/2.0"),
+        &format!("sip:{HOME};access_token={token} SIP/2.0"),
+        1,
+    );
+    let e = edge_with(
+        config().token_location(TokenLocation::RequestUriParam("access_token".into())),
+        v(),
+    );
     let out = forwarded(e.on_request(req.into_bytes(), &wss()));
     assert!(text(&out).starts_with(&format!("REGISTER sip:{HOME} SIP/2.0\r\n")));
 
     // A Contact URI parameter.
-    let req = without.replacen(";transport=ws>", &format!(";transport=ws;access_token={token}>"), 1);
-    let e = edge_with(config().token_location(TokenLocation::ContactUriParam("access_token".into())), v());
+    let req = without.replacen(
+        ";transport=ws>",
+        &format!(";transport=ws;access_token={token}>"),
+        1,
+    );
+    let e = edge_with(
+        config().token_location(TokenLocation::ContactUriParam("access_token".into())),
+        v(),
+    );
     let out = forwarded(e.on_request(req.into_bytes(), &wss()));
     assert!(text(&out).contains("Contact: <sip:r2b6v7cq@8h2kqv9r1c4p.invalid;transport=ws>;"));
 
     // An auth-param of another credentials header.
-    let req = without.replace("Allow:", &format!("Authorization: Custom access_token=\"{token}\"\r\nAllow:"));
+    let req = without.replace(
+        "Allow:",
+        &format!("Authorization: Custom access_token=\"{token}\"\r\nAllow:"),
+    );
     let e = edge_with(
         config().token_location(TokenLocation::AuthParam {
             header: CredentialsHeader::Authorization,
@@ -454,9 +505,11 @@ fn third_party_authorisation_entity_is_named_where_configured() {
         v(),
     );
     let out = forwarded(e.on_request(REGISTER.to_vec(), &wss()));
-    assert!(text(&out).contains(
-        "integrity-protected=\"auth-done\", auth-entity=\"waf.thirdparty.example\"\r\n"
-    ));
+    assert!(
+        text(&out).contains(
+            "integrity-protected=\"auth-done\", auth-entity=\"waf.thirdparty.example\"\r\n"
+        )
+    );
     let e = edge_with(
         config()
             .auth_entity(AuthEntityPlacement::Header("P-Auth-Entity".into()))
@@ -483,7 +536,10 @@ fn responses_that_are_not_ours_are_dropped() {
     let out = forwarded(e.on_request(REGISTER.to_vec(), &wss()));
     let ok = String::from_utf8(ok_for(&out)).unwrap();
     let trying = ok.replace("SIP/2.0 200 OK", "SIP/2.0 100 Trying");
-    assert_eq!(e.on_response(trying.into_bytes(), now()), Decision::Drop(DropReason::HopByHop));
+    assert_eq!(
+        e.on_response(trying.into_bytes(), now()),
+        Decision::Drop(DropReason::HopByHop)
+    );
     // Flip one character of the minted branch.
     let at = ok.find("branch=z9hG4bKoa").unwrap() + 20;
     let mut tampered = ok.clone().into_bytes();

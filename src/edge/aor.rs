@@ -51,7 +51,10 @@ mod tests {
     fn equivalence() {
         assert!(same("sip:bob@IMS.example", "sip:bob@ims.example"));
         assert!(same("sip:%62ob@ims.example", "sip:bob@ims.example"));
-        assert!(same("sip:bob@ims.example;transport=ws", "sip:bob@ims.example"));
+        assert!(same(
+            "sip:bob@ims.example;transport=ws",
+            "sip:bob@ims.example"
+        ));
         assert!(!same("sip:Bob@ims.example", "sip:bob@ims.example"));
         assert!(!same("sip:bob@ims.example:5061", "sip:bob@ims.example"));
         assert!(!same("sips:bob@ims.example", "sip:bob@ims.example"));

@@ -92,9 +92,9 @@ fn header_text(field: &'static str, v: &str) -> Result<(), ConfigError> {
 
 fn host_text(field: &'static str, v: &str) -> Result<(), ConfigError> {
     header_text(field, v)?;
-    let ok = v.bytes().all(|b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']')
-    });
+    let ok = v
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']'));
     if !ok {
         return Err(ConfigError::Invalid {
             field,

@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 
-use super::inbound::FlowId;
 use super::flow_token::FlowTokenError;
+use super::inbound::FlowId;
 use crate::message::ParseError;
 use crate::token::ExtractError;
 use crate::validate::{BearerError, ValidationError};

@@ -66,7 +66,8 @@ impl FlowTokenCodec {
         if key.len() < Self::MIN_KEY_LEN {
             return Err(FlowTokenError::WeakKey);
         }
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| FlowTokenError::WeakKey)?;
+        let mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| FlowTokenError::WeakKey)?;
         Ok(FlowTokenCodec { mac })
     }
 
@@ -194,7 +195,10 @@ mod tests {
         assert_ne!(b1, b3);
         assert!(b1.starts_with("z9hG4bKoa"));
         assert_eq!(c.flow_from_branch(&b1), Ok(FlowId(42)));
-        assert_eq!(b1.len(), BRANCH_COOKIE.len() + BRANCH_TAG.len() + BRANCH_B64_LEN);
+        assert_eq!(
+            b1.len(),
+            BRANCH_COOKIE.len() + BRANCH_TAG.len() + BRANCH_B64_LEN
+        );
     }
 
     #[test]
@@ -208,7 +212,10 @@ mod tests {
         t[10] = if t[10] == b'A' { b'B' } else { b'A' };
         let t = String::from_utf8(t).unwrap();
         assert!(c.flow_from_branch(&t).is_err());
-        assert_eq!(c.flow_from_branch("z9hG4bK776asdhds"), Err(FlowTokenError::Foreign));
+        assert_eq!(
+            c.flow_from_branch("z9hG4bK776asdhds"),
+            Err(FlowTokenError::Foreign)
+        );
         assert_eq!(c.flow_from_branch(""), Err(FlowTokenError::Foreign));
     }
 
@@ -217,8 +224,16 @@ mod tests {
         let c = FlowTokenCodec::new(b"key-0123456789abcdef").unwrap();
         let t = c.path_token(FlowId(u64::MAX));
         assert_eq!(c.flow_from_path_token(&t), Ok(FlowId(u64::MAX)));
-        assert!(FlowTokenCodec::new(b"other-0123456789abc").unwrap().flow_from_path_token(&t).is_err());
+        assert!(
+            FlowTokenCodec::new(b"other-0123456789abc")
+                .unwrap()
+                .flow_from_path_token(&t)
+                .is_err()
+        );
         assert!(c.flow_from_path_token("short").is_err());
-        assert_eq!(FlowTokenCodec::new(b"short").err(), Some(FlowTokenError::WeakKey));
+        assert_eq!(
+            FlowTokenCodec::new(b"short").err(),
+            Some(FlowTokenError::WeakKey)
+        );
     }
 }

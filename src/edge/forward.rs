@@ -162,7 +162,8 @@ pub(crate) fn build(
         (AuthEntityPlacement::AuthParam(name), Some(e)) => Some((name.as_str(), e)),
         _ => None,
     };
-    let authorization = annex_u_authorization(&auth.impi, &config.realm, &config.home_domain, extra)?;
+    let authorization =
+        annex_u_authorization(&auth.impi, &config.realm, &config.home_domain, extra)?;
     add(&mut ed, "Authorization", &authorization)?;
     if let (AuthEntityPlacement::Header(name), Some(e)) = (&config.auth_entity, entity) {
         crate::message::check_header_value("authorisation entity", e)?;
@@ -183,7 +184,11 @@ pub(crate) fn build(
         } else {
             let mut q = Vec::with_capacity(id.len() + 2);
             push_quoted(&mut q, "P-Visited-Network-ID", id)?;
-            add(&mut ed, "P-Visited-Network-ID", &String::from_utf8_lossy(&q))?;
+            add(
+                &mut ed,
+                "P-Visited-Network-ID",
+                &String::from_utf8_lossy(&q),
+            )?;
         }
     }
     let icid = config.codec.icid(&[client_via, call_id, cseq]);

@@ -61,9 +61,7 @@ use memchr::memmem;
 
 pub use aor::same_aor;
 pub use config::{AuthEntityPlacement, Config, ConfigError, ExpiryPolicy};
-pub use decision::{
-    Admitted, Decision, DropReason, Outcome, Registered, RejectCause, Rejection,
-};
+pub use decision::{Admitted, Decision, DropReason, Outcome, Registered, RejectCause, Rejection};
 pub use flow_token::{BRANCH_COOKIE, FlowTokenCodec, FlowTokenError};
 pub use forward::annex_u_authorization;
 pub use inbound::{FlowId, Inbound, Transport};
@@ -119,7 +117,11 @@ impl Edge {
         }
         // Without a Via and a CSeq there is no answer the client could match.
         if msg.first(HeaderName::Via).is_none() || msg.first(HeaderName::CSeq).is_none() {
-            let missing = if msg.first(HeaderName::Via).is_none() { "Via" } else { "CSeq" };
+            let missing = if msg.first(HeaderName::Via).is_none() {
+                "Via"
+            } else {
+                "CSeq"
+            };
             return Decision::Drop(DropReason::Unparseable(crate::message::ParseError::new(
                 crate::message::ParseErrorKind::Missing(missing),
                 msg.head_end(),

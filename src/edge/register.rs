@@ -58,12 +58,18 @@ pub(crate) fn check<'m>(
     inbound: &Inbound<'m>,
 ) -> Result<Checked<'m>, RejectCause> {
     // RFC 3261 8.2 / 16.3: the mandatory headers, each once and well formed.
-    single(msg, HeaderName::CallId, crate::message::header::parse_call_id)?;
+    single(
+        msg,
+        HeaderName::CallId,
+        crate::message::header::parse_call_id,
+    )?;
     single(msg, HeaderName::From, NameAddr::parse)?;
     let to = single(msg, HeaderName::To, NameAddr::parse)?;
     let cseq = single(msg, HeaderName::CSeq, CSeq::parse)?;
     if cseq.method != "REGISTER" {
-        let (_, base) = msg.required_str(HeaderName::CSeq).map_err(RejectCause::Malformed)?;
+        let (_, base) = msg
+            .required_str(HeaderName::CSeq)
+            .map_err(RejectCause::Malformed)?;
         return Err(malformed(
             ParseErrorKind::Expected("CSeq method equal to the request method"),
             base,
@@ -92,8 +98,7 @@ pub(crate) fn check<'m>(
         Ok(None) => None,
         Ok(Some(field)) => {
             let text = msg.value_str(field).map_err(RejectCause::Malformed)?;
-            let n = parse_max_forwards(text)
-                .map_err(|e| at(e, field.value_span.start as usize))?;
+            let n = parse_max_forwards(text).map_err(|e| at(e, field.value_span.start as usize))?;
             // RFC 3261 16.3 step 3 / 16.6 step 3.
             if n == 0 {
                 return Err(RejectCause::TooManyHops);
@@ -180,9 +185,10 @@ pub(crate) fn check<'m>(
         .map_err(RejectCause::Invalid)?;
 
     // The AOR must be one of the token's public identities.
-    let owned = auth.impus.iter().any(|impu| {
-        Uri::parse(impu.as_str()).is_ok_and(|u| same_aor(&u, &aor_uri))
-    });
+    let owned = auth
+        .impus
+        .iter()
+        .any(|impu| Uri::parse(impu.as_str()).is_ok_and(|u| same_aor(&u, &aor_uri)));
     if !owned {
         return Err(RejectCause::IdentityMismatch);
     }

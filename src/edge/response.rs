@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use super::config::Config;
 use super::decision::{Decision, DropReason, Outcome, Registered};
-use crate::message::header::{Contact, CSeq, NameAddr, Via, split_list};
+use crate::message::header::{CSeq, Contact, NameAddr, Via, split_list};
 use crate::message::{Editor, HeaderName, Message, ParseErrorKind};
 
 pub(crate) fn relay(config: &Config, bytes: Bytes) -> Decision {

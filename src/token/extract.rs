@@ -119,7 +119,9 @@ fn merge<'m>(acc: &mut Option<Found<'m>>, next: Found<'m>) -> Result<(), Extract
 }
 
 fn token<'m>(text: impl Into<Cow<'m, str>>) -> Result<BearerToken<'m>, ExtractError> {
-    BearerToken::new(text).ok_or(ExtractError::Malformed("token is not a b64token (RFC 6750 2.1)"))
+    BearerToken::new(text).ok_or(ExtractError::Malformed(
+        "token is not a b64token (RFC 6750 2.1)",
+    ))
 }
 
 fn bearer_in(msg: &Message, name: HeaderName) -> Result<Found<'_>, ExtractError> {
@@ -133,15 +135,18 @@ fn bearer_in(msg: &Message, name: HeaderName) -> Result<Found<'_>, ExtractError>
         };
         // Only the scheme decides whether this field is ours; other schemes
         // (Digest, unknown ones) are left to whoever understands them.
-        let scheme = value.split([' ', '\t', '\r', '\n']).next().unwrap_or_default();
+        let scheme = value
+            .split([' ', '\t', '\r', '\n'])
+            .next()
+            .unwrap_or_default();
         if !scheme.eq_ignore_ascii_case("Bearer") {
             continue;
         }
         let creds = Credentials::parse(value)
             .map_err(|_| ExtractError::Malformed("Bearer credentials do not parse"))?;
-        let text = creds
-            .bearer_token()
-            .ok_or(ExtractError::Malformed("Bearer credentials without a token"))?;
+        let text = creds.bearer_token().ok_or(ExtractError::Malformed(
+            "Bearer credentials without a token",
+        ))?;
         merge(
             &mut found,
             Found {
@@ -230,7 +235,8 @@ fn uri_param<'m>(
     let raw = p
         .value
         .ok_or(ExtractError::Malformed("token parameter without a value"))?;
-    let bytes = percent_decode(raw).map_err(|_| ExtractError::Malformed("bad %-escape in token"))?;
+    let bytes =
+        percent_decode(raw).map_err(|_| ExtractError::Malformed("bad %-escape in token"))?;
     let text = match bytes {
         Cow::Borrowed(b) => Cow::Borrowed(
             std::str::from_utf8(b).map_err(|_| ExtractError::Malformed("token is not text"))?,
@@ -297,7 +303,11 @@ fn from_transport(supplied: Option<&str>) -> Result<Found<'_>, ExtractError> {
     let raw = supplied.ok_or(ExtractError::Absent)?.trim();
     let text = match raw.split_once([' ', '\t']) {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("Bearer") => rest.trim_start(),
-        Some(_) => return Err(ExtractError::Malformed("transport credentials are not Bearer")),
+        Some(_) => {
+            return Err(ExtractError::Malformed(
+                "transport credentials are not Bearer",
+            ));
+        }
         None => raw,
     };
     Ok(Found {

@@ -52,7 +52,10 @@ pub fn edge_with(config: Config, validator: impl Validator + 'static) -> Edge {
 }
 
 pub fn edge() -> Edge {
-    edge_with(config(), FixedValidator::new().with_token(sample_token(), bob()))
+    edge_with(
+        config(),
+        FixedValidator::new().with_token(sample_token(), bob()),
+    )
 }
 
 pub fn wss() -> Inbound<'static> {
