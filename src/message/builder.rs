@@ -7,7 +7,8 @@ use super::editor::format_usize;
 use super::error::WriteError;
 use super::message::Message;
 use super::name::HeaderName;
-use super::write::{check_header_value, check_request_uri, check_text, push_header};
+use super::header::check_header_value;
+use super::write::{check_request_uri, check_text, push_header};
 
 /// Builds a message line by line into one buffer. Every name and value is checked
 /// before it is written (no CR, LF or NUL), and Content-Length is always written last,

@@ -7,7 +7,8 @@ use super::error::WriteError;
 use super::message::Message;
 use super::name::HeaderName;
 use super::span::Span;
-use super::write::{check_header_name, check_header_value, check_request_uri, check_text};
+use super::header::check_header_value;
+use super::write::{check_header_name, check_request_uri, check_text};
 
 #[derive(Debug, Clone, Copy)]
 struct Edit {

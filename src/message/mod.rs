@@ -24,6 +24,7 @@ pub use span::Span;
 mod editor;
 mod write;
 pub use editor::Editor;
-pub use write::{check_header_name, check_header_value, check_request_uri, push_header};
+pub use header::check_header_value;
+pub use write::{check_header_name, check_request_uri, push_header};
 mod builder;
 pub use builder::Builder;

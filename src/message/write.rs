@@ -2,6 +2,7 @@
 //! line early or smuggle in a new one.
 
 use super::error::WriteError;
+use super::header::check_header_value;
 use super::parse::is_token_byte;
 
 /// Checks that `name` is a header field name (an RFC 3261 token).
@@ -13,12 +14,6 @@ pub fn check_header_name(name: &str) -> Result<(), WriteError> {
         });
     }
     Ok(())
-}
-
-/// Checks that `value` can be written as a header value: no CR, LF, NUL or other
-/// control byte except HTAB. Multi-line (folded) values are never written.
-pub fn check_header_value(what: &'static str, value: &str) -> Result<(), WriteError> {
-    check_text(what, value.as_bytes())
 }
 
 pub(crate) fn check_text(what: &'static str, text: &[u8]) -> Result<(), WriteError> {

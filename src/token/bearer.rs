@@ -4,15 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// Checks RFC 6750 section 2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
-/// "+" / "/" ) *"="`.
-pub fn is_b64token(s: &str) -> bool {
-    let body = s.trim_end_matches('=');
-    !body.is_empty()
-        && body.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
-}
+pub use crate::message::header::is_b64token;
 
 /// A bearer token taken from a request. Its `Debug` and `Display` print only its
 /// length, so a token cannot end up in a log line by accident.

@@ -49,7 +49,7 @@ pub fn check_token(what: &'static str, s: &str) -> Result<(), WriteError> {
 }
 
 /// Checks that `s` may be written as a header value: no CR, LF or NUL (which would end
-/// the field or the message early).
+/// the field or the message early), and no other control byte but HTAB.
 pub fn check_header_value(what: &'static str, s: &str) -> Result<(), WriteError> {
     match s.bytes().enumerate().find(|&(_, c)| is_forbidden(c)) {
         Some((offset, byte)) => Err(WriteError::ForbiddenByte { what, byte, offset }),
@@ -58,7 +58,7 @@ pub fn check_header_value(what: &'static str, s: &str) -> Result<(), WriteError>
 }
 
 const fn is_forbidden(c: u8) -> bool {
-    matches!(c, b'\r' | b'\n' | 0)
+    (c < 0x20 && c != b'\t') || c == 0x7f
 }
 
 #[cfg(test)]
