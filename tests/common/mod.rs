@@ -121,3 +121,53 @@ pub fn ok_for(forwarded: &[u8]) -> Vec<u8> {
         .replacen("branch=z9hG4bKedge.1", &format!("branch={branch}"), 1)
         .into_bytes()
 }
+
+/// The HMAC secret of the JWT scenarios.
+pub const HS_SECRET: &[u8] = b"demo-secret-for-tests-only-0123456789";
+pub const ISSUER: &str = "https://waf.operator.example";
+
+/// Mints an HS256 access token for Bob with the given lifetime relative to [`now`]
+/// (negative for an already expired one).
+pub fn mint_hs256(lifetime_secs: i64, secret: &[u8]) -> String {
+    let now = now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims = serde_json::json!({
+        "iss": ISSUER,
+        "aud": format!("sip:{HOME}"),
+        "sub": "bob",
+        "impi": format!("bob@{HOME}"),
+        "impus": [format!("sip:bob@{HOME}"), "tel:+15550100123"],
+        "wwsf": "wwsf.operator.example",
+        "scope": "sip:register",
+        "iat": now - 10,
+        "exp": now + lifetime_secs,
+    });
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
+
+/// A JWT validator for the tokens of [`mint_hs256`].
+pub fn jwt_validator() -> sip_oauth::validate::JwtValidator {
+    use sip_oauth::validate::jwt::KeySource;
+    use sip_oauth::validate::{JwtConfig, JwtValidator};
+    JwtValidator::new(
+        JwtConfig::new(KeySource::Hmac(HS_SECRET.to_vec()))
+            .algorithms([jsonwebtoken::Algorithm::HS256])
+            .issuer(ISSUER)
+            .audience(format!("sip:{HOME}"))
+            .required_scope("sip:register"),
+    )
+    .unwrap()
+}
+
+/// The sample REGISTER carrying `token` instead of its placeholder.
+pub fn register_carrying(token: &str) -> Vec<u8> {
+    register_with(&sample_token(), token)
+}
