@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::lex::{skip_lws, skip_token, sub, trim};
+use super::lex::{class, is, skip_class, skip_lws, skip_token, sub, trim};
 use super::params::{Param, Params, Style};
 use crate::message::ParseError;
 
@@ -39,16 +39,11 @@ impl<'a> AuthScheme<'a> {
     }
 }
 
-/// `b64token` characters of RFC 6750 section 2.1 (before the trailing `=` padding).
-const fn is_b64token_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-}
-
 /// `true` when `s` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" /
 /// "~" / "+" / "/" ) *"="`.
 pub fn is_b64token(s: &str) -> bool {
     let body = s.trim_end_matches('=');
-    !body.is_empty() && body.bytes().all(is_b64token_byte)
+    !body.is_empty() && body.bytes().all(|c| is(c, class::B64))
 }
 
 /// The shared shape of credentials and challenges.
@@ -86,10 +81,7 @@ impl<'a> AuthValue<'a> {
             ));
         }
         // RFC 7235 section 2.1: a token68 is the whole rest; otherwise auth-params.
-        let mut t = k;
-        while b.get(t).is_some_and(|&c| is_b64token_byte(c)) {
-            t += 1;
-        }
+        let t = skip_class(b, k, class::B64);
         if t > k {
             let mut e = t;
             while b.get(e) == Some(&b'=') {

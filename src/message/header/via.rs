@@ -80,6 +80,9 @@ pub struct Via<'a> {
     host_str: &'a str,
     port: Option<u16>,
     params: Params<'a>,
+    branch: Option<&'a str>,
+    received: Option<&'a str>,
+    rport: Option<Option<u16>>,
 }
 
 impl<'a> Via<'a> {
@@ -135,23 +138,37 @@ impl<'a> Via<'a> {
             port = Some(parse_port(sub(v, d0, d1), d0)?);
             i = d1;
         }
-        let params = Params::parse(sub(v, i, v.len()), base + i, Style::Header)
-            .map_err(|e| ParseError::new(e.kind, e.offset.saturating_sub(base)))?;
-        for p in params.iter() {
-            let at = p.range.start.saturating_sub(base);
-            if p.is("rport") {
-                if let Some(val) = p.value {
-                    parse_port(val, at)?;
+        // The parameters a proxy reads on every message are remembered in the
+        // validating pass (first occurrence wins, as for lookups).
+        let mut branch = None;
+        let mut received = None;
+        let mut rport = None;
+        // Errors raised here carry offsets of the caller's input, like the ranges; the
+        // shift back below makes them relative to `v` as the other errors are.
+        let params = Params::parse_with(sub(v, i, v.len()), base + i, Style::Header, |p| {
+            let at = p.range.start;
+            if p.is("branch") {
+                if p.value.is_none_or(|b| b.starts_with('"')) {
+                    return Err(ParseError::expected("branch token", at));
                 }
+                branch = branch.or(p.value);
+            } else if p.is("received") {
+                received = received.or(p.value);
+            } else if p.is("rport") {
+                let port = match p.value {
+                    Some(val) => Some(parse_port(val, at)?),
+                    None => None,
+                };
+                rport = rport.or(Some(port));
             } else if p.is("ttl") {
                 let n = p.value.and_then(|t| t.parse::<u16>().ok());
                 if n.is_none_or(|n| n > 255) {
                     return Err(ParseError::new(ParseErrorKind::NumberOutOfRange("ttl"), at));
                 }
-            } else if p.is("branch") && p.value.is_none_or(|b| b.starts_with('"')) {
-                return Err(ParseError::expected("branch token", at));
             }
-        }
+            Ok(())
+        })
+        .map_err(|e| ParseError::new(e.kind, e.offset.saturating_sub(base)))?;
         Ok(Self {
             protocol_name,
             protocol_version,
@@ -160,6 +177,9 @@ impl<'a> Via<'a> {
             host_str,
             port,
             params,
+            branch,
+            received,
+            rport,
         })
     }
 
@@ -210,7 +230,7 @@ impl<'a> Via<'a> {
 
     /// The `branch` parameter (RFC 3261 section 8.1.1.7).
     pub fn branch(&self) -> Option<&'a str> {
-        self.params.value("branch").flatten()
+        self.branch
     }
 
     /// `true` when the branch starts with the RFC 3261 magic cookie `z9hG4bK`.
@@ -220,7 +240,7 @@ impl<'a> Via<'a> {
 
     /// The `received` parameter as written (RFC 3261 section 18.2.1).
     pub fn received(&self) -> Option<&'a str> {
-        self.params.value("received").flatten()
+        self.received
     }
 
     /// The `received` parameter as an address (brackets around IPv6 accepted).
@@ -237,9 +257,7 @@ impl<'a> Via<'a> {
     /// without a value (a request for symmetric response routing), `Some(Some(port))`
     /// when filled in.
     pub fn rport(&self) -> Option<Option<u16>> {
-        self.params
-            .value("rport")
-            .map(|v| v.and_then(|p| p.parse().ok()))
+        self.rport
     }
 
     /// The `maddr` parameter as written.
