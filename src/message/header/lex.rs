@@ -181,7 +181,18 @@ pub(crate) fn sub(s: &str, a: usize, e: usize) -> &str {
 /// controls included (RFC 4475 section 3.1.1.3 relies on `\` before NUL, BEL and DEL).
 pub(crate) fn scan_quoted(b: &[u8], i: usize) -> Result<usize, ParseError> {
     let mut j = i + 1;
+    // Position of the next `"` or `\` at or after `j`, found with memchr and kept until
+    // passed, so plain text is skipped in bulk and each byte is searched only once.
+    let mut special = 0;
     loop {
+        if special < j {
+            special = b
+                .get(j..)
+                .and_then(|r| memchr::memchr2(b'"', b'\\', r))
+                .map_or(b.len(), |k| j + k);
+        }
+        let span = b.get(j..special).unwrap_or_default();
+        j += first_ctl(span).unwrap_or(span.len());
         match b.get(j) {
             None => return Err(ParseError::expected("closing quote", j)),
             Some(b'"') => return Ok(j + 1),
@@ -202,6 +213,26 @@ pub(crate) fn scan_quoted(b: &[u8], i: usize) -> Result<usize, ParseError> {
             Some(_) => j += 1,
         }
     }
+}
+
+/// A control character other than HTAB (C0 or DEL): never allowed raw in a value.
+#[inline]
+pub(crate) const fn is_ctl(c: u8) -> bool {
+    (c < 0x20 && c != b'\t') || c == 0x7f
+}
+
+/// Index of the first [`is_ctl`] byte in `s`. Blocks without one are passed over by a
+/// test without early exit, which the compiler turns into vector instructions.
+pub(crate) fn first_ctl(s: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 32;
+    let mut j = 0;
+    while let Some(block) = s.get(j..j + BLOCK) {
+        if block.iter().fold(false, |any, &c| any | is_ctl(c)) {
+            break;
+        }
+        j += BLOCK;
+    }
+    s.get(j..)?.iter().position(|&c| is_ctl(c)).map(|k| j + k)
 }
 
 /// Value of an ASCII hex digit.
@@ -257,6 +288,18 @@ mod tests {
         assert!(scan_quoted(b"\"a\x00b\"", 0).is_err());
         assert!(scan_quoted(b"\"a\\", 0).is_err());
         assert_eq!(scan_quoted("\"Ñé\"".as_bytes(), 0), Ok(6));
+    }
+
+    #[test]
+    fn control_search() {
+        let mut v = vec![b'a'; 100];
+        assert_eq!(first_ctl(&v), None);
+        v[70] = 0x7f;
+        assert_eq!(first_ctl(&v), Some(70));
+        v[3] = b'\n';
+        assert_eq!(first_ctl(&v), Some(3));
+        assert_eq!(first_ctl(b"\t\t"), None);
+        assert_eq!(first_ctl(b""), None);
     }
 
     #[test]
