@@ -4,8 +4,9 @@
 use proptest::prelude::*;
 use sip_oauth::message::header::{
     Allow, AuthScheme, CSeq, Challenge, Contact, ContentType, Credentials, Host, NameAddr,
-    OptionTags, Param, Transport, Uri, Via, parse_call_id, parse_content_length, parse_expires,
-    parse_max_forwards, percent_decode, push_quoted, split_list, unquote,
+    OptionTags, Param, Transport, Uri, Via, check_header_value, check_token, parse_call_id,
+    parse_content_length, parse_expires, parse_hostport, parse_max_forwards, percent_decode,
+    push_quoted, split_list, unquote,
 };
 
 /// Text made mostly of the SIP grammar's delimiters, so parsers get deep into their
@@ -46,6 +47,13 @@ proptest! {
         let _ = parse_content_length(&s);
         let _ = parse_call_id(&s);
         let _ = percent_decode(&s);
+        let _ = parse_hostport(&s);
+        let _ = check_token("t", &s);
+        let _ = check_header_value("v", &s);
+        let mut out = Vec::new();
+        if push_quoted(&mut out, "q", &s).is_err() {
+            prop_assert!(out.is_empty());
+        }
         let _ = unquote(&s);
         for (_, v) in Via::parse_list(&s).flatten() {
             let _ = (v.branch(), v.rport(), v.received_addr(), v.ttl(), v.params().count());
@@ -80,6 +88,7 @@ proptest! {
             for p in n.params() {
                 check_param(&s, &p)?;
             }
+            prop_assert_eq!(s.get(n.uri_range()), Some(n.uri().as_str()));
             let u = n.uri();
             for p in u.params().chain(u.headers()) {
                 check_param(u.as_str(), &p)?;

@@ -19,6 +19,7 @@ use crate::message::ParseError;
 pub struct NameAddr<'a> {
     display_name: Option<&'a str>,
     uri: Uri<'a>,
+    uri_start: usize,
     bracketed: bool,
     params: Params<'a>,
 }
@@ -75,7 +76,7 @@ impl<'a> NameAddr<'a> {
                 }
             }
         }
-        let (uri, bracketed, rest) = match lt {
+        let (uri, uri_start, bracketed, rest) = match lt {
             Some(lt) => {
                 let gt = b
                     .get(lt..)
@@ -83,7 +84,7 @@ impl<'a> NameAddr<'a> {
                     .map(|k| lt + k)
                     .ok_or_else(|| ParseError::expected("'>' closing the URI", b.len()))?;
                 let uri = Uri::parse(sub(v, lt + 1, gt)).map_err(|e| e.shifted(lt + 1))?;
-                (uri, true, gt + 1)
+                (uri, lt + 1, true, gt + 1)
             }
             None => {
                 let end = b
@@ -94,7 +95,7 @@ impl<'a> NameAddr<'a> {
                 if let Some(q) = memchr::memchr(b'?', text.as_bytes()) {
                     return Err(ParseError::expected("'<' '>' around a URI with headers", q));
                 }
-                (Uri::parse(text)?, false, end)
+                (Uri::parse(text)?, 0, false, end)
             }
         };
         let params = Params::parse(sub(v, rest, v.len()), base + rest, Style::Header)
@@ -102,6 +103,7 @@ impl<'a> NameAddr<'a> {
         Ok(Self {
             display_name,
             uri,
+            uri_start: base + uri_start,
             bracketed,
             params,
         })
@@ -121,6 +123,12 @@ impl<'a> NameAddr<'a> {
     /// The URI.
     pub fn uri(&self) -> Uri<'a> {
         self.uri
+    }
+
+    /// Byte range of the URI (without `<` `>`) within the value given to the parser.
+    /// Ranges of URI parameters are relative to the URI: add `uri_range().start`.
+    pub fn uri_range(&self) -> std::ops::Range<usize> {
+        self.uri_start..self.uri_start + self.uri.as_str().len()
     }
 
     /// `true` when the URI was enclosed in `<` `>`.
@@ -342,6 +350,9 @@ mod tests {
     fn param_ranges_are_relative_to_value() {
         let v = " <sip:a@b> ;tag=x; expires=5";
         let n = ok(v);
+        assert_eq!(&v[n.uri_range()], "sip:a@b");
+        let bare = " sip:a@b;tag=1";
+        assert_eq!(&bare[ok(bare).uri_range()], "sip:a@b");
         let t = n.param("tag").expect("tag");
         assert_eq!(&v[t.range.clone()], "tag=x");
         let r = t.removal_range(v);

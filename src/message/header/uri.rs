@@ -240,7 +240,8 @@ impl<'a> Uri<'a> {
         self.port
     }
 
-    /// The URI parameters (`;name[=value]`), values still %-escaped.
+    /// The URI parameters (`;name[=value]`), values still %-escaped. Their ranges are
+    /// relative to [`Uri::as_str`]. Empty for schemes other than `sip`, `sips`, `tel`.
     pub fn params(&self) -> impl Iterator<Item = Param<'a>> + use<'a> {
         self.params.iter()
     }
