@@ -3,10 +3,10 @@
 
 use proptest::prelude::*;
 use sip_oauth::message::header::{
-    Allow, AuthScheme, CSeq, Challenge, Contact, ContentType, Credentials, Host, NameAddr,
-    OptionTags, Param, Transport, Uri, Via, check_header_value, check_token, parse_call_id,
-    parse_content_length, parse_expires, parse_hostport, parse_max_forwards, percent_decode,
-    push_quoted, split_list, unquote,
+    Allow, AuthScheme, CSeq, Challenge, ChargingVector, Contact, ContentType, Credentials, Host,
+    NameAddr, OptionTags, Param, Transport, Uri, Via, VisitedNetwork, check_header_value,
+    check_token, parse_call_id, parse_content_length, parse_expires, parse_hostport,
+    parse_max_forwards, percent_decode, push_quoted, split_list, unquote,
 };
 
 /// Text made mostly of the SIP grammar's delimiters, so parsers get deep into their
@@ -48,6 +48,8 @@ proptest! {
         let _ = parse_call_id(&s);
         let _ = percent_decode(&s);
         let _ = parse_hostport(&s);
+        let _ = ChargingVector::parse(&s).map(|c| (c.icid_value(), c.orig_ioi()));
+        let _ = VisitedNetwork::parse_list(&s).count();
         let _ = check_token("t", &s);
         let _ = check_header_value("v", &s);
         let mut out = Vec::new();

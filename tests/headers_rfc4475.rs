@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 
 use sip_oauth::message::ParseError;
 use sip_oauth::message::header::{
-    Allow, CSeq, Challenge, Contact, ContentType, Credentials, NameAddr, OptionTags, Via,
-    parse_call_id, parse_content_length, parse_expires, parse_max_forwards,
+    Allow, CSeq, Challenge, ChargingVector, Contact, ContentType, Credentials, NameAddr,
+    OptionTags, Via, VisitedNetwork, parse_call_id, parse_content_length, parse_expires,
+    parse_max_forwards,
 };
 
 /// The header fields of a header section: `(name, raw value)`, folds kept in the value.
@@ -65,6 +66,8 @@ fn check(name: &str, value: &str) -> Option<Result<(), ParseError>> {
             OptionTags::parse(value).map(|_| ())
         }
         "allow" => Allow::parse(value).map(|_| ()),
+        "p-charging-vector" => ChargingVector::parse(value).map(|_| ()),
+        "p-visited-network-id" => all(VisitedNetwork::parse_list(value)),
         "authorization" | "proxy-authorization" => Credentials::parse(value).map(|_| ()),
         "www-authenticate" | "proxy-authenticate" => Challenge::parse(value).map(|_| ()),
         _ => return None,

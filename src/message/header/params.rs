@@ -110,6 +110,9 @@ pub(crate) enum Style {
     UriHeaders,
     /// `auth-param *( COMMA auth-param )`: every parameter has a value.
     Auth,
+    /// `generic-param *( SEMI generic-param )`: as [`Style::Header`] but without a
+    /// `;` before the first parameter (P-Charging-Vector, RFC 7315 section 4.6).
+    HeaderNoLead,
 }
 
 /// A validated parameter section, read lazily.
@@ -247,15 +250,18 @@ pub(crate) fn scan_escaped(b: &[u8], mut i: usize, mask: u16) -> Result<usize, P
 fn next_param(s: &str, i: usize, style: Style) -> Result<Option<(Param<'_>, usize)>, ParseError> {
     let b = s.as_bytes();
     match style {
-        Style::Header => {
+        Style::Header | Style::HeaderNoLead => {
             let j = skip_lws(b, i);
             if j >= b.len() {
                 return Ok(None);
             }
-            if b.get(j) != Some(&b';') {
+            let n0 = if style == Style::HeaderNoLead && i == 0 {
+                j
+            } else if b.get(j) == Some(&b';') {
+                skip_lws(b, j + 1)
+            } else {
                 return Err(ParseError::expected("';' before a parameter", j));
-            }
-            let n0 = skip_lws(b, j + 1);
+            };
             let n1 = skip_token(b, n0);
             if n1 == n0 {
                 return Err(ParseError::expected("parameter name", n0));
