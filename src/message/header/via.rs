@@ -371,6 +371,38 @@ mod tests {
     }
 
     #[test]
+    fn param_edge_cases() {
+        // Valueless rport with LWS around the separators, upper-case name.
+        let v = ok("SIP/2.0/TCP h.example ; RPORT ;branch=z9hG4bKx");
+        assert_eq!(v.rport(), Some(None));
+        assert_eq!(v.branch(), Some("z9hG4bKx"));
+        // First occurrence wins, as for every lookup.
+        let v = ok("SIP/2.0/UDP h;rport=1;rport;branch=a;branch=b");
+        assert_eq!((v.rport(), v.branch()), (Some(Some(1)), Some("a")));
+        assert_eq!(v.param("branch").and_then(|p| p.value), Some("a"));
+        // RFC 3261 writes `received` IPv6 addresses without brackets.
+        let v = ok("SIP/2.0/UDP [2001:db8::10] : 5070;received=2001:db8::1;rport=5070");
+        assert_eq!(v.port(), Some(5070));
+        assert_eq!(v.received_addr(), "2001:db8::1".parse().ok());
+        // Unknown parameters, quoted values with separators inside.
+        let v = ok("SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK;x=\"a;b,c\";flag");
+        assert_eq!(v.transport(), Transport::Ws);
+        assert_eq!(
+            v.param("x").and_then(|p| p.unquoted()).as_deref(),
+            Some("a;b,c")
+        );
+        assert_eq!(
+            v.params().map(|p| p.name).collect::<Vec<_>>(),
+            ["branch", "x", "flag"]
+        );
+        let two: Vec<_> = Via::parse_list("SIP/2.0/UDP a;x=\"1,2\", SIP/2.0/UDP b")
+            .collect::<Result<_, _>>()
+            .expect("valid");
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1].0, 23);
+    }
+
+    #[test]
     fn rejects() {
         // badinv01
         assert!(Via::parse_list("SIP/2.0/UDP 192.0.2.15;;,;,,").any(|r| r.is_err()));
