@@ -72,9 +72,11 @@ pub(crate) fn parse_host_at(s: &str, i: usize) -> Result<(Host<'_>, usize), Pars
     }
     let e = skip_class(b, i, class::HOST);
     let text = sub(s, i, e);
-    let tb = text.as_bytes();
-    // Names have few dots: visiting each is cheaper than a window over every byte.
-    let empty_label = memchr::memchr_iter(b'.', tb).any(|d| d == 0 || tb.get(d + 1) == Some(&b'.'));
+    let empty_label = text.starts_with('.')
+        || text
+            .as_bytes()
+            .windows(2)
+            .any(|w| matches!(w, [b'.', b'.']));
     if text.is_empty() || text.starts_with('-') || empty_label {
         return Err(ParseError::expected("host", i));
     }
