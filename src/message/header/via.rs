@@ -99,6 +99,15 @@ impl<'a> Via<'a> {
         super::list::parse_list(value, Self::parse)
     }
 
+    /// Parses the first `via-parm` of a Via value that may hold several: the topmost
+    /// Via of the header line, the one a proxy matches its own branch against.
+    pub fn parse_first(value: &'a str) -> Result<Self, ParseError> {
+        match super::list::split_list(value).next() {
+            Some((off, first)) => Self::parse(first).map_err(|e| e.shifted(off)),
+            None => Err(ParseError::expected("via-parm", value.len())),
+        }
+    }
+
     fn parse_at(v: &'a str, base: usize) -> Result<Self, ParseError> {
         let b = v.as_bytes();
         let token = |i: usize, what: &'static str| {
@@ -400,6 +409,19 @@ mod tests {
             .expect("valid");
         assert_eq!(two.len(), 2);
         assert_eq!(two[1].0, 23);
+        assert_eq!(
+            Via::parse_first(" SIP/2.0/UDP a;x=\"1,2\", SIP/2.0/UDP b").map(|v| v.host()),
+            Ok(Host::Domain("a"))
+        );
+        assert!(Via::parse("SIP/2.0/UDP a, SIP/2.0/UDP b").is_err());
+        assert_eq!(
+            Via::parse_first(" , "),
+            Err(ParseError::expected("via-parm", 3))
+        );
+        assert_eq!(
+            Via::parse_first(" x").map_err(|e| e.offset),
+            Err(ParseError::expected("'/' in sent-protocol", 2).offset)
+        );
     }
 
     #[test]
