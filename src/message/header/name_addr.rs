@@ -22,6 +22,7 @@ pub struct NameAddr<'a> {
     uri_start: usize,
     bracketed: bool,
     params: Params<'a>,
+    tag: Option<&'a str>,
 }
 
 impl<'a> NameAddr<'a> {
@@ -98,14 +99,23 @@ impl<'a> NameAddr<'a> {
                 (Uri::parse(text)?, 0, false, end)
             }
         };
-        let params = Params::parse(sub(v, rest, v.len()), base + rest, Style::Header)
-            .map_err(|e| ParseError::new(e.kind, e.offset.saturating_sub(base)))?;
+        // From/To tags are read for every dialog and transaction match: keep the first
+        // one from the validating pass.
+        let mut tag = None;
+        let params = Params::parse_with(sub(v, rest, v.len()), base + rest, Style::Header, |p| {
+            if tag.is_none() && p.is("tag") {
+                tag = Some(p.value);
+            }
+            Ok(())
+        })
+        .map_err(|e| ParseError::new(e.kind, e.offset.saturating_sub(base)))?;
         Ok(Self {
             display_name,
             uri,
             uri_start: base + uri_start,
             bracketed,
             params,
+            tag: tag.flatten(),
         })
     }
 
@@ -153,7 +163,7 @@ impl<'a> NameAddr<'a> {
 
     /// The `tag` parameter of From / To (RFC 3261 section 19.3).
     pub fn tag(&self) -> Option<&'a str> {
-        self.params.value("tag").flatten()
+        self.tag
     }
 
     /// The `expires` parameter of a Contact in seconds; values above `u32::MAX`
