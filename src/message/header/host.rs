@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::lex::{parse_digits, sub};
+use super::lex::{class, parse_digits, skip_class, sub};
 use crate::message::{ParseError, ParseErrorKind};
 
 /// A host as written in a URI or Via header.
@@ -51,11 +51,6 @@ impl fmt::Display for Host<'_> {
     }
 }
 
-const fn is_host_byte(c: u8) -> bool {
-    // `_` is outside RFC 3261 `hostname` but common in deployed names; accept it.
-    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_')
-}
-
 /// Parses the host starting at `i` in `s`; returns it and the index just past it.
 pub(crate) fn parse_host_at(s: &str, i: usize) -> Result<(Host<'_>, usize), ParseError> {
     let b = s.as_bytes();
@@ -75,12 +70,14 @@ pub(crate) fn parse_host_at(s: &str, i: usize) -> Result<(Host<'_>, usize), Pars
             .map_err(|_| ParseError::expected("IPv6 address", i + 1))?;
         return Ok((Host::Ipv6(addr), close + 1));
     }
-    let mut e = i;
-    while b.get(e).is_some_and(|&c| is_host_byte(c)) {
-        e += 1;
-    }
+    let e = skip_class(b, i, class::HOST);
     let text = sub(s, i, e);
-    if text.is_empty() || text.starts_with(['.', '-']) || text.contains("..") {
+    let empty_label = text.starts_with('.')
+        || text
+            .as_bytes()
+            .windows(2)
+            .any(|w| matches!(w, [b'.', b'.']));
+    if text.is_empty() || text.starts_with('-') || empty_label {
         return Err(ParseError::expected("host", i));
     }
     if text.bytes().all(|c| c.is_ascii_digit() || c == b'.') {

@@ -7,13 +7,122 @@
 
 use crate::message::{ParseError, ParseErrorKind};
 
-/// `token` characters (RFC 3261 section 25.1): alphanumerics and `-.!%*_+`'~`.
-pub(crate) const fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
+/// Character classes of the grammar, as bit flags of [`CLASSES`].
+pub(crate) mod class {
+    /// `token` (RFC 3261 section 25.1): alphanumerics and `-.!%*_+`'~`.
+    pub(crate) const TOKEN: u16 = 1;
+    /// `unreserved` (RFC 3261 section 25.1).
+    pub(crate) const UNRESERVED: u16 = 1 << 1;
+    /// `paramchar` of URI parameters, escapes excluded.
+    pub(crate) const PARAMCHAR: u16 = 1 << 2;
+    /// `hnv-unreserved / unreserved` of URI headers.
+    pub(crate) const HCHAR: u16 = 1 << 3;
+    /// Unquoted `gen-value`: `token` or `host` (IPv6 references need `[]:`).
+    pub(crate) const GEN_VALUE: u16 = 1 << 4;
+    /// Unquoted auth-param value. RFC 3261 allows a `token`; nonces, URIs and base64
+    /// data often arrive unquoted, so any visible ASCII except the list and quoting
+    /// delimiters is accepted.
+    pub(crate) const AUTH_VALUE: u16 = 1 << 5;
+    /// `user` of a SIP URI, escapes excluded.
+    pub(crate) const USER: u16 = 1 << 6;
+    /// `password` of a SIP URI, escapes excluded.
+    pub(crate) const PASSWORD: u16 = 1 << 7;
+    /// `hostname` characters; `_` is outside RFC 3261 but common in deployed names.
+    pub(crate) const HOST: u16 = 1 << 8;
+    /// `b64token` of RFC 6750 section 2.1, before the `=` padding.
+    pub(crate) const B64: u16 = 1 << 9;
+    /// `word` of RFC 3261 section 25.1 (Call-ID).
+    pub(crate) const WORD: u16 = 1 << 10;
+}
+
+const fn classes_of(c: u8) -> u16 {
+    let alnum = c.is_ascii_alphanumeric();
+    let token = alnum
         || matches!(
-            b,
+            c,
             b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-        )
+        );
+    let unreserved = alnum
+        || matches!(
+            c,
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+        );
+    let mut m = 0;
+    if token {
+        m |= class::TOKEN | class::GEN_VALUE | class::WORD;
+    }
+    if unreserved {
+        m |= class::UNRESERVED | class::PARAMCHAR | class::HCHAR | class::USER | class::PASSWORD;
+    }
+    if matches!(c, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$') {
+        m |= class::PARAMCHAR;
+    }
+    if matches!(c, b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$') {
+        m |= class::HCHAR;
+    }
+    if matches!(c, b'[' | b']' | b':') {
+        m |= class::GEN_VALUE;
+    }
+    if c > 0x20 && c < 0x7f && c != b',' && c != b'"' && c != b'\\' {
+        m |= class::AUTH_VALUE;
+    }
+    if matches!(c, b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/') {
+        m |= class::USER;
+    }
+    if matches!(c, b'&' | b'=' | b'+' | b'$' | b',') {
+        m |= class::PASSWORD;
+    }
+    if alnum || matches!(c, b'-' | b'.' | b'_') {
+        m |= class::HOST;
+    }
+    if alnum || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/') {
+        m |= class::B64;
+    }
+    if matches!(
+        c,
+        b'(' | b')' | b'<' | b'>' | b':' | b'\\' | b'"' | b'/' | b'[' | b']' | b'?' | b'{' | b'}'
+    ) {
+        m |= class::WORD;
+    }
+    m
+}
+
+/// One lookup per byte instead of a chain of comparisons: the scanners run over every
+/// byte of every header value.
+static CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = classes_of(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// `true` when byte `c` belongs to any of the classes in `mask` (see [`class`]).
+#[inline]
+pub(crate) fn is(c: u8, mask: u16) -> bool {
+    CLASSES[usize::from(c)] & mask != 0
+}
+
+/// `token` characters (RFC 3261 section 25.1).
+#[inline]
+pub(crate) fn is_token_byte(c: u8) -> bool {
+    is(c, class::TOKEN)
+}
+
+/// Index of the first byte at or after `i` outside the classes of `mask`.
+#[inline]
+pub(crate) fn skip_class(b: &[u8], i: usize, mask: u16) -> usize {
+    match b.get(i..) {
+        Some(rest) => {
+            i + rest
+                .iter()
+                .position(|&c| !is(c, mask))
+                .unwrap_or(rest.len())
+        }
+        None => i,
+    }
 }
 
 /// `true` when `s` is a non-empty RFC 3261 `token`.
@@ -45,11 +154,8 @@ pub(crate) fn skip_lws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Index of the first byte at or after `i` that is not a token character.
-pub(crate) fn skip_token(b: &[u8], mut i: usize) -> usize {
-    while b.get(i).is_some_and(|&c| is_token_byte(c)) {
-        i += 1;
-    }
-    i
+pub(crate) fn skip_token(b: &[u8], i: usize) -> usize {
+    skip_class(b, i, class::TOKEN)
 }
 
 /// `s` without leading and trailing white space (folds and stray line ends included),
@@ -75,7 +181,18 @@ pub(crate) fn sub(s: &str, a: usize, e: usize) -> &str {
 /// controls included (RFC 4475 section 3.1.1.3 relies on `\` before NUL, BEL and DEL).
 pub(crate) fn scan_quoted(b: &[u8], i: usize) -> Result<usize, ParseError> {
     let mut j = i + 1;
+    // Position of the next `"` or `\` at or after `j`, found with memchr and kept until
+    // passed, so plain text is skipped in bulk and each byte is searched only once.
+    let mut special = 0;
     loop {
+        if special < j {
+            special = b
+                .get(j..)
+                .and_then(|r| memchr::memchr2(b'"', b'\\', r))
+                .map_or(b.len(), |k| j + k);
+        }
+        let span = b.get(j..special).unwrap_or_default();
+        j += first_ctl(span).unwrap_or(span.len());
         match b.get(j) {
             None => return Err(ParseError::expected("closing quote", j)),
             Some(b'"') => return Ok(j + 1),
@@ -96,6 +213,26 @@ pub(crate) fn scan_quoted(b: &[u8], i: usize) -> Result<usize, ParseError> {
             Some(_) => j += 1,
         }
     }
+}
+
+/// A control character other than HTAB (C0 or DEL): never allowed raw in a value.
+#[inline]
+pub(crate) const fn is_ctl(c: u8) -> bool {
+    (c < 0x20 && c != b'\t') || c == 0x7f
+}
+
+/// Index of the first [`is_ctl`] byte in `s`. Blocks without one are passed over by a
+/// test without early exit, which the compiler turns into vector instructions.
+pub(crate) fn first_ctl(s: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 32;
+    let mut j = 0;
+    while let Some(block) = s.get(j..j + BLOCK) {
+        if block.iter().fold(false, |any, &c| any | is_ctl(c)) {
+            break;
+        }
+        j += BLOCK;
+    }
+    s.get(j..)?.iter().position(|&c| is_ctl(c)).map(|k| j + k)
 }
 
 /// Value of an ASCII hex digit.
@@ -151,6 +288,18 @@ mod tests {
         assert!(scan_quoted(b"\"a\x00b\"", 0).is_err());
         assert!(scan_quoted(b"\"a\\", 0).is_err());
         assert_eq!(scan_quoted("\"Ñé\"".as_bytes(), 0), Ok(6));
+    }
+
+    #[test]
+    fn control_search() {
+        let mut v = vec![b'a'; 100];
+        assert_eq!(first_ctl(&v), None);
+        v[70] = 0x7f;
+        assert_eq!(first_ctl(&v), Some(70));
+        v[3] = b'\n';
+        assert_eq!(first_ctl(&v), Some(3));
+        assert_eq!(first_ctl(b"\t\t"), None);
+        assert_eq!(first_ctl(b""), None);
     }
 
     #[test]

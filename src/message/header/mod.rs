@@ -23,6 +23,7 @@
 
 pub mod allow;
 pub mod auth;
+pub mod charging_vector;
 pub mod contact;
 pub mod content_type;
 pub mod cseq;
@@ -36,9 +37,11 @@ pub mod params;
 pub mod quote;
 pub mod uri;
 pub mod via;
+pub mod visited_network;
 
 pub use allow::Allow;
 pub use auth::{AuthScheme, Challenge, Credentials, IntegrityProtected, is_b64token};
+pub use charging_vector::ChargingVector;
 pub use contact::Contact;
 pub use content_type::ContentType;
 pub use cseq::{CSeq, MAX_CSEQ};
@@ -53,3 +56,4 @@ pub use params::{Param, ParamIter, Params, unquote};
 pub use quote::{check_header_value, check_token, is_token, push_quoted};
 pub use uri::{Scheme, Uri, percent_decode};
 pub use via::{Transport, Via};
+pub use visited_network::VisitedNetwork;

@@ -19,8 +19,10 @@ use crate::message::ParseError;
 pub struct NameAddr<'a> {
     display_name: Option<&'a str>,
     uri: Uri<'a>,
+    uri_start: usize,
     bracketed: bool,
     params: Params<'a>,
+    tag: Option<&'a str>,
 }
 
 impl<'a> NameAddr<'a> {
@@ -75,7 +77,7 @@ impl<'a> NameAddr<'a> {
                 }
             }
         }
-        let (uri, bracketed, rest) = match lt {
+        let (uri, uri_start, bracketed, rest) = match lt {
             Some(lt) => {
                 let gt = b
                     .get(lt..)
@@ -83,7 +85,7 @@ impl<'a> NameAddr<'a> {
                     .map(|k| lt + k)
                     .ok_or_else(|| ParseError::expected("'>' closing the URI", b.len()))?;
                 let uri = Uri::parse(sub(v, lt + 1, gt)).map_err(|e| e.shifted(lt + 1))?;
-                (uri, true, gt + 1)
+                (uri, lt + 1, true, gt + 1)
             }
             None => {
                 let end = b
@@ -94,16 +96,26 @@ impl<'a> NameAddr<'a> {
                 if let Some(q) = memchr::memchr(b'?', text.as_bytes()) {
                     return Err(ParseError::expected("'<' '>' around a URI with headers", q));
                 }
-                (Uri::parse(text)?, false, end)
+                (Uri::parse(text)?, 0, false, end)
             }
         };
-        let params = Params::parse(sub(v, rest, v.len()), base + rest, Style::Header)
-            .map_err(|e| ParseError::new(e.kind, e.offset.saturating_sub(base)))?;
+        // From/To tags are read for every dialog and transaction match: keep the first
+        // one from the validating pass.
+        let mut tag = None;
+        let params = Params::parse_with(sub(v, rest, v.len()), base + rest, Style::Header, |p| {
+            if tag.is_none() && p.is("tag") {
+                tag = Some(p.value);
+            }
+            Ok(())
+        })
+        .map_err(|e| ParseError::new(e.kind, e.offset.saturating_sub(base)))?;
         Ok(Self {
             display_name,
             uri,
+            uri_start: base + uri_start,
             bracketed,
             params,
+            tag: tag.flatten(),
         })
     }
 
@@ -121,6 +133,12 @@ impl<'a> NameAddr<'a> {
     /// The URI.
     pub fn uri(&self) -> Uri<'a> {
         self.uri
+    }
+
+    /// Byte range of the URI (without `<` `>`) within the value given to the parser.
+    /// Ranges of URI parameters are relative to the URI: add `uri_range().start`.
+    pub fn uri_range(&self) -> std::ops::Range<usize> {
+        self.uri_start..self.uri_start + self.uri.as_str().len()
     }
 
     /// `true` when the URI was enclosed in `<` `>`.
@@ -145,7 +163,7 @@ impl<'a> NameAddr<'a> {
 
     /// The `tag` parameter of From / To (RFC 3261 section 19.3).
     pub fn tag(&self) -> Option<&'a str> {
-        self.params.value("tag").flatten()
+        self.tag
     }
 
     /// The `expires` parameter of a Contact in seconds; values above `u32::MAX`
@@ -342,6 +360,9 @@ mod tests {
     fn param_ranges_are_relative_to_value() {
         let v = " <sip:a@b> ;tag=x; expires=5";
         let n = ok(v);
+        assert_eq!(&v[n.uri_range()], "sip:a@b");
+        let bare = " sip:a@b;tag=1";
+        assert_eq!(&bare[ok(bare).uri_range()], "sip:a@b");
         let t = n.param("tag").expect("tag");
         assert_eq!(&v[t.range.clone()], "tag=x");
         let r = t.removal_range(v);

@@ -5,7 +5,7 @@
 //! beyond the field's range is an error, so a caller never frames a body on a guess
 //! (RFC 4475 sections 3.1.2.4 and 3.1.2.11).
 
-use super::lex::{parse_digits, trim};
+use super::lex::{class, is, parse_digits, trim};
 use crate::message::{ParseError, ParseErrorKind};
 
 /// Parses a decimal `1*DIGIT` value no greater than `max`; `what` names the field in
@@ -49,26 +49,6 @@ pub fn parse_content_length(value: &str) -> Result<usize, ParseError> {
     }
 }
 
-/// `word` characters of RFC 3261 section 25.1.
-const fn is_word_byte(c: u8) -> bool {
-    super::lex::is_token_byte(c)
-        || matches!(
-            c,
-            b'(' | b')'
-                | b'<'
-                | b'>'
-                | b':'
-                | b'\\'
-                | b'"'
-                | b'/'
-                | b'['
-                | b']'
-                | b'?'
-                | b'{'
-                | b'}'
-        )
-}
-
 /// Call-ID: validates `word ["@" word]` and returns it without surrounding white space.
 pub fn parse_call_id(value: &str) -> Result<&str, ParseError> {
     let (base, v) = trim(value);
@@ -79,7 +59,7 @@ pub fn parse_call_id(value: &str) -> Result<&str, ParseError> {
     if left.is_empty() {
         return Err(ParseError::expected("Call-ID word", base));
     }
-    if let Some(i) = v.bytes().position(|c| !is_word_byte(c) && c != b'@') {
+    if let Some(i) = v.bytes().position(|c| !is(c, class::WORD) && c != b'@') {
         return Err(ParseError::expected("Call-ID word character", base + i));
     }
     match right {

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::lex::{hex_val, is_token_byte, scan_quoted, skip_lws, skip_token, sub};
+use super::lex::{class, hex_val, is, scan_quoted, skip_class, skip_lws, skip_token, sub};
 use crate::message::ParseError;
 
 /// One parameter as it appears in the text.
@@ -110,6 +110,9 @@ pub(crate) enum Style {
     UriHeaders,
     /// `auth-param *( COMMA auth-param )`: every parameter has a value.
     Auth,
+    /// `generic-param *( SEMI generic-param )`: as [`Style::Header`] but without a
+    /// `;` before the first parameter (P-Charging-Vector, RFC 7315 section 4.6).
+    HeaderNoLead,
 }
 
 /// A validated parameter section, read lazily.
@@ -124,10 +127,26 @@ impl<'a> Params<'a> {
     /// Validates `raw` as a section of `style`; `base` is the offset of `raw` within
     /// the parser's input, used for error offsets and [`Param::range`].
     pub(crate) fn parse(raw: &'a str, base: usize, style: Style) -> Result<Self, ParseError> {
+        Self::parse_with(raw, base, style, |_| Ok(()))
+    }
+
+    /// Like [`Params::parse`], handing each parameter (range relative to the parser's
+    /// input) to `check` in the same pass, so callers can validate or remember the
+    /// parameters they know without walking the section again.
+    pub(crate) fn parse_with(
+        raw: &'a str,
+        base: usize,
+        style: Style,
+        mut check: impl FnMut(Param<'a>) -> Result<(), ParseError>,
+    ) -> Result<Self, ParseError> {
         let mut i = 0;
         loop {
             match next_param(raw, i, style) {
-                Ok(Some((_, n))) => i = n,
+                Ok(Some((mut p, n))) => {
+                    p.range = p.range.start + base..p.range.end + base;
+                    check(p)?;
+                    i = n;
+                }
                 Ok(None) => return Ok(Self { raw, base, style }),
                 Err(e) => return Err(e.shifted(base)),
             }
@@ -207,39 +226,9 @@ impl<'a> Iterator for ParamIter<'a> {
     }
 }
 
-/// `paramchar` of RFC 3261 section 25.1 (escapes handled by the caller).
-const fn is_paramchar(c: u8) -> bool {
-    is_unreserved(c) || matches!(c, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$')
-}
-
-/// `unreserved` of RFC 3261 section 25.1.
-pub(crate) const fn is_unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-        )
-}
-
-/// `hnv-unreserved / unreserved` of a URI header name or value.
-const fn is_hchar(c: u8) -> bool {
-    is_unreserved(c) || matches!(c, b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$')
-}
-
-/// Characters of an unquoted generic-param value: `token` or `host` (IPv6 references).
-const fn is_gen_value_byte(c: u8) -> bool {
-    is_token_byte(c) || matches!(c, b'[' | b']' | b':')
-}
-
-/// Characters of an unquoted auth-param value. RFC 3261 allows a `token`; real nonces,
-/// URIs and base64 data often arrive unquoted, so any visible ASCII except the list
-/// and quoting delimiters is accepted.
-const fn is_auth_value_byte(c: u8) -> bool {
-    c > 0x20 && c < 0x7f && c != b',' && c != b'"' && c != b'\\'
-}
-
-/// Scans a run of bytes of class `ok`, where `%` HEX HEX escapes are also allowed.
-fn scan_escaped(b: &[u8], mut i: usize, ok: fn(u8) -> bool) -> Result<usize, ParseError> {
+/// Scans a run of bytes of the classes in `mask`, where `%` HEX HEX escapes are also
+/// allowed.
+pub(crate) fn scan_escaped(b: &[u8], mut i: usize, mask: u16) -> Result<usize, ParseError> {
     loop {
         match b.get(i) {
             Some(b'%') => {
@@ -250,7 +239,7 @@ fn scan_escaped(b: &[u8], mut i: usize, ok: fn(u8) -> bool) -> Result<usize, Par
                 }
                 i += 3;
             }
-            Some(&c) if ok(c) => i += 1,
+            Some(&c) if is(c, mask) => i += 1,
             _ => return Ok(i),
         }
     }
@@ -261,15 +250,18 @@ fn scan_escaped(b: &[u8], mut i: usize, ok: fn(u8) -> bool) -> Result<usize, Par
 fn next_param(s: &str, i: usize, style: Style) -> Result<Option<(Param<'_>, usize)>, ParseError> {
     let b = s.as_bytes();
     match style {
-        Style::Header => {
+        Style::Header | Style::HeaderNoLead => {
             let j = skip_lws(b, i);
             if j >= b.len() {
                 return Ok(None);
             }
-            if b.get(j) != Some(&b';') {
+            let n0 = if style == Style::HeaderNoLead && i == 0 {
+                j
+            } else if b.get(j) == Some(&b';') {
+                skip_lws(b, j + 1)
+            } else {
                 return Err(ParseError::expected("';' before a parameter", j));
-            }
-            let n0 = skip_lws(b, j + 1);
+            };
             let n1 = skip_token(b, n0);
             if n1 == n0 {
                 return Err(ParseError::expected("parameter name", n0));
@@ -282,11 +274,7 @@ fn next_param(s: &str, i: usize, style: Style) -> Result<Option<(Param<'_>, usiz
             let v1 = if b.get(v0) == Some(&b'"') {
                 scan_quoted(b, v0)?
             } else {
-                let mut v = v0;
-                while b.get(v).is_some_and(|&c| is_gen_value_byte(c)) {
-                    v += 1;
-                }
-                v
+                skip_class(b, v0, class::GEN_VALUE)
             };
             if v1 == v0 {
                 return Err(ParseError::expected("parameter value", v0));
@@ -306,13 +294,13 @@ fn next_param(s: &str, i: usize, style: Style) -> Result<Option<(Param<'_>, usiz
             if !sep_ok {
                 return Err(ParseError::expected("URI parameter separator", i));
             }
-            let class = if style == Style::Uri {
-                is_paramchar as fn(u8) -> bool
+            let mask = if style == Style::Uri {
+                class::PARAMCHAR
             } else {
-                is_hchar as fn(u8) -> bool
+                class::HCHAR
             };
             let n0 = i + 1;
-            let n1 = scan_escaped(b, n0, class)?;
+            let n1 = scan_escaped(b, n0, mask)?;
             if n1 == n0 {
                 return Err(ParseError::expected("parameter name", n0));
             }
@@ -323,7 +311,7 @@ fn next_param(s: &str, i: usize, style: Style) -> Result<Option<(Param<'_>, usiz
                 return Ok(Some((param(s, n0, n1, None, n1), n1)));
             }
             let v0 = n1 + 1;
-            let v1 = scan_escaped(b, v0, class)?;
+            let v1 = scan_escaped(b, v0, mask)?;
             if v1 == v0 && style == Style::Uri {
                 return Err(ParseError::expected("parameter value", v0));
             }
@@ -359,11 +347,7 @@ fn next_param(s: &str, i: usize, style: Style) -> Result<Option<(Param<'_>, usiz
             let v1 = if b.get(v0) == Some(&b'"') {
                 scan_quoted(b, v0)?
             } else {
-                let mut v = v0;
-                while b.get(v).is_some_and(|&c| is_auth_value_byte(c)) {
-                    v += 1;
-                }
-                v
+                skip_class(b, v0, class::AUTH_VALUE)
             };
             if v1 == v0 {
                 return Err(ParseError::expected("auth-param value", v0));

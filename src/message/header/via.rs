@@ -80,6 +80,9 @@ pub struct Via<'a> {
     host_str: &'a str,
     port: Option<u16>,
     params: Params<'a>,
+    branch: Option<&'a str>,
+    received: Option<&'a str>,
+    rport: Option<Option<u16>>,
 }
 
 impl<'a> Via<'a> {
@@ -94,6 +97,15 @@ impl<'a> Via<'a> {
         value: &'a str,
     ) -> impl Iterator<Item = Result<(usize, Self), ParseError>> + 'a {
         super::list::parse_list(value, Self::parse)
+    }
+
+    /// Parses the first `via-parm` of a Via value that may hold several: the topmost
+    /// Via of the header line, the one a proxy matches its own branch against.
+    pub fn parse_first(value: &'a str) -> Result<Self, ParseError> {
+        match super::list::split_list(value).next() {
+            Some((off, first)) => Self::parse(first).map_err(|e| e.shifted(off)),
+            None => Err(ParseError::expected("via-parm", value.len())),
+        }
     }
 
     fn parse_at(v: &'a str, base: usize) -> Result<Self, ParseError> {
@@ -135,23 +147,37 @@ impl<'a> Via<'a> {
             port = Some(parse_port(sub(v, d0, d1), d0)?);
             i = d1;
         }
-        let params = Params::parse(sub(v, i, v.len()), base + i, Style::Header)
-            .map_err(|e| ParseError::new(e.kind, e.offset.saturating_sub(base)))?;
-        for p in params.iter() {
-            let at = p.range.start.saturating_sub(base);
-            if p.is("rport") {
-                if let Some(val) = p.value {
-                    parse_port(val, at)?;
+        // The parameters a proxy reads on every message are remembered in the
+        // validating pass (first occurrence wins, as for lookups).
+        let mut branch = None;
+        let mut received = None;
+        let mut rport = None;
+        // Errors raised here carry offsets of the caller's input, like the ranges; the
+        // shift back below makes them relative to `v` as the other errors are.
+        let params = Params::parse_with(sub(v, i, v.len()), base + i, Style::Header, |p| {
+            let at = p.range.start;
+            if p.is("branch") {
+                if p.value.is_none_or(|b| b.starts_with('"')) {
+                    return Err(ParseError::expected("branch token", at));
                 }
+                branch = branch.or(p.value);
+            } else if p.is("received") {
+                received = received.or(p.value);
+            } else if p.is("rport") {
+                let port = match p.value {
+                    Some(val) => Some(parse_port(val, at)?),
+                    None => None,
+                };
+                rport = rport.or(Some(port));
             } else if p.is("ttl") {
                 let n = p.value.and_then(|t| t.parse::<u16>().ok());
                 if n.is_none_or(|n| n > 255) {
                     return Err(ParseError::new(ParseErrorKind::NumberOutOfRange("ttl"), at));
                 }
-            } else if p.is("branch") && p.value.is_none_or(|b| b.starts_with('"')) {
-                return Err(ParseError::expected("branch token", at));
             }
-        }
+            Ok(())
+        })
+        .map_err(|e| ParseError::new(e.kind, e.offset.saturating_sub(base)))?;
         Ok(Self {
             protocol_name,
             protocol_version,
@@ -160,6 +186,9 @@ impl<'a> Via<'a> {
             host_str,
             port,
             params,
+            branch,
+            received,
+            rport,
         })
     }
 
@@ -210,7 +239,7 @@ impl<'a> Via<'a> {
 
     /// The `branch` parameter (RFC 3261 section 8.1.1.7).
     pub fn branch(&self) -> Option<&'a str> {
-        self.params.value("branch").flatten()
+        self.branch
     }
 
     /// `true` when the branch starts with the RFC 3261 magic cookie `z9hG4bK`.
@@ -220,7 +249,7 @@ impl<'a> Via<'a> {
 
     /// The `received` parameter as written (RFC 3261 section 18.2.1).
     pub fn received(&self) -> Option<&'a str> {
-        self.params.value("received").flatten()
+        self.received
     }
 
     /// The `received` parameter as an address (brackets around IPv6 accepted).
@@ -237,9 +266,7 @@ impl<'a> Via<'a> {
     /// without a value (a request for symmetric response routing), `Some(Some(port))`
     /// when filled in.
     pub fn rport(&self) -> Option<Option<u16>> {
-        self.params
-            .value("rport")
-            .map(|v| v.and_then(|p| p.parse().ok()))
+        self.rport
     }
 
     /// The `maddr` parameter as written.
@@ -349,6 +376,51 @@ mod tests {
         assert_eq!(
             ok("SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~").branch(),
             Some("z9hG4bK-.!%66*_+`'~")
+        );
+    }
+
+    #[test]
+    fn param_edge_cases() {
+        // Valueless rport with LWS around the separators, upper-case name.
+        let v = ok("SIP/2.0/TCP h.example ; RPORT ;branch=z9hG4bKx");
+        assert_eq!(v.rport(), Some(None));
+        assert_eq!(v.branch(), Some("z9hG4bKx"));
+        // First occurrence wins, as for every lookup.
+        let v = ok("SIP/2.0/UDP h;rport=1;rport;branch=a;branch=b");
+        assert_eq!((v.rport(), v.branch()), (Some(Some(1)), Some("a")));
+        assert_eq!(v.param("branch").and_then(|p| p.value), Some("a"));
+        // RFC 3261 writes `received` IPv6 addresses without brackets.
+        let v = ok("SIP/2.0/UDP [2001:db8::10] : 5070;received=2001:db8::1;rport=5070");
+        assert_eq!(v.port(), Some(5070));
+        assert_eq!(v.received_addr(), "2001:db8::1".parse().ok());
+        // Unknown parameters, quoted values with separators inside.
+        let v = ok("SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK;x=\"a;b,c\";flag");
+        assert_eq!(v.transport(), Transport::Ws);
+        assert_eq!(
+            v.param("x").and_then(|p| p.unquoted()).as_deref(),
+            Some("a;b,c")
+        );
+        assert_eq!(
+            v.params().map(|p| p.name).collect::<Vec<_>>(),
+            ["branch", "x", "flag"]
+        );
+        let two: Vec<_> = Via::parse_list("SIP/2.0/UDP a;x=\"1,2\", SIP/2.0/UDP b")
+            .collect::<Result<_, _>>()
+            .expect("valid");
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1].0, 23);
+        assert_eq!(
+            Via::parse_first(" SIP/2.0/UDP a;x=\"1,2\", SIP/2.0/UDP b").map(|v| v.host()),
+            Ok(Host::Domain("a"))
+        );
+        assert!(Via::parse("SIP/2.0/UDP a, SIP/2.0/UDP b").is_err());
+        assert_eq!(
+            Via::parse_first(" , "),
+            Err(ParseError::expected("via-parm", 3))
+        );
+        assert_eq!(
+            Via::parse_first(" x").map_err(|e| e.offset),
+            Err(ParseError::expected("'/' in sent-protocol", 2).offset)
         );
     }
 
