@@ -31,7 +31,11 @@ fn rejection(token: &str) -> (u16, RejectCause, String) {
             bytes,
             outcome: Outcome::Rejected(r),
             ..
-        } => (r.status, r.cause, String::from_utf8(bytes.to_vec()).unwrap()),
+        } => (
+            r.status,
+            r.cause,
+            String::from_utf8(bytes.to_vec()).unwrap(),
+        ),
         other => panic!("{other:?}"),
     }
 }

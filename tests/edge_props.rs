@@ -70,12 +70,11 @@ fn register() -> impl Strategy<Value = (String, Vec<(String, String)>)> {
                 .replace("To: \"Bob\" ", &format!("To: {display}"))
                 .replace("Expires: 3600", &format!("Expires: {expires}"));
             if compact {
-                text = text.replacen("Call-ID:", "i:", 1).replacen("Contact:", "m:", 1);
+                text = text
+                    .replacen("Call-ID:", "i:", 1)
+                    .replacen("Contact:", "m:", 1);
             }
-            let block: String = extra
-                .iter()
-                .map(|(n, v)| format!("{n}: {v}\r\n"))
-                .collect();
+            let block: String = extra.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
             text = text.replacen("Allow:", &format!("{block}Allow:"), 1);
             (text, extra)
         })

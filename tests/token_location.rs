@@ -76,7 +76,14 @@ fn other_schemes_are_not_bearer_tokens() {
 
 #[test]
 fn malformed_tokens_are_distinct_from_absent_ones() {
-    for bad in ["Bearer", "Bearer ", "Bearer a b", "Bearer a\"b", "Bearer =abc", "Bearer a,b"] {
+    for bad in [
+        "Bearer",
+        "Bearer ",
+        "Bearer a b",
+        "Bearer a\"b",
+        "Bearer =abc",
+        "Bearer a,b",
+    ] {
         let m = msg(&format!("Authorization: {bad}\r\n"));
         assert!(
             matches!(
@@ -116,7 +123,10 @@ fn named_header_holds_the_whole_token() {
         }
     );
     let m = msg("X-Access-Token: not a token\r\n");
-    assert!(matches!(extract(&m, &loc, None), Err(ExtractError::Malformed(_))));
+    assert!(matches!(
+        extract(&m, &loc, None),
+        Err(ExtractError::Malformed(_))
+    ));
     assert_eq!(extract(&msg(""), &loc, None), Err(ExtractError::Absent));
 }
 
@@ -146,7 +156,12 @@ fn auth_param_of_another_scheme() {
 fn request_uri_parameter_with_escapes() {
     // `=` is not allowed raw in a URI parameter value, so padding arrives escaped.
     let m = msg_with_uri("sip:home.example;access_token=abc.def%3D%3D;lr", "");
-    let f = extract(&m, &TokenLocation::RequestUriParam("access_token".into()), None).unwrap();
+    let f = extract(
+        &m,
+        &TokenLocation::RequestUriParam("access_token".into()),
+        None,
+    )
+    .unwrap();
     assert_eq!(f.token.expose(), "abc.def==");
     let Place::RequestUri { span } = f.place else {
         panic!("wrong place");
@@ -159,7 +174,12 @@ fn contact_uri_parameter() {
     let m = msg(&format!(
         "Contact: \"Bob\" <sip:b@x.invalid;transport=ws;access_token={TOKEN}>;expires=60\r\n"
     ));
-    let f = extract(&m, &TokenLocation::ContactUriParam("access_token".into()), None).unwrap();
+    let f = extract(
+        &m,
+        &TokenLocation::ContactUriParam("access_token".into()),
+        None,
+    )
+    .unwrap();
     assert_eq!(f.token.expose(), TOKEN);
     let Place::Contact { index, span } = f.place else {
         panic!("wrong place");
@@ -171,12 +191,19 @@ fn contact_uri_parameter() {
 #[test]
 fn transport_supplied_token_with_or_without_scheme() {
     let m = msg("");
-    for given in [TOKEN.to_owned(), format!("Bearer {TOKEN}"), format!("bearer   {TOKEN}")] {
+    for given in [
+        TOKEN.to_owned(),
+        format!("Bearer {TOKEN}"),
+        format!("bearer   {TOKEN}"),
+    ] {
         let f = extract(&m, &TokenLocation::Transport, Some(&given)).unwrap();
         assert_eq!(f.token.expose(), TOKEN);
         assert_eq!(f.place, Place::Transport);
     }
-    assert_eq!(extract(&m, &TokenLocation::Transport, None), Err(ExtractError::Absent));
+    assert_eq!(
+        extract(&m, &TokenLocation::Transport, None),
+        Err(ExtractError::Absent)
+    );
     assert!(matches!(
         extract(&m, &TokenLocation::Transport, Some("Basic dXNlcjpwdw==")),
         Err(ExtractError::Malformed(_))
@@ -190,14 +217,22 @@ fn first_of_tries_in_order_and_stops_at_errors() {
         TokenLocation::AuthorizationBearer,
         TokenLocation::Header("X-Token".into()),
     ]);
-    let m = msg(&format!("X-Token: second\r\nAuthorization: Bearer {TOKEN}\r\n"));
+    let m = msg(&format!(
+        "X-Token: second\r\nAuthorization: Bearer {TOKEN}\r\n"
+    ));
     assert_eq!(extract(&m, &loc, None).unwrap().token.expose(), TOKEN);
     assert_eq!(
-        extract(&m, &loc, Some("from-handshake")).unwrap().token.expose(),
+        extract(&m, &loc, Some("from-handshake"))
+            .unwrap()
+            .token
+            .expose(),
         "from-handshake"
     );
     let m = msg("X-Token: second\r\nAuthorization: Bearer\r\n");
-    assert!(matches!(extract(&m, &loc, None), Err(ExtractError::Malformed(_))));
+    assert!(matches!(
+        extract(&m, &loc, None),
+        Err(ExtractError::Malformed(_))
+    ));
     assert_eq!(
         extract(&msg(""), &TokenLocation::FirstOf(vec![]), None),
         Err(ExtractError::Absent)

@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use thiserror::Error;
 
 use super::inbound::FlowId;
@@ -83,22 +83,23 @@ impl FlowTokenCodec {
         out
     }
 
-    /// The branch for the edge's Via when forwarding a request from `flow`.
-    /// `transaction` identifies the client transaction (its branch, Call-ID and CSeq),
-    /// so retransmissions get the same branch and distinct transactions different ones.
-    pub fn branch(&self, flow: FlowId, transaction: &[&[u8]]) -> String {
-        let mut h = Sha256::new();
-        for part in transaction {
-            h.update((part.len() as u32).to_be_bytes());
-            h.update(part);
+    /// The MAC of a flow id: the one keyed computation per request, shared by the
+    /// branch and the Path token.
+    pub fn flow_mac(&self, flow: FlowId) -> FlowMac {
+        FlowMac {
+            flow,
+            mac: self.tag(b"flow", &[&flow.0.to_be_bytes()]),
         }
-        let digest = h.finalize();
-        let mut raw = [0u8; FLOW_LEN + TX_LEN + MAC_LEN];
-        raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
-        raw[FLOW_LEN..FLOW_LEN + TX_LEN].copy_from_slice(&digest[..TX_LEN]);
-        let mac = self.tag(b"via", &[&raw[..FLOW_LEN + TX_LEN]]);
-        raw[FLOW_LEN + TX_LEN..].copy_from_slice(&mac);
-        let mut out = String::with_capacity(BRANCH_COOKIE.len() + BRANCH_TAG.len() + 36);
+    }
+
+    /// The branch for the edge's Via when forwarding a request from `flow`.
+    /// `transaction` identifies the client transaction (its Via, Call-ID and CSeq), so
+    /// retransmissions get the same branch and distinct transactions different ones.
+    /// The transaction part needs uniqueness, not secrecy: only the flow is MAC'd.
+    pub fn branch(&self, flow: &FlowMac, transaction: &[&[u8]]) -> String {
+        let raw = branch_raw(flow, transaction);
+        let mut out =
+            String::with_capacity(BRANCH_COOKIE.len() + BRANCH_TAG.len() + BRANCH_B64_LEN);
         out.push_str(BRANCH_COOKIE);
         out.push_str(BRANCH_TAG);
         URL_SAFE_NO_PAD.encode_string(raw, &mut out);
@@ -121,7 +122,7 @@ impl FlowTokenCodec {
         if n != raw.len() {
             return Err(FlowTokenError::Encoding);
         }
-        let mac = self.tag(b"via", &[&raw[..FLOW_LEN + TX_LEN]]);
+        let mac = self.tag(b"flow", &[&raw[..FLOW_LEN]]);
         if !constant_time_eq(&mac, &raw[FLOW_LEN + TX_LEN..]) {
             return Err(FlowTokenError::BadMac);
         }
@@ -130,11 +131,10 @@ impl FlowTokenCodec {
 
     /// The flow token for the user part of the edge's Path URI (RFC 5626 5.2), so a
     /// terminating request routed through that Path can be sent down the same flow.
-    pub fn path_token(&self, flow: FlowId) -> String {
+    pub fn path_token(&self, flow: &FlowMac) -> String {
         let mut raw = [0u8; FLOW_LEN + MAC_LEN];
-        raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
-        let mac = self.tag(b"path", &[&raw[..FLOW_LEN]]);
-        raw[FLOW_LEN..].copy_from_slice(&mac);
+        raw[..FLOW_LEN].copy_from_slice(&flow.flow.0.to_be_bytes());
+        raw[FLOW_LEN..].copy_from_slice(&flow.mac);
         URL_SAFE_NO_PAD.encode(raw)
     }
 
@@ -150,23 +150,59 @@ impl FlowTokenCodec {
         if n != raw.len() {
             return Err(FlowTokenError::Encoding);
         }
-        let mac = self.tag(b"path", &[&raw[..FLOW_LEN]]);
+        let mac = self.tag(b"flow", &[&raw[..FLOW_LEN]]);
         if !constant_time_eq(&mac, &raw[FLOW_LEN..]) {
             return Err(FlowTokenError::BadMac);
         }
         Ok(flow_of(&raw))
     }
 
-    /// A deterministic charging identifier (hex) for a request, unique per transaction.
-    pub(crate) fn icid(&self, parts: &[&[u8]]) -> String {
-        let tag = self.tag(b"icid", parts);
-        let mut s = String::with_capacity(tag.len() * 2);
-        for b in tag {
+    /// A charging identifier (hex) for a request: its flow and transaction hash, so it
+    /// is unique per transaction and identical for retransmissions.
+    pub(crate) fn icid(&self, flow: &FlowMac, transaction: &[&[u8]]) -> String {
+        let raw = branch_raw(flow, transaction);
+        let mut s = String::with_capacity((FLOW_LEN + TX_LEN) * 2);
+        for &b in &raw[..FLOW_LEN + TX_LEN] {
             s.push(char::from(HEX[usize::from(b >> 4)]));
             s.push(char::from(HEX[usize::from(b & 15)]));
         }
         s
     }
+}
+
+/// A flow id with its MAC, computed once per request by [`FlowTokenCodec::flow_mac`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowMac {
+    flow: FlowId,
+    mac: [u8; MAC_LEN],
+}
+
+/// Raw branch bytes: flow, transaction hash, flow MAC.
+fn branch_raw(flow: &FlowMac, transaction: &[&[u8]]) -> [u8; FLOW_LEN + TX_LEN + MAC_LEN] {
+    let mut raw = [0u8; FLOW_LEN + TX_LEN + MAC_LEN];
+    raw[..FLOW_LEN].copy_from_slice(&flow.flow.0.to_be_bytes());
+    raw[FLOW_LEN..FLOW_LEN + TX_LEN].copy_from_slice(&transaction_hash(transaction).to_be_bytes());
+    raw[FLOW_LEN + TX_LEN..].copy_from_slice(&flow.mac);
+    raw
+}
+
+/// FNV-1a over length-prefixed parts: fast, and enough to tell transactions apart
+/// (an attacker gains nothing by making two collide: the flow is what is protected).
+fn transaction_hash(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    };
+    for part in parts {
+        for b in (part.len() as u32).to_be_bytes() {
+            eat(b);
+        }
+        for &b in *part {
+            eat(b);
+        }
+    }
+    h
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -188,9 +224,10 @@ mod tests {
     #[test]
     fn branch_round_trips_and_is_deterministic() {
         let c = FlowTokenCodec::new(b"k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1").unwrap();
-        let b1 = c.branch(FlowId(42), &[b"z9hG4bKabc", b"call", b"1"]);
-        let b2 = c.branch(FlowId(42), &[b"z9hG4bKabc", b"call", b"1"]);
-        let b3 = c.branch(FlowId(42), &[b"z9hG4bKabd", b"call", b"1"]);
+        let f = c.flow_mac(FlowId(42));
+        let b1 = c.branch(&f, &[b"z9hG4bKabc", b"call", b"1"]);
+        let b2 = c.branch(&f, &[b"z9hG4bKabc", b"call", b"1"]);
+        let b3 = c.branch(&f, &[b"z9hG4bKabd", b"call", b"1"]);
         assert_eq!(b1, b2);
         assert_ne!(b1, b3);
         assert!(b1.starts_with("z9hG4bKoa"));
@@ -205,7 +242,7 @@ mod tests {
     fn tampering_and_other_keys_are_refused() {
         let c = FlowTokenCodec::new(b"key-one-0123456789").unwrap();
         let other = FlowTokenCodec::new(b"key-two-0123456789").unwrap();
-        let b = c.branch(FlowId(7), &[b"x"]);
+        let b = c.branch(&c.flow_mac(FlowId(7)), &[b"x"]);
         assert_eq!(other.flow_from_branch(&b), Err(FlowTokenError::BadMac));
         // Flip one character of the flow part.
         let mut t: Vec<u8> = b.clone().into_bytes();
@@ -222,7 +259,7 @@ mod tests {
     #[test]
     fn path_token_round_trips() {
         let c = FlowTokenCodec::new(b"key-0123456789abcdef").unwrap();
-        let t = c.path_token(FlowId(u64::MAX));
+        let t = c.path_token(&c.flow_mac(FlowId(u64::MAX)));
         assert_eq!(c.flow_from_path_token(&t), Ok(FlowId(u64::MAX)));
         assert!(
             FlowTokenCodec::new(b"other-0123456789abc")

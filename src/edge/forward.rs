@@ -66,9 +66,24 @@ pub fn annex_u_authorization(
     })
 }
 
-/// The `received` value for a peer address (RFC 3261 18.2.1; IPv6 without brackets).
-fn received_text(ip: IpAddr) -> String {
-    ip.to_string()
+/// Appends the `received` value for a peer address (RFC 3261 18.2.1; IPv6 without
+/// brackets).
+fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(itoa(u32::from(octet)).as_str());
+            }
+        }
+        IpAddr::V6(v6) => {
+            use std::fmt::Write;
+            // Display of Ipv6Addr is the RFC 5952 text form; it cannot fail on a String.
+            let _ = write!(out, "{v6}");
+        }
+    }
 }
 
 /// Builds the forwarded REGISTER.
@@ -118,23 +133,36 @@ pub(crate) fn build(
         .unwrap_or_default();
     let (via_index, via_span) = checked.client_via;
     let client_via = msg.slice(via_span);
-    let branch = config
-        .codec
-        .branch(inbound.flow, &[client_via, call_id, cseq]);
-    let via = format!(
-        "SIP/2.0/{} {};branch={}",
-        config.core_transport, config.edge_host, branch
-    );
+    let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
+    let flow = config.codec.flow_mac(inbound.flow);
+    let mut via = String::with_capacity(96);
+    via.push_str("SIP/2.0/");
+    via.push_str(config.core_transport);
+    via.push(' ');
+    via.push_str(&config.edge_host);
+    via.push_str(";branch=");
+    via.push_str(&config.codec.branch(&flow, &transaction));
     ed.insert_top("Via", &via)?;
 
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
-    let received = received_text(inbound.peer.ip());
+    let mut param = String::with_capacity(56);
     match checked.client_via_received {
-        Some(span) => ed.replace_span(span, &format!("received={received}"))?,
-        None => ed.insert_text(via_span.end as usize, &format!(";received={received}"))?,
+        Some(span) => {
+            param.push_str("received=");
+            push_ip(&mut param, inbound.peer.ip());
+            ed.replace_span(span, &param)?;
+        }
+        None => {
+            param.push_str(";received=");
+            push_ip(&mut param, inbound.peer.ip());
+            ed.insert_text(via_span.end as usize, &param)?;
+        }
     }
     if let (Some(None), Some(span)) = (checked.client_via_rport, checked.client_via_rport_span) {
-        ed.replace_span(span, &format!("rport={}", inbound.peer.port()))?;
+        param.clear();
+        param.push_str("rport=");
+        param.push_str(itoa(u32::from(inbound.peer.port())).as_str());
+        ed.replace_span(span, &param)?;
     }
 
     // RFC 3261 16.6 step 3.
@@ -144,7 +172,7 @@ pub(crate) fn build(
     }
 
     for &(span, limit) in &checked.expiry_edits {
-        ed.replace_span(span, &itoa(limit))?;
+        ed.replace_span(span, itoa(limit).as_str())?;
     }
 
     // The edge's own headers go before Content-Length (or at the end).
@@ -154,7 +182,7 @@ pub(crate) fn build(
         None => ed.append(name, value),
     };
     if let Some(n) = checked.add_expires {
-        add(&mut ed, "Expires", &itoa(n))?;
+        add(&mut ed, "Expires", itoa(n).as_str())?;
     }
     let auth = &checked.auth;
     let entity = auth.auth_entity.as_ref().map(|e| e.as_str());
@@ -170,12 +198,12 @@ pub(crate) fn build(
         add(&mut ed, name, e)?;
     }
     // RFC 3327 / RFC 5626 5.2: Path with the flow token, `ob` when the client uses outbound.
-    let path = format!(
-        "<sip:{}@{};lr{}>",
-        config.codec.path_token(inbound.flow),
-        config.edge_host,
-        if checked.outbound { ";ob" } else { "" }
-    );
+    let mut path = String::with_capacity(64);
+    path.push_str("<sip:");
+    path.push_str(&config.codec.path_token(&flow));
+    path.push('@');
+    path.push_str(&config.edge_host);
+    path.push_str(if checked.outbound { ";lr;ob>" } else { ";lr>" });
     add(&mut ed, "Path", &path)?;
     add(&mut ed, "Require", "path")?;
     if let Some(id) = &config.visited_network_id {
@@ -191,15 +219,40 @@ pub(crate) fn build(
             )?;
         }
     }
-    let icid = config.codec.icid(&[client_via, call_id, cseq]);
-    let pcv = match &config.orig_ioi {
-        Some(ioi) => format!("icid-value={icid};orig-ioi={ioi}"),
-        None => format!("icid-value={icid}"),
-    };
+    let mut pcv = String::with_capacity(64);
+    pcv.push_str("icid-value=");
+    pcv.push_str(&config.codec.icid(&flow, &transaction));
+    if let Some(ioi) = &config.orig_ioi {
+        pcv.push_str(";orig-ioi=");
+        pcv.push_str(ioi);
+    }
     add(&mut ed, "P-Charging-Vector", &pcv)?;
     ed.finish()
 }
 
-fn itoa(n: u32) -> String {
-    n.to_string()
+/// Decimal digits of `n` without going through `fmt`.
+struct Itoa {
+    buf: [u8; 10],
+    start: usize,
+}
+
+impl Itoa {
+    fn as_str(&self) -> &str {
+        // Only ASCII digits are ever written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
+    }
+}
+
+fn itoa(mut n: u32) -> Itoa {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    Itoa { buf, start: i }
 }

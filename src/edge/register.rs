@@ -63,7 +63,10 @@ pub(crate) fn check<'m>(
         HeaderName::CallId,
         crate::message::header::parse_call_id,
     )?;
-    single(msg, HeaderName::From, NameAddr::parse)?;
+    // From is only checked for presence: the edge neither reads nor rewrites it, and
+    // the registrar judges its syntax.
+    msg.required_str(HeaderName::From)
+        .map_err(RejectCause::Malformed)?;
     let to = single(msg, HeaderName::To, NameAddr::parse)?;
     let cseq = single(msg, HeaderName::CSeq, CSeq::parse)?;
     if cseq.method != "REGISTER" {
@@ -148,7 +151,7 @@ pub(crate) fn check<'m>(
                 Contact::Star => star = true,
                 Contact::Addr(addr) => {
                     contacts += 1;
-                    if addr.reg_id().is_some() && addr.instance().is_some() {
+                    if addr.reg_id().is_some() && addr.param("+sip.instance").is_some() {
                         outbound = true;
                     }
                     match addr.param("expires") {

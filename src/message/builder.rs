@@ -5,9 +5,9 @@ use bytes::Bytes;
 
 use super::editor::format_usize;
 use super::error::WriteError;
+use super::header::check_header_value;
 use super::message::Message;
 use super::name::HeaderName;
-use super::header::check_header_value;
 use super::write::{check_request_uri, check_text, push_header};
 
 /// Builds a message line by line into one buffer. Every name and value is checked

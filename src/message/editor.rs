@@ -4,10 +4,10 @@
 use bytes::Bytes;
 
 use super::error::WriteError;
+use super::header::check_header_value;
 use super::message::Message;
 use super::name::HeaderName;
 use super::span::Span;
-use super::header::check_header_value;
 use super::write::{check_header_name, check_request_uri, check_text};
 
 #[derive(Debug, Clone, Copy)]

@@ -3,6 +3,18 @@
 
 use std::fmt;
 
+/// The ASCII lower-case form of `s` as an array, computed at compile time.
+const fn lower_const<const N: usize>(s: &str) -> [u8; N] {
+    let b = s.as_bytes();
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = b[i].to_ascii_lowercase();
+        i += 1;
+    }
+    out
+}
+
 macro_rules! header_names {
     ($( $(#[$doc:meta])* $variant:ident => $canonical:literal $(, $compact:literal)? ;)*) => {
         /// A header field name. Known names are variants; the rest is [`HeaderName::Other`]
@@ -39,9 +51,23 @@ macro_rules! header_names {
                     $( $( if c == $compact { return HeaderName::$variant; } )? )*
                     return HeaderName::Other;
                 }
-                $( if name.eq_ignore_ascii_case($canonical.as_bytes()) { return HeaderName::$variant; } )*
-                HeaderName::Other
+                // Lower-case once into a stack buffer: each candidate is then a length
+                // check and a plain comparison, not a case-folding one.
+                let mut buf = [0u8; 24];
+                let Some(dst) = buf.get_mut(..name.len()) else {
+                    return HeaderName::Other;
+                };
+                for (d, s) in dst.iter_mut().zip(name) {
+                    *d = s.to_ascii_lowercase();
+                }
+                lookup_lower(dst)
             }
+        }
+
+        /// Classifies an already lower-cased long name.
+        fn lookup_lower(lower: &[u8]) -> HeaderName {
+            $( if lower == const { lower_const::<{ $canonical.len() }>($canonical) }.as_slice() { return HeaderName::$variant; } )*
+            HeaderName::Other
         }
     };
 }

@@ -60,10 +60,7 @@ pub(crate) struct Head {
     pub content_length: Option<usize>,
 }
 
-pub(crate) fn is_token_byte(b: u8) -> bool {
-    // RFC 3261 25.1 token
-    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
-}
+pub(crate) use super::header::lex::is_token_byte;
 
 fn is_wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
