@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::lex::{class, is, skip_class, skip_lws, skip_token, sub, trim};
+use super::lex::{class, skip_class, skip_lws, skip_token, sub, trim};
 use super::params::{Param, Params, Style};
 use crate::message::ParseError;
 
