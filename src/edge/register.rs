@@ -114,10 +114,12 @@ pub(crate) fn check<'m>(
         }
     };
 
-    // RFC 3261 10.3 step 1 (registrar) and RFC 4475 3.3.2: the Request-URI is a SIP URI.
-    let ruri = msg.request_uri().unwrap_or_default();
-    let ruri = Uri::parse(ruri).map_err(|e| at(e, msg.start_line_span().start as usize))?;
-    if !ruri.scheme().is_sip() {
+    // RFC 3261 10.3 step 1 (registrar) and RFC 4475 3.3.2: the Request-URI is a SIP
+    // URI. The parser already refused whitespace and controls in it; the scheme is all
+    // the edge needs to know (the registrar judges the rest).
+    let ruri = msg.request_uri().unwrap_or_default().as_bytes();
+    let scheme = ruri.split(|&b| b == b':').next().unwrap_or_default();
+    if !(scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips")) {
         return Err(RejectCause::UnsupportedUriScheme);
     }
     if msg.find(HeaderName::ProxyRequire).next().is_some() {
