@@ -20,6 +20,9 @@ use super::{Authorization, ValidationError, Validator};
 
 /// Most shards; each has its own lock so connections on different cores rarely contend.
 const MAX_SHARDS: usize = 16;
+/// Fewest entries per shard, so that an uneven spread of tokens over shards does not evict
+/// entries long before the cache as a whole is full.
+const MIN_PER_SHARD: usize = 64;
 
 /// Remembers verified tokens of an inner validator until they expire.
 pub struct CachingValidator<V> {
@@ -107,7 +110,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 impl<V: Validator> CachingValidator<V> {
     /// Caches up to `capacity` verified tokens of `inner` (0 disables caching).
     pub fn new(inner: V, capacity: usize) -> Self {
-        let shards = capacity.clamp(1, MAX_SHARDS);
+        let shards = (capacity / MIN_PER_SHARD).clamp(1, MAX_SHARDS);
         Self {
             inner,
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
