@@ -1,1 +1,181 @@
-fn main() {}
+//! Token validation cost: HS256, RS256 and ES256 through `JwtValidator`, and a cache hit, each
+//! next to its floor (plain `jsonwebtoken::decode` of the same token, a bare HMAC, a bare map
+//! lookup).
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use criterion::{Criterion, criterion_group, criterion_main};
+use hmac::{Hmac, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
+use serde_json::json;
+use sha2::Sha256;
+use sip_oauth::validate::jwt::KeySource;
+use sip_oauth::validate::{
+    Authorization, CachingValidator, CryptoBackend, JwtConfig, JwtValidator, Validator,
+};
+
+const ISSUER: &str = "https://waf.home.example";
+const AUDIENCE: &str = "epcscf.home.example";
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const NOW: u64 = 1_800_000_000;
+
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW)
+}
+
+fn data(path: &str) -> Vec<u8> {
+    let full = format!("{}/tests/data/jwt/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+/// A typical access token for a WebRTC client: about 500 bytes of claims.
+fn token(alg: Algorithm, key: &EncodingKey) -> String {
+    let header = json!({"alg": format!("{alg:?}"), "typ": "at+jwt", "kid": "k1"});
+    let claims = json!({
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "8d7f1c2e-5b7a-4c1e-9a51-7c0f3e2d9b10",
+        "exp": NOW + 3600,
+        "nbf": NOW - 60,
+        "iat": NOW - 60,
+        "jti": "f5a4c0de-2b31-4a4e-8f16-8f0f7d1c2b3a",
+        "client_id": "webrtc-client",
+        "impi": "alice_private@home.example",
+        "impus": ["sip:alice@home.example", "tel:+15551234567"],
+        "wwsf": "wwsf.web.example",
+        "scope": "openid sip ims",
+    });
+    let b64 = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let input = format!("{}.{}", b64(&header), b64(&claims));
+    let signer = (CryptoBackend::default().provider().signer_factory)(&alg, key).unwrap();
+    let sig = signer.try_sign(input.as_bytes()).unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+fn validator(source: KeySource, backend: CryptoBackend) -> JwtValidator {
+    JwtValidator::new(
+        JwtConfig::new(source)
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .required_scope("sip")
+            .backend(backend),
+    )
+    .unwrap()
+}
+
+fn floor_validation(alg: Algorithm) -> Validation {
+    let mut v = Validation::new(alg);
+    v.set_issuer(&[ISSUER]);
+    v.set_audience(&[AUDIENCE]);
+    // `jsonwebtoken` reads the system clock; the bench token must stay valid for it too.
+    v.validate_exp = false;
+    v
+}
+
+fn bench_asymmetric(
+    c: &mut Criterion,
+    name: &str,
+    alg: Algorithm,
+    private: &str,
+    public: &str,
+    decoding: fn(&[u8]) -> jsonwebtoken::errors::Result<DecodingKey>,
+    encoding: fn(&[u8]) -> jsonwebtoken::errors::Result<EncodingKey>,
+) {
+    let token = token(alg, &encoding(&data(private)).unwrap());
+    let mut g = c.benchmark_group(name);
+    let key = decoding(&data(public)).unwrap();
+    let validation = floor_validation(alg);
+    g.bench_function("floor_jsonwebtoken_decode", |b| {
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(black_box(&token), &key, &validation).unwrap()
+        })
+    });
+    for &backend in CryptoBackend::available() {
+        let v = validator(KeySource::Pem(data(public)), backend);
+        assert!(v.validate(&token, now()).is_ok());
+        g.bench_function(format!("jwt_validator_{backend:?}"), |b| {
+            b.iter(|| v.validate(black_box(&token), now()).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    // Only the `jsonwebtoken::decode` floor needs a process-wide provider.
+    CryptoBackend::default().install_as_process_default();
+
+    // HS256.
+    let hs = token(Algorithm::HS256, &EncodingKey::from_secret(SECRET));
+    let v = validator(KeySource::Hmac(SECRET.to_vec()), CryptoBackend::default());
+    assert!(v.validate(&hs, now()).is_ok());
+    let key = DecodingKey::from_secret(SECRET);
+    let validation = floor_validation(Algorithm::HS256);
+    let mut g = c.benchmark_group("validate_hs256");
+    let (input, _) = hs.rsplit_once('.').unwrap();
+    let mac = Hmac::<Sha256>::new_from_slice(SECRET).unwrap();
+    g.bench_function("floor_hmac_only", |b| {
+        b.iter(|| {
+            let mut m = mac.clone();
+            m.update(black_box(input.as_bytes()));
+            m.finalize()
+        })
+    });
+    g.bench_function("floor_jsonwebtoken_decode", |b| {
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(black_box(&hs), &key, &validation).unwrap()
+        })
+    });
+    g.bench_function("jwt_validator", |b| {
+        b.iter(|| v.validate(black_box(&hs), now()).unwrap())
+    });
+    g.finish();
+
+    bench_asymmetric(
+        c,
+        "validate_rs256",
+        Algorithm::RS256,
+        "rsa_private.pem",
+        "rsa_public.pem",
+        DecodingKey::from_rsa_pem,
+        EncodingKey::from_rsa_pem,
+    );
+    bench_asymmetric(
+        c,
+        "validate_es256",
+        Algorithm::ES256,
+        "ec256_private.pem",
+        "ec256_public.pem",
+        DecodingKey::from_ec_pem,
+        EncodingKey::from_ec_pem,
+    );
+
+    // Cache hit on an RS256 token: the re-registration case.
+    let rs = token(
+        Algorithm::RS256,
+        &EncodingKey::from_rsa_pem(&data("rsa_private.pem")).unwrap(),
+    );
+    let inner = validator(
+        KeySource::Pem(data("rsa_public.pem")),
+        CryptoBackend::default(),
+    );
+    let cache = CachingValidator::new(inner, 10_000);
+    let auth = cache.validate(&rs, now()).unwrap();
+    let mut map: HashMap<String, Arc<Authorization>> = HashMap::new();
+    map.insert(rs.clone(), Arc::clone(&auth));
+    let mut g = c.benchmark_group("validate_cache_hit");
+    g.bench_function("floor_std_hashmap_get", |b| {
+        b.iter(|| Arc::clone(map.get(black_box(rs.as_str())).unwrap()))
+    });
+    g.bench_function("caching_validator", |b| {
+        b.iter(|| cache.validate(black_box(&rs), now()).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(validate, benches);
+criterion_main!(validate);

@@ -20,6 +20,9 @@ use super::{Authorization, ValidationError, Validator};
 
 /// Most shards; each has its own lock so connections on different cores rarely contend.
 const MAX_SHARDS: usize = 16;
+/// Fewest entries per shard, so that an uneven spread of tokens over shards does not evict
+/// entries long before the cache as a whole is full.
+const MIN_PER_SHARD: usize = 64;
 
 /// Remembers verified tokens of an inner validator until they expire.
 pub struct CachingValidator<V> {
@@ -100,14 +103,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default());
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = wa
+        .remainder()
+        .iter()
+        .zip(wb.remainder())
+        .fold(0u64, |acc, (x, y)| acc | u64::from(x ^ y));
+    let diff = wa
+        .zip(wb)
+        .fold(tail, |acc, (x, y)| acc | (word(x) ^ word(y)));
     std::hint::black_box(diff) == 0
 }
 
 impl<V: Validator> CachingValidator<V> {
     /// Caches up to `capacity` verified tokens of `inner` (0 disables caching).
     pub fn new(inner: V, capacity: usize) -> Self {
-        let shards = capacity.clamp(1, MAX_SHARDS);
+        let shards = (capacity / MIN_PER_SHARD).clamp(1, MAX_SHARDS);
         Self {
             inner,
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
@@ -229,6 +241,13 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+        let long: Vec<u8> = (0..=255).collect();
+        for i in 0..long.len() {
+            let mut other = long.clone();
+            other[i] ^= 0x80;
+            assert!(!constant_time_eq(&long, &other), "difference at {i}");
+        }
+        assert!(constant_time_eq(&long, &long.clone()));
     }
 
     #[test]

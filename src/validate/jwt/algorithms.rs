@@ -30,7 +30,7 @@ impl AlgorithmSet {
     /// No algorithm.
     pub const EMPTY: Self = Self(0);
 
-    /// Every algorithm of [`ALL`].
+    /// Every supported algorithm.
     pub fn all() -> Self {
         ALL.into_iter().collect()
     }
@@ -80,7 +80,7 @@ impl AlgorithmSet {
         self.0 == 0
     }
 
-    /// The algorithms in the set, in the order of [`ALL`].
+    /// The algorithms in the set: HS, RS, PS, ES, then EdDSA.
     pub fn iter(self) -> impl Iterator<Item = Algorithm> {
         ALL.into_iter().filter(move |a| self.contains(*a))
     }

@@ -212,7 +212,7 @@ impl JwtValidator {
 
     fn check_claims(
         &self,
-        c: RawClaims,
+        mut c: RawClaims,
         now: SystemTime,
     ) -> Result<Authorization, ValidationError> {
         if let Some(role) = c.type_error {
@@ -247,11 +247,10 @@ impl JwtValidator {
 
         let impi = c
             .impi
-            .iter()
-            .flatten()
-            .next()
+            .iter_mut()
+            .find_map(Option::take)
             .ok_or(ValidationError::MissingClaim("impi"))?;
-        let impi = Impi::try_from(impi.as_str()).map_err(|source| identity("impi", source))?;
+        let impi = Impi::try_from(impi).map_err(|source| identity("impi", source))?;
         let impus = match c.impus {
             Some(list) => list
                 .into_iter()
