@@ -7,7 +7,9 @@ use super::editor::format_usize;
 use super::error::WriteError;
 use super::message::Message;
 use super::name::HeaderName;
-use super::write::{check_header_value, check_request_uri, check_text, push_header};
+use super::write::{
+    check_header_value, check_not_content_length, check_request_uri, check_text, push_header,
+};
 
 /// Builds a message line by line into one buffer. Every name and value is checked
 /// before it is written (no CR, LF or NUL), and Content-Length is always written last,
@@ -117,14 +119,16 @@ impl Builder {
         Ok(b)
     }
 
-    /// Adds `Name: value`.
+    /// Adds `Name: value`. Content-Length is refused: [`Builder::finish`] writes it.
     pub fn header(mut self, name: &str, value: &str) -> Result<Builder, WriteError> {
-        push_header(&mut self.out, name, value)?;
+        self.push(name, value)?;
         Ok(self)
     }
 
-    /// Adds `Name: value` in place (for loops).
+    /// Adds `Name: value` in place (for loops). Content-Length is refused:
+    /// [`Builder::finish`] writes it.
     pub fn push(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
+        check_not_content_length(name)?;
         push_header(&mut self.out, name, value)
     }
 

@@ -7,7 +7,9 @@ use super::error::WriteError;
 use super::message::Message;
 use super::name::HeaderName;
 use super::span::Span;
-use super::write::{check_header_name, check_header_value, check_request_uri, check_text};
+use super::write::{
+    check_header_name, check_header_value, check_not_content_length, check_request_uri, check_text,
+};
 
 #[derive(Debug, Clone, Copy)]
 struct Edit {
@@ -15,14 +17,27 @@ struct Edit {
     at: Span,
     /// The replacement, a range of the editor's scratch buffer.
     text: Span,
+    /// Order among insertions at one offset: where the header section is empty, the
+    /// top and the end are the same offset, and a field inserted at the top must still
+    /// come before one appended, whatever order they were recorded in.
+    rank: Rank,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    Top,
+    Here,
+    End,
 }
 
 /// Records edits against a parsed [`Message`] and writes the result in one pass.
 ///
 /// Every written name and value is checked: CR, LF and NUL are refused, so no edit can
-/// end a header line early. Edits address the original message (indices into
-/// [`Message::headers`], spans of the original buffer); they must not overlap.
-/// Insertions at the same place appear in the order they were made.
+/// end a header line early. Content-Length is only written by the editor itself, from
+/// the body, so no edit can make it disagree with the body. Edits address the original
+/// message (indices into [`Message::headers`], spans of the original buffer); they must
+/// not overlap. Insertions at the same place appear in the order they were made, except
+/// that [`Editor::insert_top`] fields come first and [`Editor::append`] fields last.
 ///
 /// ```
 /// use sip_oauth::message::{Editor, HeaderName, Message};
@@ -65,6 +80,10 @@ impl<'m> Editor<'m> {
     }
 
     fn push(&mut self, at: Span, parts: &[&[u8]]) {
+        self.push_ranked(at, parts, Rank::Here);
+    }
+
+    fn push_ranked(&mut self, at: Span, parts: &[&[u8]], rank: Rank) {
         let start = self.scratch.len();
         for p in parts {
             self.scratch.extend_from_slice(p);
@@ -72,15 +91,24 @@ impl<'m> Editor<'m> {
         self.edits.push(Edit {
             at,
             text: Span::new(start, self.scratch.len()),
+            rank,
         });
     }
 
-    fn push_field(&mut self, at: usize, name: &str, value: &str) -> Result<(), WriteError> {
+    fn push_field(
+        &mut self,
+        at: usize,
+        name: &str,
+        value: &str,
+        rank: Rank,
+    ) -> Result<(), WriteError> {
         check_header_name(name)?;
+        check_not_content_length(name)?;
         check_header_value("header value", value)?;
-        self.push(
+        self.push_ranked(
             Span::new(at, at),
             &[name.as_bytes(), b": ", value.as_bytes(), b"\r\n"],
+            rank,
         );
         Ok(())
     }
@@ -95,7 +123,7 @@ impl<'m> Editor<'m> {
     /// Inserts `Name: value` as the first header field.
     pub fn insert_top(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
         let at = self.msg.start_line_span().end as usize;
-        self.push_field(at, name, value)
+        self.push_field(at, name, value, Rank::Top)
     }
 
     /// Inserts `Name: value` right after the field at `index`.
@@ -106,7 +134,7 @@ impl<'m> Editor<'m> {
         value: &str,
     ) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span.end as usize;
-        self.push_field(at, name, value)
+        self.push_field(at, name, value, Rank::Here)
     }
 
     /// Inserts `Name: value` right before the field at `index`.
@@ -117,13 +145,13 @@ impl<'m> Editor<'m> {
         value: &str,
     ) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span.start as usize;
-        self.push_field(at, name, value)
+        self.push_field(at, name, value, Rank::Here)
     }
 
     /// Appends `Name: value` after the last header field.
     pub fn append(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
         let at = self.msg.head_end();
-        self.push_field(at, name, value)
+        self.push_field(at, name, value, Rank::End)
     }
 
     /// Removes the whole field at `index`.
@@ -134,9 +162,18 @@ impl<'m> Editor<'m> {
     }
 
     /// Replaces the value of the field at `index`, keeping its name as written.
+    /// Content-Length is not set this way (a value not matching the body would reframe
+    /// it): use [`Editor::fix_content_length`] or [`Editor::set_body`].
     pub fn replace_value(&mut self, index: usize, value: &str) -> Result<(), WriteError> {
         check_header_value("header value", value)?;
-        let at = self.field_span(index)?.value_span;
+        let field = self.field_span(index)?;
+        if field.name == HeaderName::ContentLength {
+            return Err(WriteError::Invalid {
+                what: "Content-Length value",
+                expected: "the body length (written by fix_content_length)",
+            });
+        }
+        let at = field.value_span;
         self.push(at, &[value.as_bytes()]);
         Ok(())
     }
@@ -189,20 +226,47 @@ impl<'m> Editor<'m> {
     /// Inserts raw header-value text at byte `offset` of the original message (for
     /// example a parameter into a Via value). The text may not hold CR, LF or NUL.
     pub fn insert_text(&mut self, offset: usize, text: &str) -> Result<(), WriteError> {
+        // Checked before the offset is narrowed into a span, so a large offset cannot
+        // wrap around to a small one.
+        if offset > self.msg.head_end() {
+            return Err(Self::bad_span());
+        }
         self.replace_span(Span::new(offset, offset), text)
     }
 
-    /// Replaces the original bytes of `span` with `text` (no CR, LF or NUL).
+    /// Replaces the original bytes of `span` with `text` (no CR, LF or NUL). The span
+    /// must lie in the header section, hold no line break, not start or end between a
+    /// CR and its LF, and not touch a Content-Length field (see
+    /// [`Editor::fix_content_length`]).
     pub fn replace_span(&mut self, span: Span, text: &str) -> Result<(), WriteError> {
         check_text("text", text.as_bytes())?;
         if span.end as usize > self.msg.head_end() || span.start > span.end {
-            return Err(WriteError::Invalid {
-                what: "span",
-                expected: "range inside the header section",
-            });
+            return Err(Self::bad_span());
+        }
+        let src = self.msg.as_bytes();
+        // Every CR of a parsed header section is followed by LF, so a position right
+        // after a CR is inside a CRLF; writing there would leave a bare CR or LF.
+        let splits_crlf = |at: usize| at > 0 && src[at - 1] == b'\r';
+        let breaks_line = src[span.range()].iter().any(|&b| b == b'\r' || b == b'\n');
+        let touches_length = self.msg.find(HeaderName::ContentLength).any(|h| {
+            span.start < h.line_span.end && h.line_span.start < span.end.max(span.start + 1)
+        });
+        if breaks_line
+            || splits_crlf(span.start as usize)
+            || splits_crlf(span.end as usize)
+            || touches_length
+        {
+            return Err(Self::bad_span());
         }
         self.push(span, &[text.as_bytes()]);
         Ok(())
+    }
+
+    fn bad_span() -> WriteError {
+        WriteError::Invalid {
+            what: "span",
+            expected: "range inside one line of the header section, outside Content-Length",
+        }
     }
 
     /// Replaces the Request-URI of a request.
@@ -253,7 +317,11 @@ impl<'m> Editor<'m> {
             }
             None => {
                 let at = self.msg.head_end();
-                self.push(Span::new(at, at), &[b"Content-Length: ", text, b"\r\n"]);
+                self.push_ranked(
+                    Span::new(at, at),
+                    &[b"Content-Length: ", text, b"\r\n"],
+                    Rank::End,
+                );
             }
         }
         Ok(())
@@ -267,8 +335,9 @@ impl<'m> Editor<'m> {
         let src = self.msg.as_bytes();
         let body = self.msg.body_span();
         let mut edits = std::mem::take(&mut self.edits);
-        // Stable: insertions at one offset keep the order in which they were made.
-        edits.sort_by_key(|e| (e.at.start, e.at.end));
+        // Stable: insertions of one rank at one offset keep the order in which they
+        // were made.
+        edits.sort_by_key(|e| (e.at.start, e.at.end, e.rank));
         let mut size = src.len();
         let mut cursor = 0usize;
         for e in &edits {
