@@ -582,6 +582,37 @@ fn nul_escaped_as_quoted_pair_is_allowed_in_a_header_value() {
         vec![&b"\"a\\\0b\" <sip:a@b>;tag=1"[..]]
     );
     assert_eq!(m.as_bytes(), &text[..]);
+    // Inside a comment, across a fold, and several in one value.
+    for value in [
+        &b"SIP.js (build\\\0 1)"[..],
+        b"\"a\r\n \\\0b\" <sip:a@b>",
+        b"\"BEL:\\\x07 NUL:\\\0 DEL:\\\x7f\" <sip:a@b>;x=\"\\\0\\\0\"",
+    ] {
+        let mut text = b"OPTIONS sip:a@b SIP/2.0\r\nX: ".to_vec();
+        text.extend_from_slice(value);
+        text.extend_from_slice(b"\r\n\r\n");
+        let m = parse(&text).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+        assert_eq!(m.value_bytes(m.header(0).unwrap()), value);
+    }
+    // Not a quoted-pair: an escaped backslash before the NUL, a backslash outside
+    // quotes and comments, a NUL after the closing quote.
+    for value in [
+        &b"\"a\\\\\0\""[..],
+        b"a\\\0",
+        b"\"a\"\\\0",
+        b"<sip:a\\\0@b>",
+        b"(c) \\\0",
+    ] {
+        let mut text = b"OPTIONS sip:a@b SIP/2.0\r\nX: ".to_vec();
+        text.extend_from_slice(value);
+        text.extend_from_slice(b"\r\n\r\n");
+        let nul = text.iter().position(|&b| b == 0).unwrap();
+        assert_eq!(
+            err(&text),
+            ParseError::new(ParseErrorKind::ForbiddenByte(0), nul),
+            "{value:?}"
+        );
+    }
     // Same position without the backslash: rejected.
     let text = b"OPTIONS sip:a@b SIP/2.0\r\nFrom: \"a\0b\" <sip:a@b>;tag=1\r\nl: 0\r\n\r\n";
     assert_eq!(
