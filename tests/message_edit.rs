@@ -555,6 +555,17 @@ fn response_to_keeps_an_existing_to_tag() {
         .unwrap()
         .finish();
     assert!(s(&out).contains("\r\nTo: <sip:b;tag=u>;tag=t1\r\n"));
+    // Quoted parameter values neither hide a tag nor pass for one.
+    let req = parse(b"BYE sip:b SIP/2.0\r\nTo: <sip:b>;tag=1;x=\">\"\r\n\r\n");
+    let out = Builder::response_to(&req, 200, "OK", Some("t2"))
+        .unwrap()
+        .finish();
+    assert!(s(&out).contains("\r\nTo: <sip:b>;tag=1;x=\">\"\r\n"));
+    let req = parse(b"BYE sip:b SIP/2.0\r\nTo: <sip:b>;x=\"a;tag=1\"\r\n\r\n");
+    let out = Builder::response_to(&req, 200, "OK", Some("t3"))
+        .unwrap()
+        .finish();
+    assert!(s(&out).contains("\r\nTo: <sip:b>;x=\"a;tag=1\";tag=t3\r\n"));
 }
 
 #[test]
