@@ -327,10 +327,17 @@ impl<'m> Editor<'m> {
         Ok(())
     }
 
-    /// Writes the edited message into one new buffer.
+    /// Writes the edited message into one new buffer. Fails when edits overlap, or
+    /// when the edit texts and new body together exceed 4 GiB.
     pub fn finish(mut self) -> Result<Bytes, WriteError> {
         if self.fix_length {
             self.apply_content_length()?;
+        }
+        // Edit texts are addressed with 32-bit spans: past that they would wrap.
+        if self.scratch.len() > u32::MAX as usize {
+            return Err(WriteError::TooLarge {
+                limit: u32::MAX as usize,
+            });
         }
         let src = self.msg.as_bytes();
         let body = self.msg.body_span();
