@@ -2,7 +2,7 @@
 //! responses): exact output, re-parsing, and refusal of anything that could inject a
 //! line or reframe the body.
 
-use sip_oauth::message::{Builder, Editor, HeaderName, Message, Span, WriteError};
+use sip_oauth::message::{Builder, Editor, HeaderName, Message, Span, StartLine, WriteError};
 
 const REGISTER: &[u8] = include_bytes!("data/samples/register_from_wic.sip");
 const OK: &[u8] = include_bytes!("data/samples/ok_from_scscf.sip");
@@ -392,8 +392,19 @@ fn raw_text_edits() {
     let out = finish(ed);
     assert!(s(&out).contains("\r\nVia: v1;received=192.0.2.1\r\n"));
     let mut ed = Editor::new(&m);
-    ed.replace_span(via.name_span, "v").unwrap();
-    assert!(s(&finish(ed)).contains("\r\nv: v1\r\n"));
+    ed.replace_span(via.value_span, "v2").unwrap();
+    ed.insert_text(via.value_span.start as usize - 1, "\t")
+        .unwrap();
+    assert!(s(&finish(ed)).contains("\r\nVia:\t v2\r\n"));
+    // Names, the colon and the start line are not raw text.
+    let mut ed = Editor::new(&m);
+    assert!(ed.replace_span(via.name_span, "v").is_err());
+    assert!(ed.insert_text(via.name_span.end as usize, " ").is_err());
+    assert!(ed.insert_text(3, "X").is_err());
+    let StartLine::Request { uri, .. } = m.start_line() else {
+        panic!("not a request");
+    };
+    assert!(ed.replace_span(uri, "sip:x").is_err());
     // Spans that would break or join lines, or leave the header section.
     let mut ed = Editor::new(&m);
     let crlf = via.line_span.end as usize - 2;
@@ -424,10 +435,57 @@ fn raw_text_edits() {
         assert!(ed.replace_span(span, "").is_err(), "{span:?}");
     }
     assert!(ed.insert_text(crlf + 1, "x").is_err());
+    // Writing before or over the whitespace of a fold would start a new header line.
+    let allow = m.header(2).unwrap();
+    let fold = allow.value_span.start as usize
+        + m.value_bytes(allow)
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap()
+        + 1;
+    assert!(ed.insert_text(fold, "Via: evil").is_err());
+    let ws = Span {
+        start: fold as u32,
+        end: fold as u32 + 1,
+    };
+    assert!(ed.replace_span(ws, "Via: evil").is_err());
+    assert!(ed.replace_span(ws, "").is_err());
+    ed.insert_text(fold + 1, "X").unwrap();
     assert!(ed.insert_text(m.as_bytes().len(), "x").is_err());
     // An offset too large for a span must not wrap around into the message.
     assert!(ed.insert_text((1usize << 32) + 30, "x").is_err());
-    assert_eq!(finish(ed), SMALL);
+    assert_eq!(
+        s(&finish(ed)),
+        "OPTIONS sip:a@b SIP/2.0\r\nVia: v1\r\nX-A: 1\r\nAllow: A, B,\r\n XC\r\nContent-Length: 0\r\n\r\n"
+    );
+}
+
+#[test]
+fn raw_text_cannot_unescape_a_nul() {
+    let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\nFrom: \"x\\\0\" <sip:a@b>\r\nTo: <sip:b@c>\r\n\r\n");
+    let from = *m.header(0).unwrap();
+    let to = *m.header(1).unwrap();
+    let mut ed = Editor::new(&m);
+    // Opening another quote, or removing the opening one, would leave the NUL bare.
+    assert!(
+        ed.insert_text(from.value_span.start as usize, "\"")
+            .is_err()
+    );
+    assert!(ed.insert_text(from.value_span.start as usize, "(").is_err());
+    let quote = Span {
+        start: from.value_span.start,
+        end: from.value_span.start + 1,
+    };
+    assert!(ed.replace_span(quote, "").is_err());
+    // Plain text in that line, and quotes in other lines, are fine.
+    ed.insert_text(from.value_span.end as usize, ";tag=1")
+        .unwrap();
+    ed.insert_text(to.value_span.end as usize, ";x=\"(\\\"\"")
+        .unwrap();
+    assert_eq!(
+        s(&finish(ed)),
+        "OPTIONS sip:a@b SIP/2.0\r\nFrom: \"x\\\0\" <sip:a@b>;tag=1\r\nTo: <sip:b@c>;x=\"(\\\"\"\r\n\r\n"
+    );
 }
 
 #[test]

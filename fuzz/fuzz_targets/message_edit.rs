@@ -1,11 +1,11 @@
 //! Parses arbitrary bytes and, when they form a message, applies edits chosen by the
-//! rest of the input. Whatever the editor accepts must write a message that parses
+//! rest of the input, raw text edits included. Whatever the editor accepts must write a message that parses
 //! again, with the new body framed by exactly one Content-Length.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use sip_oauth::message::{Editor, HeaderName, Limits, Message};
+use sip_oauth::message::{Editor, HeaderName, Limits, Message, Span};
 
 /// Room for whatever the edits add, so a re-parse fails only on a malformed result.
 const ROOMY: Limits = Limits {
@@ -25,7 +25,8 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
     let index = if n == 0 { 0 } else { u.choose_index(n)? };
     let mut body = None;
     // Refusals are fine; only what is accepted must re-parse.
-    let _ = match u.int_in_range(0..=8)? {
+    let len = msg.as_bytes().len();
+    let _ = match u.int_in_range(0..=10)? {
         0 => ed.insert_top(text(u)?, text(u)?),
         1 => ed.append(text(u)?, text(u)?),
         2 => ed.insert_after(index, text(u)?, text(u)?),
@@ -33,6 +34,16 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
         4 => ed.remove(index),
         5 => ed.replace_value(index, text(u)?),
         6 => ed.set_request_uri(text(u)?),
+        8 => ed.insert_text(u.int_in_range(0..=len)?, text(u)?),
+        9 => {
+            let a = u.int_in_range(0..=len)?;
+            let b = u.int_in_range(a..=len)?;
+            let span = Span {
+                start: a as u32,
+                end: b as u32,
+            };
+            ed.replace_span(span, text(u)?)
+        }
         7 => {
             let len = u.int_in_range(0..=64)?;
             let b = u.bytes(len)?.to_vec();

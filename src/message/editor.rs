@@ -224,7 +224,8 @@ impl<'m> Editor<'m> {
     }
 
     /// Inserts raw header-value text at byte `offset` of the original message (for
-    /// example a parameter into a Via value). The text may not hold CR, LF or NUL.
+    /// example a parameter into a Via value). The offset must be in a header field
+    /// between its colon and its final CRLF; see [`Editor::replace_span`] for the rest.
     pub fn insert_text(&mut self, offset: usize, text: &str) -> Result<(), WriteError> {
         // Checked before the offset is narrowed into a span, so a large offset cannot
         // wrap around to a small one.
@@ -235,9 +236,10 @@ impl<'m> Editor<'m> {
     }
 
     /// Replaces the original bytes of `span` with `text` (no CR, LF or NUL). The span
-    /// must lie in the header section, hold no line break, not start or end between a
-    /// CR and its LF, and not touch a Content-Length field (see
-    /// [`Editor::fix_content_length`]).
+    /// must lie in one header field between its colon and its final CRLF, hold no line
+    /// break, and not touch a Content-Length field (see
+    /// [`Editor::fix_content_length`]). In a line that holds an escaped NUL, neither the
+    /// text nor the replaced bytes may hold a quote, backslash or parenthesis.
     pub fn replace_span(&mut self, span: Span, text: &str) -> Result<(), WriteError> {
         check_text("text", text.as_bytes())?;
         if span.end as usize > self.msg.head_end() || span.start > span.end {
@@ -245,8 +247,10 @@ impl<'m> Editor<'m> {
         }
         let src = self.msg.as_bytes();
         // Every CR of a parsed header section is followed by LF, so a position right
-        // after a CR is inside a CRLF; writing there would leave a bare CR or LF.
-        let splits_crlf = |at: usize| at > 0 && src[at - 1] == b'\r';
+        // after a CR is inside a CRLF; writing there would leave a bare CR or LF. Right
+        // after an LF is the whitespace that makes a fold: writing before or over it
+        // would turn the continuation into a header line of its own.
+        let splits_crlf = |at: usize| at > 0 && matches!(src[at - 1], b'\r' | b'\n');
         let breaks_line = src[span.range()].iter().any(|&b| b == b'\r' || b == b'\n');
         let touches_length = self.msg.find(HeaderName::ContentLength).any(|h| {
             span.start < h.line_span.end && h.line_span.start < span.end.max(span.start + 1)
@@ -258,6 +262,38 @@ impl<'m> Editor<'m> {
         {
             return Err(Self::bad_span());
         }
+        // A NUL is only valid as the octet of a quoted-pair. In a line holding one, a
+        // quote, backslash or parenthesis written or removed could move it out of its
+        // quoted-string or comment and make the result unparseable.
+        // Raw text goes into one field's value region: after its colon, before its
+        // final CRLF. The start line and names have their own checked writers.
+        let Some(field) = self
+            .msg
+            .headers()
+            .iter()
+            .find(|h| h.line_span.start <= span.start && span.start < h.line_span.end)
+        else {
+            return Err(Self::bad_span());
+        };
+        let colon = src[field.name_span.end as usize..field.value_span.start as usize]
+            .iter()
+            .position(|&b| b == b':')
+            .map_or(field.value_span.start as usize, |p| {
+                p + field.name_span.end as usize
+            });
+        if (span.start as usize) <= colon || span.end > field.line_span.end - 2 {
+            return Err(Self::bad_span());
+        }
+        let line = field.line_span;
+        let quoting = |b: &[u8]| b.iter().any(|c| matches!(c, b'"' | b'\\' | b'(' | b')'));
+        if self.msg.slice(line).contains(&0)
+            && (quoting(text.as_bytes()) || quoting(&src[span.range()]))
+        {
+            return Err(WriteError::Invalid {
+                what: "text",
+                expected: "text without quotes, backslashes or parentheses here (the line holds an escaped NUL)",
+            });
+        }
         self.push(span, &[text.as_bytes()]);
         Ok(())
     }
@@ -265,7 +301,7 @@ impl<'m> Editor<'m> {
     fn bad_span() -> WriteError {
         WriteError::Invalid {
             what: "span",
-            expected: "range inside one line of the header section, outside Content-Length",
+            expected: "range inside one header value's line, outside Content-Length",
         }
     }
 
