@@ -8,7 +8,7 @@ use super::error::WriteError;
 use super::header::check_header_value;
 use super::message::Message;
 use super::name::HeaderName;
-use super::write::{check_request_uri, check_text, push_header};
+use super::write::{check_not_content_length, check_request_uri, check_text, push_header};
 
 /// Builds a message line by line into one buffer. Every name and value is checked
 /// before it is written (no CR, LF or NUL), and Content-Length is always written last,
@@ -118,14 +118,16 @@ impl Builder {
         Ok(b)
     }
 
-    /// Adds `Name: value`.
+    /// Adds `Name: value`. Content-Length is refused: [`Builder::finish`] writes it.
     pub fn header(mut self, name: &str, value: &str) -> Result<Builder, WriteError> {
-        push_header(&mut self.out, name, value)?;
+        self.push(name, value)?;
         Ok(self)
     }
 
-    /// Adds `Name: value` in place (for loops).
+    /// Adds `Name: value` in place (for loops). Content-Length is refused:
+    /// [`Builder::finish`] writes it.
     pub fn push(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
+        check_not_content_length(name)?;
         push_header(&mut self.out, name, value)
     }
 
@@ -168,18 +170,42 @@ fn push_unfolded(out: &mut Vec<u8>, value: &[u8]) {
     }
 }
 
-/// Whether a name-addr value carries a `tag` header parameter: a `;tag=` after the
-/// closing `>` (or anywhere outside quotes for an addr-spec, where `;` starts
-/// header parameters per RFC 3261 20.10).
+/// Whether a To value carries a `tag` header parameter. Header parameters are the
+/// `;`-separated items outside the `<...>` of a name-addr and outside quoted-strings
+/// (RFC 3261 20.10: in an addr-spec without angle brackets, `;` starts header
+/// parameters too). A `;tag=` inside the URI, the display name or a quoted parameter
+/// value is not the To tag.
 fn has_tag_param(value: &[u8]) -> bool {
-    let params = match value.iter().rposition(|&b| b == b'>') {
-        Some(gt) => &value[gt..],
-        None => value,
-    };
-    params.split(|&b| b == b';').skip(1).any(|p| {
+    let mut in_quotes = false;
+    let mut escaped = false;
+    let mut in_angle = false;
+    let mut param: Option<usize> = None;
+    let is_tag = |p: &[u8]| {
         let name = p.split(|&b| b == b'=').next().unwrap_or_default();
         name.trim_ascii().eq_ignore_ascii_case(b"tag")
-    })
+    };
+    for (i, &b) in value.iter().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match b {
+            b'\\' if in_quotes => escaped = true,
+            b'"' => in_quotes = !in_quotes,
+            b'<' if !in_quotes => in_angle = true,
+            b'>' if !in_quotes => in_angle = false,
+            b';' if !in_quotes && !in_angle => {
+                if let Some(start) = param
+                    && is_tag(&value[start..i])
+                {
+                    return true;
+                }
+                param = Some(i + 1);
+            }
+            _ => {}
+        }
+    }
+    param.is_some_and(|start| is_tag(&value[start..]))
 }
 
 #[cfg(test)]
@@ -193,6 +219,11 @@ mod tests {
         assert!(!has_tag_param(b"<sip:a@b;tag=1>"));
         assert!(!has_tag_param(b"\"x;tag=\" <sip:a@b>"));
         assert!(!has_tag_param(b"<sip:a@b>;tagx=1"));
+        assert!(!has_tag_param(b"<sip:a@b>;x=\"a;tag=1\""));
+        assert!(has_tag_param(b"<sip:a@b>;tag=1;x=\">\""));
+        assert!(has_tag_param(b"\"a>\\\";tag=\" <sip:a@b> ; Tag = 1 ;x"));
+        assert!(!has_tag_param(b"\"a>\\\";tag=\" <sip:a@b;tag=2>"));
+        assert!(!has_tag_param(b"sip:a@b"));
     }
 
     #[test]

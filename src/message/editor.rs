@@ -8,7 +8,7 @@ use super::header::check_header_value;
 use super::message::Message;
 use super::name::HeaderName;
 use super::span::Span;
-use super::write::{check_header_name, check_request_uri, check_text};
+use super::write::{check_header_name, check_not_content_length, check_request_uri, check_text};
 
 #[derive(Debug, Clone, Copy)]
 struct Edit {
@@ -16,14 +16,27 @@ struct Edit {
     at: Span,
     /// The replacement, a range of the editor's scratch buffer.
     text: Span,
+    /// Order among insertions at one offset: where the header section is empty, the
+    /// top and the end are the same offset, and a field inserted at the top must still
+    /// come before one appended, whatever order they were recorded in.
+    rank: Rank,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    Top,
+    Here,
+    End,
 }
 
 /// Records edits against a parsed [`Message`] and writes the result in one pass.
 ///
 /// Every written name and value is checked: CR, LF and NUL are refused, so no edit can
-/// end a header line early. Edits address the original message (indices into
-/// [`Message::headers`], spans of the original buffer); they must not overlap.
-/// Insertions at the same place appear in the order they were made.
+/// end a header line early. Content-Length is only written by the editor itself, from
+/// the body, so no edit can make it disagree with the body. Edits address the original
+/// message (indices into [`Message::headers`], spans of the original buffer); they must
+/// not overlap. Insertions at the same place appear in the order they were made, except
+/// that [`Editor::insert_top`] fields come first and [`Editor::append`] fields last.
 ///
 /// ```
 /// use sip_oauth::message::{Editor, HeaderName, Message};
@@ -66,6 +79,10 @@ impl<'m> Editor<'m> {
     }
 
     fn push(&mut self, at: Span, parts: &[&[u8]]) {
+        self.push_ranked(at, parts, Rank::Here);
+    }
+
+    fn push_ranked(&mut self, at: Span, parts: &[&[u8]], rank: Rank) {
         let start = self.scratch.len();
         for p in parts {
             self.scratch.extend_from_slice(p);
@@ -73,15 +90,24 @@ impl<'m> Editor<'m> {
         self.edits.push(Edit {
             at,
             text: Span::new(start, self.scratch.len()),
+            rank,
         });
     }
 
-    fn push_field(&mut self, at: usize, name: &str, value: &str) -> Result<(), WriteError> {
+    fn push_field(
+        &mut self,
+        at: usize,
+        name: &str,
+        value: &str,
+        rank: Rank,
+    ) -> Result<(), WriteError> {
         check_header_name(name)?;
+        check_not_content_length(name)?;
         check_header_value("header value", value)?;
-        self.push(
+        self.push_ranked(
             Span::new(at, at),
             &[name.as_bytes(), b": ", value.as_bytes(), b"\r\n"],
+            rank,
         );
         Ok(())
     }
@@ -96,7 +122,7 @@ impl<'m> Editor<'m> {
     /// Inserts `Name: value` as the first header field.
     pub fn insert_top(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
         let at = self.msg.start_line_span().end as usize;
-        self.push_field(at, name, value)
+        self.push_field(at, name, value, Rank::Top)
     }
 
     /// Inserts `Name: value` right after the field at `index`.
@@ -107,7 +133,7 @@ impl<'m> Editor<'m> {
         value: &str,
     ) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span.end as usize;
-        self.push_field(at, name, value)
+        self.push_field(at, name, value, Rank::Here)
     }
 
     /// Inserts `Name: value` right before the field at `index`.
@@ -118,13 +144,13 @@ impl<'m> Editor<'m> {
         value: &str,
     ) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span.start as usize;
-        self.push_field(at, name, value)
+        self.push_field(at, name, value, Rank::Here)
     }
 
     /// Appends `Name: value` after the last header field.
     pub fn append(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
         let at = self.msg.head_end();
-        self.push_field(at, name, value)
+        self.push_field(at, name, value, Rank::End)
     }
 
     /// Removes the whole field at `index`.
@@ -135,9 +161,18 @@ impl<'m> Editor<'m> {
     }
 
     /// Replaces the value of the field at `index`, keeping its name as written.
+    /// Content-Length is not set this way (a value not matching the body would reframe
+    /// it): use [`Editor::fix_content_length`] or [`Editor::set_body`].
     pub fn replace_value(&mut self, index: usize, value: &str) -> Result<(), WriteError> {
         check_header_value("header value", value)?;
-        let at = self.field_span(index)?.value_span;
+        let field = self.field_span(index)?;
+        if field.name == HeaderName::ContentLength {
+            return Err(WriteError::Invalid {
+                what: "Content-Length value",
+                expected: "the body length (written by fix_content_length)",
+            });
+        }
+        let at = field.value_span;
         self.push(at, &[value.as_bytes()]);
         Ok(())
     }
@@ -188,22 +223,85 @@ impl<'m> Editor<'m> {
     }
 
     /// Inserts raw header-value text at byte `offset` of the original message (for
-    /// example a parameter into a Via value). The text may not hold CR, LF or NUL.
+    /// example a parameter into a Via value). The offset must be in a header field
+    /// between its colon and its final CRLF; see [`Editor::replace_span`] for the rest.
     pub fn insert_text(&mut self, offset: usize, text: &str) -> Result<(), WriteError> {
+        // Checked before the offset is narrowed into a span, so a large offset cannot
+        // wrap around to a small one.
+        if offset > self.msg.head_end() {
+            return Err(Self::bad_span());
+        }
         self.replace_span(Span::new(offset, offset), text)
     }
 
-    /// Replaces the original bytes of `span` with `text` (no CR, LF or NUL).
+    /// Replaces the original bytes of `span` with `text` (no CR, LF or NUL). The span
+    /// must lie in one header field between its colon and its final CRLF, hold no line
+    /// break, and not touch a Content-Length field (see
+    /// [`Editor::fix_content_length`]). In a line that holds an escaped NUL, neither the
+    /// text nor the replaced bytes may hold a quote, backslash or parenthesis.
     pub fn replace_span(&mut self, span: Span, text: &str) -> Result<(), WriteError> {
         check_text("text", text.as_bytes())?;
         if span.end as usize > self.msg.head_end() || span.start > span.end {
+            return Err(Self::bad_span());
+        }
+        let src = self.msg.as_bytes();
+        // Every CR of a parsed header section is followed by LF, so a position right
+        // after a CR is inside a CRLF; writing there would leave a bare CR or LF. Right
+        // after an LF is the whitespace that makes a fold: writing before or over it
+        // would turn the continuation into a header line of its own.
+        let splits_crlf = |at: usize| at > 0 && matches!(src[at - 1], b'\r' | b'\n');
+        let breaks_line = src[span.range()].iter().any(|&b| b == b'\r' || b == b'\n');
+        let touches_length = self.msg.find(HeaderName::ContentLength).any(|h| {
+            span.start < h.line_span.end && h.line_span.start < span.end.max(span.start + 1)
+        });
+        if breaks_line
+            || splits_crlf(span.start as usize)
+            || splits_crlf(span.end as usize)
+            || touches_length
+        {
+            return Err(Self::bad_span());
+        }
+        // A NUL is only valid as the octet of a quoted-pair. In a line holding one, a
+        // quote, backslash or parenthesis written or removed could move it out of its
+        // quoted-string or comment and make the result unparseable.
+        // Raw text goes into one field's value region: after its colon, before its
+        // final CRLF. The start line and names have their own checked writers.
+        let Some(field) = self
+            .msg
+            .headers()
+            .iter()
+            .find(|h| h.line_span.start <= span.start && span.start < h.line_span.end)
+        else {
+            return Err(Self::bad_span());
+        };
+        let colon = src[field.name_span.end as usize..field.value_span.start as usize]
+            .iter()
+            .position(|&b| b == b':')
+            .map_or(field.value_span.start as usize, |p| {
+                p + field.name_span.end as usize
+            });
+        if (span.start as usize) <= colon || span.end > field.line_span.end - 2 {
+            return Err(Self::bad_span());
+        }
+        let line = field.line_span;
+        let quoting = |b: &[u8]| b.iter().any(|c| matches!(c, b'"' | b'\\' | b'(' | b')'));
+        if self.msg.slice(line).contains(&0)
+            && (quoting(text.as_bytes()) || quoting(&src[span.range()]))
+        {
             return Err(WriteError::Invalid {
-                what: "span",
-                expected: "range inside the header section",
+                what: "text",
+                expected: "text without quotes, backslashes or parentheses here (the line holds an escaped NUL)",
             });
         }
         self.push(span, &[text.as_bytes()]);
         Ok(())
+    }
+
+    fn bad_span() -> WriteError {
+        WriteError::Invalid {
+            what: "span",
+            expected: "range inside one header value's line, outside Content-Length",
+        }
     }
 
     /// Replaces the Request-URI of a request.
@@ -254,22 +352,34 @@ impl<'m> Editor<'m> {
             }
             None => {
                 let at = self.msg.head_end();
-                self.push(Span::new(at, at), &[b"Content-Length: ", text, b"\r\n"]);
+                self.push_ranked(
+                    Span::new(at, at),
+                    &[b"Content-Length: ", text, b"\r\n"],
+                    Rank::End,
+                );
             }
         }
         Ok(())
     }
 
-    /// Writes the edited message into one new buffer.
+    /// Writes the edited message into one new buffer. Fails when edits overlap, or
+    /// when the edit texts and new body together exceed 4 GiB.
     pub fn finish(mut self) -> Result<Bytes, WriteError> {
         if self.fix_length {
             self.apply_content_length()?;
         }
+        // Edit texts are addressed with 32-bit spans: past that they would wrap.
+        if self.scratch.len() > u32::MAX as usize {
+            return Err(WriteError::TooLarge {
+                limit: u32::MAX as usize,
+            });
+        }
         let src = self.msg.as_bytes();
         let body = self.msg.body_span();
         let mut edits = std::mem::take(&mut self.edits);
-        // Stable: insertions at one offset keep the order in which they were made.
-        edits.sort_by_key(|e| (e.at.start, e.at.end));
+        // Stable: insertions of one rank at one offset keep the order in which they
+        // were made.
+        edits.sort_by_key(|e| (e.at.start, e.at.end, e.rank));
         let mut size = src.len();
         let mut cursor = 0usize;
         for e in &edits {

@@ -206,6 +206,7 @@ fn status_line(line: &[u8], base: usize) -> Result<StartLine, ParseError> {
 /// NUL. Folded continuations are part of the line when `fold` is set.
 fn line_end(buf: &[u8], from: usize, fold: bool, limits: &Limits) -> Result<usize, ParseError> {
     let mut at = from;
+    let mut quoting = Quoting::at(from);
     loop {
         let Some(rel) = memchr3(b'\r', b'\n', 0, &buf[at..]) else {
             check_line_len(buf.len() - from, limits, from)?;
@@ -215,8 +216,9 @@ fn line_end(buf: &[u8], from: usize, fold: bool, limits: &Limits) -> Result<usiz
         check_line_len(p - from, limits, from)?;
         match buf[p] {
             0 => {
-                // RFC 3261 25.1: quoted-pair may escape any octet but CR and LF.
-                if p > from && buf[p - 1] == b'\\' {
+                // RFC 3261 25.1: a quoted-pair (inside a quoted-string or a comment) may
+                // escape any octet but CR and LF, NUL included.
+                if quoting.escapes(&buf[..p]) {
                     at = p + 1;
                     continue;
                 }
@@ -242,6 +244,54 @@ fn line_end(buf: &[u8], from: usize, fold: bool, limits: &Limits) -> Result<usiz
             }
         }
         return Ok(p);
+    }
+}
+
+/// Tracks quoted-strings, comments and quoted-pairs along one line, so that a NUL can
+/// be told apart as an escaped octet. The scan resumes where it stopped, so a line full
+/// of escaped NULs is still read once.
+struct Quoting {
+    /// Offset in the buffer up to which the line has been scanned.
+    scanned: usize,
+    in_quotes: bool,
+    comment_depth: usize,
+    escaped: bool,
+}
+
+impl Quoting {
+    /// Starts scanning the line that begins at `from`.
+    fn at(from: usize) -> Quoting {
+        Quoting {
+            scanned: from,
+            in_quotes: false,
+            comment_depth: 0,
+            escaped: false,
+        }
+    }
+
+    /// Whether the byte at `upto.len()` is the octet escaped by a quoted-pair.
+    fn escapes(&mut self, upto: &[u8]) -> bool {
+        for &b in upto.get(self.scanned..).unwrap_or_default() {
+            if self.escaped {
+                self.escaped = false;
+                continue;
+            }
+            match b {
+                b'\\' if self.in_quotes || self.comment_depth > 0 => self.escaped = true,
+                b'"' if self.comment_depth == 0 => self.in_quotes = !self.in_quotes,
+                b'(' if !self.in_quotes => self.comment_depth += 1,
+                b')' if !self.in_quotes => {
+                    self.comment_depth = self.comment_depth.saturating_sub(1);
+                }
+                _ => {}
+            }
+        }
+        // The byte asked about is consumed here: it is the escaped octet, or the
+        // caller rejects the line.
+        let escaped = self.escaped;
+        self.escaped = false;
+        self.scanned = upto.len() + 1;
+        escaped
     }
 }
 

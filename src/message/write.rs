@@ -3,6 +3,7 @@
 
 use super::error::WriteError;
 use super::header::check_header_value;
+use super::name::HeaderName;
 use super::parse::is_token_byte;
 
 /// Checks that `name` is a header field name (an RFC 3261 token).
@@ -43,6 +44,20 @@ pub fn check_request_uri(uri: &str) -> Result<(), WriteError> {
         return Err(WriteError::Invalid {
             what: "Request-URI",
             expected: "absolute URI",
+        });
+    }
+    Ok(())
+}
+
+/// Refuses `Content-Length` (and its compact form `l`) as the name of a written field.
+/// Builders and editors write Content-Length themselves, from the body; a field added
+/// by a caller would be a second, possibly different value, which parsers may resolve
+/// differently and so frame the body differently.
+pub(crate) fn check_not_content_length(name: &str) -> Result<(), WriteError> {
+    if HeaderName::from_bytes(name.as_bytes()) == HeaderName::ContentLength {
+        return Err(WriteError::Invalid {
+            what: "header name",
+            expected: "a name other than Content-Length (it is written from the body)",
         });
     }
     Ok(())

@@ -1,0 +1,92 @@
+//! Parses arbitrary bytes and, when they form a message, applies edits chosen by the
+//! rest of the input, raw text edits included. Whatever the editor accepts must write a message that parses
+//! again, with the new body framed by exactly one Content-Length.
+#![no_main]
+
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use sip_oauth::message::{Editor, HeaderName, Limits, Message, Span};
+
+/// Room for whatever the edits add, so a re-parse fails only on a malformed result.
+const ROOMY: Limits = Limits {
+    max_message_bytes: 1 << 24,
+    max_headers: 1 << 16,
+    max_line_bytes: 1 << 24,
+};
+
+fn text<'a>(u: &mut Unstructured<'a>) -> Result<&'a str> {
+    let len = u.int_in_range(0..=40)?;
+    let bytes = u.bytes(len)?;
+    Ok(std::str::from_utf8(bytes).unwrap_or("x"))
+}
+
+fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<Option<Vec<u8>>> {
+    let n = msg.headers().len();
+    let index = if n == 0 { 0 } else { u.choose_index(n)? };
+    let mut body = None;
+    // Refusals are fine; only what is accepted must re-parse.
+    let len = msg.as_bytes().len();
+    let _ = match u.int_in_range(0..=10)? {
+        0 => ed.insert_top(text(u)?, text(u)?),
+        1 => ed.append(text(u)?, text(u)?),
+        2 => ed.insert_after(index, text(u)?, text(u)?),
+        3 => ed.insert_before(index, text(u)?, text(u)?),
+        4 => ed.remove(index),
+        5 => ed.replace_value(index, text(u)?),
+        6 => ed.set_request_uri(text(u)?),
+        8 => ed.insert_text(u.int_in_range(0..=len)?, text(u)?),
+        9 => {
+            let a = u.int_in_range(0..=len)?;
+            let b = u.int_in_range(a..=len)?;
+            let span = Span {
+                start: a as u32,
+                end: b as u32,
+            };
+            ed.replace_span(span, text(u)?)
+        }
+        7 => {
+            let len = u.int_in_range(0..=64)?;
+            let b = u.bytes(len)?.to_vec();
+            ed.set_body(&b);
+            body = Some(b);
+            Ok(())
+        }
+        _ => {
+            ed.fix_content_length();
+            Ok(())
+        }
+    };
+    Ok(body)
+}
+
+fuzz_target!(|data: &[u8]| {
+    // The first two bytes give the length of the message; the rest drives the edits.
+    let [hi, lo, rest @ ..] = data else {
+        return;
+    };
+    let split = (usize::from(*hi) << 8 | usize::from(*lo)).min(rest.len());
+    let (wire, ops) = rest.split_at(split);
+    let Ok(msg) = Message::parse(wire.to_vec()) else {
+        return;
+    };
+    let mut u = Unstructured::new(ops);
+    let mut ed = Editor::new(&msg);
+    let mut body = None;
+    while !u.is_empty() {
+        match edit(&mut u, &msg, &mut ed) {
+            Ok(Some(b)) => body = Some(b),
+            Ok(None) => {}
+            Err(_) => break,
+        }
+    }
+    let Ok(out) = ed.finish() else {
+        return;
+    };
+    let again = Message::parse_with(out.clone(), &ROOMY)
+        .unwrap_or_else(|e| panic!("edited message does not parse: {e}: {out:?}"));
+    assert_eq!(again.as_bytes(), &out[..]);
+    if let Some(b) = body {
+        assert_eq!(again.body(), &b[..]);
+        assert_eq!(again.find(HeaderName::ContentLength).count(), 1);
+    }
+});
