@@ -27,3 +27,5 @@ pub use editor::Editor;
 pub use write::{check_header_name, check_header_value, check_request_uri, push_header};
 mod builder;
 pub use builder::Builder;
+pub mod check;
+pub use check::{Violation, check_proxy_request, check_request, check_response};
