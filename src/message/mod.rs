@@ -28,3 +28,5 @@ pub use header::check_header_value;
 pub use write::{check_header_name, check_request_uri, push_header};
 mod builder;
 pub use builder::Builder;
+pub mod check;
+pub use check::{Violation, check_proxy_request, check_request, check_response};
