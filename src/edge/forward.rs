@@ -116,9 +116,25 @@ pub(crate) fn build(
     }
     match &checked.token.place {
         Place::Header { index } if !removed.contains(index) => ed.remove(*index)?,
-        Place::RequestUri { span } | Place::Contact { span, .. } => {
-            ed.replace_span(*span, "")?;
+        Place::RequestUri { span } => {
+            // The start line has its own writer: rebuild the URI without the parameter.
+            if let crate::message::StartLine::Request { uri, .. } = msg.start_line() {
+                let text = msg.slice(uri);
+                let (from, to) = (
+                    span.start.saturating_sub(uri.start) as usize,
+                    span.end.saturating_sub(uri.start) as usize,
+                );
+                let mut kept = Vec::with_capacity(text.len());
+                kept.extend_from_slice(text.get(..from).unwrap_or_default());
+                kept.extend_from_slice(text.get(to..).unwrap_or_default());
+                let kept = String::from_utf8(kept).map_err(|_| WriteError::Invalid {
+                    what: "Request-URI",
+                    expected: "UTF-8 text",
+                })?;
+                ed.set_request_uri(&kept)?;
+            }
         }
+        Place::Contact { span, .. } => ed.replace_span(*span, "")?,
         _ => {}
     }
 
