@@ -76,8 +76,10 @@ pub(crate) unsafe fn guard(
     match result {
         Ok(()) => super::SIP_OAUTH_OK,
         Err(e) => {
-            // SAFETY: as above.
-            unsafe { ffi::write_opt(out_error, ffi::new_string(&e.to_string())) };
+            if !out_error.is_null() {
+                // SAFETY: as above. Allocated only when the caller takes ownership of it.
+                unsafe { ffi::write_opt(out_error, ffi::new_string(&e.to_string())) };
+            }
             e.code()
         }
     }

@@ -40,9 +40,11 @@ cflags="-std=c11 -Wall -Wextra -Werror -O1 -g -I$root/include"
 "$build/edge_test_shared" tests/c
 
 if [ "${VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null 2>&1; then
-    valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
-        "$build/edge_test_shared" tests/c
+    for linkage in static shared; do
+        valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
+            --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+            "$build/edge_test_$linkage" tests/c
+    done
     echo "valgrind: no errors, no leaks"
 else
     echo "valgrind not run (not installed, or VALGRIND=0)"
