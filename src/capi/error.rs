@@ -90,3 +90,30 @@ pub(crate) unsafe fn guard(
 pub(crate) fn quiet<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_code_and_message() {
+        let mut message: *mut c_char = std::ptr::null_mut();
+        // SAFETY: `message` is a valid out-pointer.
+        let rc = unsafe { guard("test_entry", &mut message, || panic!("boom")) };
+        assert_eq!(rc, crate::capi::SIP_OAUTH_ERR_PANIC);
+        assert!(!message.is_null());
+        // SAFETY: the guard handed out a string made by `new_string`.
+        let text = unsafe { std::ffi::CString::from_raw(message) };
+        assert_eq!(text.to_str(), Ok("internal error (panic) in test_entry"));
+        assert_eq!(quiet(0, || -> i32 { panic!("boom") }), 0);
+    }
+
+    #[test]
+    fn success_clears_the_error_pointer() {
+        let mut message: *mut c_char = std::ptr::NonNull::dangling().as_ptr();
+        // SAFETY: `message` is a valid out-pointer; the stale value is never read.
+        let rc = unsafe { guard("test_entry", &mut message, || Ok(())) };
+        assert_eq!(rc, crate::capi::SIP_OAUTH_OK);
+        assert!(message.is_null());
+    }
+}

@@ -24,7 +24,7 @@
 //! The crate forbids `unsafe` everywhere else. A C ABI cannot avoid it: reading C strings and
 //! byte buffers, writing through out-pointers, turning boxed handles into raw pointers and
 //! back, and exporting unmangled symbols are all `unsafe` operations. They are confined to
-//! [`ffi`]'s helpers (plus the `no_mangle` attributes), each with the caller's contract written
+//! `ffi`'s helpers (plus the `no_mangle` attributes), each with the caller's contract written
 //! beside it.
 
 mod decision;
