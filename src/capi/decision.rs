@@ -1,8 +1,8 @@
 //! The decision handle: what the caller must do with one message, and its accessors.
 
 use std::ffi::{CString, c_char, c_int};
+use std::sync::OnceLock;
 
-use bytes::Bytes;
 use serde_json::json;
 
 use super::error::quiet;
@@ -10,14 +10,111 @@ use super::ffi;
 use crate::edge::{Decision, DropReason, Outcome, RejectCause, Rejection};
 
 /// The opaque decision handle (`sip_oauth_decision` in C). Its strings and bytes live as
-/// long as the handle.
+/// long as the handle. The reason and the JSON details are written on first request only,
+/// so a caller that never reads them does not pay for them.
 pub struct SipOauthDecision {
-    action: c_int,
-    flow: u64,
-    status: c_int,
-    bytes: Bytes,
-    reason: CString,
-    detail: CString,
+    decision: Decision,
+    reason: OnceLock<CString>,
+    detail: OnceLock<CString>,
+}
+
+impl SipOauthDecision {
+    pub(crate) fn new(decision: Decision) -> SipOauthDecision {
+        SipOauthDecision {
+            decision,
+            reason: OnceLock::new(),
+            detail: OnceLock::new(),
+        }
+    }
+
+    fn action(&self) -> c_int {
+        match &self.decision {
+            Decision::Forward { .. } => super::SIP_OAUTH_ACTION_FORWARD,
+            Decision::Reply { .. } => super::SIP_OAUTH_ACTION_REPLY,
+            Decision::NotRegister => super::SIP_OAUTH_ACTION_NOT_REGISTER,
+            Decision::Drop(_) => super::SIP_OAUTH_ACTION_DROP,
+        }
+    }
+
+    fn flow(&self) -> u64 {
+        match &self.decision {
+            Decision::Reply { flow, .. } => flow.0,
+            _ => 0,
+        }
+    }
+
+    fn status(&self) -> c_int {
+        match &self.decision {
+            Decision::Reply {
+                outcome: Outcome::Rejected(r),
+                ..
+            } => c_int::from(r.status),
+            Decision::Reply {
+                outcome: Outcome::Relayed { status, .. },
+                ..
+            } => c_int::from(*status),
+            _ => 0,
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match &self.decision {
+            Decision::Forward { bytes, .. } | Decision::Reply { bytes, .. } => bytes,
+            Decision::NotRegister | Decision::Drop(_) => &[],
+        }
+    }
+
+    fn reason(&self) -> String {
+        match &self.decision {
+            Decision::Forward { .. } => {
+                "forward: token accepted, Annex U REGISTER built".to_owned()
+            }
+            Decision::Reply {
+                outcome: Outcome::Rejected(r),
+                ..
+            } => rejection_text(r),
+            Decision::Reply {
+                outcome: Outcome::Relayed { status, .. },
+                ..
+            } => format!("relay: {status} from the core"),
+            Decision::NotRegister => {
+                "not a REGISTER: handled by the host's own proxy logic".to_owned()
+            }
+            Decision::Drop(reason) => format!("drop: {}", drop_text(reason)),
+        }
+    }
+
+    fn detail(&self) -> serde_json::Value {
+        match &self.decision {
+            Decision::Forward { admitted, .. } => json!({
+                "impi": admitted.impi,
+                "aor": admitted.aor,
+                "expires": admitted.expires,
+            }),
+            Decision::Reply {
+                outcome: Outcome::Rejected(r),
+                ..
+            } => json!({
+                "rejected": true,
+                "bearer_error": r.bearer_error.map(|e| e.as_str()),
+            }),
+            Decision::Reply {
+                outcome: Outcome::Relayed { registered, .. },
+                ..
+            } => json!({
+                "rejected": false,
+                "registered": registered.as_ref().map(|r| json!({
+                    "aor": r.aor,
+                    "service_route": r.service_route,
+                    "associated_uris": r.associated_uris,
+                    "contacts": r.contacts.iter()
+                        .map(|(uri, expires)| json!({"uri": uri, "expires": expires}))
+                        .collect::<Vec<_>>(),
+                })),
+            }),
+            Decision::NotRegister | Decision::Drop(_) => json!({}),
+        }
+    }
 }
 
 fn cause_text(cause: &RejectCause) -> String {
@@ -60,86 +157,6 @@ fn drop_text(reason: &DropReason) -> String {
     }
 }
 
-impl SipOauthDecision {
-    pub(crate) fn new(d: Decision) -> SipOauthDecision {
-        let (action, flow, status, bytes, reason, detail) = match d {
-            Decision::Forward { bytes, admitted } => (
-                super::SIP_OAUTH_ACTION_FORWARD,
-                0,
-                0,
-                bytes,
-                "forward: token accepted, Annex U REGISTER built".to_owned(),
-                json!({
-                    "impi": admitted.impi,
-                    "aor": admitted.aor,
-                    "expires": admitted.expires,
-                }),
-            ),
-            Decision::Reply {
-                flow,
-                bytes,
-                outcome: Outcome::Rejected(r),
-            } => (
-                super::SIP_OAUTH_ACTION_REPLY,
-                flow.0,
-                c_int::from(r.status),
-                bytes,
-                rejection_text(&r),
-                json!({
-                    "rejected": true,
-                    "bearer_error": r.bearer_error.map(|e| e.as_str()),
-                }),
-            ),
-            Decision::Reply {
-                flow,
-                bytes,
-                outcome: Outcome::Relayed { status, registered },
-            } => (
-                super::SIP_OAUTH_ACTION_REPLY,
-                flow.0,
-                c_int::from(status),
-                bytes,
-                format!("relay: {status} from the core"),
-                json!({
-                    "rejected": false,
-                    "registered": registered.map(|r| json!({
-                        "aor": r.aor,
-                        "service_route": r.service_route,
-                        "associated_uris": r.associated_uris,
-                        "contacts": r.contacts.iter()
-                            .map(|(uri, expires)| json!({"uri": uri, "expires": expires}))
-                            .collect::<Vec<_>>(),
-                    })),
-                }),
-            ),
-            Decision::NotRegister => (
-                super::SIP_OAUTH_ACTION_NOT_REGISTER,
-                0,
-                0,
-                Bytes::new(),
-                "not a REGISTER: handled by the host's own proxy logic".to_owned(),
-                json!({}),
-            ),
-            Decision::Drop(reason) => (
-                super::SIP_OAUTH_ACTION_DROP,
-                0,
-                0,
-                Bytes::new(),
-                format!("drop: {}", drop_text(&reason)),
-                json!({}),
-            ),
-        };
-        SipOauthDecision {
-            action,
-            flow,
-            status,
-            bytes,
-            reason: ffi::c_string(&reason),
-            detail: ffi::c_string(&detail.to_string()),
-        }
-    }
-}
-
 /// Reads a field of a decision, with `fallback` for a NULL handle.
 ///
 /// # Safety
@@ -163,7 +180,7 @@ unsafe fn field<T>(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sip_oauth_decision_action(d: *const SipOauthDecision) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe { field(d, super::SIP_OAUTH_ACTION_NONE, |d| d.action) }
+    unsafe { field(d, super::SIP_OAUTH_ACTION_NONE, SipOauthDecision::action) }
 }
 
 /// For a reply, the client flow to send it on (the `flow` given to
@@ -175,7 +192,7 @@ pub unsafe extern "C" fn sip_oauth_decision_action(d: *const SipOauthDecision) -
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sip_oauth_decision_flow(d: *const SipOauthDecision) -> u64 {
     // SAFETY: forwarded contract.
-    unsafe { field(d, 0, |d| d.flow) }
+    unsafe { field(d, 0, SipOauthDecision::flow) }
 }
 
 /// For a reply, its SIP status code; 0 otherwise.
@@ -185,7 +202,7 @@ pub unsafe extern "C" fn sip_oauth_decision_flow(d: *const SipOauthDecision) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sip_oauth_decision_status(d: *const SipOauthDecision) -> c_int {
     // SAFETY: forwarded contract.
-    unsafe { field(d, 0, |d| d.status) }
+    unsafe { field(d, 0, SipOauthDecision::status) }
 }
 
 /// The bytes to send (forward or reply), valid until the decision is freed; NULL when there
@@ -198,10 +215,11 @@ pub unsafe extern "C" fn sip_oauth_decision_bytes(d: *const SipOauthDecision) ->
     // SAFETY: forwarded contract.
     unsafe {
         field(d, std::ptr::null(), |d| {
-            if d.bytes.is_empty() {
+            let bytes = d.bytes();
+            if bytes.is_empty() {
                 std::ptr::null()
             } else {
-                d.bytes.as_ptr()
+                bytes.as_ptr()
             }
         })
     }
@@ -214,7 +232,7 @@ pub unsafe extern "C" fn sip_oauth_decision_bytes(d: *const SipOauthDecision) ->
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sip_oauth_decision_len(d: *const SipOauthDecision) -> usize {
     // SAFETY: forwarded contract.
-    unsafe { field(d, 0, |d| d.bytes.len()) }
+    unsafe { field(d, 0, |d| d.bytes().len()) }
 }
 
 /// A one-line reason for logs (never containing the token), valid until the decision is
@@ -225,7 +243,11 @@ pub unsafe extern "C" fn sip_oauth_decision_len(d: *const SipOauthDecision) -> u
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sip_oauth_decision_reason(d: *const SipOauthDecision) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { field(d, std::ptr::null(), |d| d.reason.as_ptr()) }
+    unsafe {
+        field(d, std::ptr::null(), |d| {
+            d.reason.get_or_init(|| ffi::c_string(&d.reason())).as_ptr()
+        })
+    }
 }
 
 /// Details as a JSON object, valid until the decision is freed: for a forward `impi`, `aor`
@@ -240,7 +262,13 @@ pub unsafe extern "C" fn sip_oauth_decision_detail_json(
     d: *const SipOauthDecision,
 ) -> *const c_char {
     // SAFETY: forwarded contract.
-    unsafe { field(d, std::ptr::null(), |d| d.detail.as_ptr()) }
+    unsafe {
+        field(d, std::ptr::null(), |d| {
+            d.detail
+                .get_or_init(|| ffi::c_string(&d.detail().to_string()))
+                .as_ptr()
+        })
+    }
 }
 
 /// Frees a decision. NULL is a no-op.
