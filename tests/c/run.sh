@@ -7,12 +7,12 @@
 # `cargo test` never produce (or pay for) the cdylib and staticlib.
 #
 # Environment: CARGO_TARGET_DIR (default: target), PROFILE (release or dev; default
-# release), CC (default: gcc), VALGRIND=0 to skip valgrind.
+# dev, which reuses what `cargo test` built), CC (default: gcc), VALGRIND=0 to skip valgrind.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
-profile=${PROFILE:-release}
+profile=${PROFILE:-dev}
 case "$profile" in
     release) outdir=$target/release ;;
     dev) outdir=$target/debug ;;
