@@ -28,6 +28,12 @@ cargo rustc --lib --profile "$profile" --features capi --crate-type cdylib,stati
     -- --print native-static-libs 2>"$build/rustc.log" || { cat "$build/rustc.log" >&2; exit 1; }
 native=$(sed -n 's/.*native-static-libs: //p' "$build/rustc.log" | tail -n 1)
 
+# The header alone is valid C99 and C++ (host stacks are built with either).
+"$cc" -std=c99 -pedantic -Wall -Wextra -Werror -fsyntax-only -x c include/sip_oauth.h
+if command -v g++ >/dev/null 2>&1; then
+    g++ -std=c++11 -pedantic -Wall -Wextra -Werror -fsyntax-only -x c++ include/sip_oauth.h
+fi
+
 cflags="-std=c11 -Wall -Wextra -Werror -O1 -g -I$root/include"
 # shellcheck disable=SC2086
 "$cc" $cflags -o "$build/edge_test_static" tests/c/edge_test.c \
