@@ -1,0 +1,222 @@
+//! The edge handle and its entry points: create, handle a client request, handle a core
+//! response, rotate the JWT keys, free.
+
+use std::ffi::{c_char, c_int};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::decision::SipOauthDecision;
+use super::error::{CapiError, guard, quiet};
+use super::{ffi, json};
+use crate::edge::{Edge, FlowId, Inbound, Transport};
+use crate::validate::{JwtValidator, Validator};
+
+/// The opaque edge handle (`sip_oauth_edge` in C): an [`Edge`] checking tokens with a
+/// [`JwtValidator`] whose keys can be replaced while the edge runs.
+pub struct SipOauthEdge {
+    edge: Edge,
+    jwt: Arc<JwtValidator>,
+}
+
+fn transport(value: c_int) -> Result<Transport, CapiError> {
+    Ok(match value {
+        super::SIP_OAUTH_TRANSPORT_UDP => Transport::Udp,
+        super::SIP_OAUTH_TRANSPORT_TCP => Transport::Tcp,
+        super::SIP_OAUTH_TRANSPORT_TLS => Transport::Tls,
+        super::SIP_OAUTH_TRANSPORT_WS => Transport::Ws,
+        super::SIP_OAUTH_TRANSPORT_WSS => Transport::Wss,
+        _ => {
+            return Err(CapiError::Argument {
+                what: "transport",
+                why: "not one of the SIP_OAUTH_TRANSPORT_* values",
+            });
+        }
+    })
+}
+
+fn peer(addr: &str, port: u16) -> Result<SocketAddr, CapiError> {
+    // IPv6 literals are accepted with or without the brackets of a SIP URI host.
+    let bare = addr
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(addr);
+    let ip: IpAddr = bare.parse().map_err(|_| CapiError::Argument {
+        what: "peer_addr",
+        why: "not an IPv4 or IPv6 address",
+    })?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+fn unix_time(secs: i64) -> Result<SystemTime, CapiError> {
+    let t = if secs >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs.unsigned_abs()))
+    } else {
+        SystemTime::UNIX_EPOCH.checked_sub(Duration::from_secs(secs.unsigned_abs()))
+    };
+    t.ok_or(CapiError::Argument {
+        what: "now",
+        why: "not representable as a system time",
+    })
+}
+
+/// Creates an edge from its configuration and its validator configuration, both JSON
+/// documents (see `include/sip_oauth.h` for the fields). On success `*out_edge` holds the
+/// new handle, to be freed with [`sip_oauth_edge_free`]; on failure it is NULL and
+/// `*out_error` (when `out_error` is not NULL) holds a message to free with
+/// `sip_oauth_string_free`.
+///
+/// # Safety
+/// `edge_json` and `validator_json` are NULL or NUL-terminated strings; `out_edge` and
+/// `out_error` are NULL or valid for one pointer write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_new(
+    edge_json: *const c_char,
+    validator_json: *const c_char,
+    out_edge: *mut *mut SipOauthEdge,
+    out_error: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's contract covers every pointer used below.
+    unsafe {
+        ffi::write_opt(out_edge, std::ptr::null_mut());
+        guard("sip_oauth_edge_new", out_error, || {
+            if out_edge.is_null() {
+                return Err(CapiError::Null("out_edge"));
+            }
+            let config = json::edge_config(ffi::str_arg(edge_json, "edge_json")?)?;
+            let jwt_config =
+                json::validator_config(ffi::str_arg(validator_json, "validator_json")?)?;
+            let jwt = Arc::new(JwtValidator::new(jwt_config).map_err(|e| match e {
+                crate::validate::jwt::ConfigError::Key(k) => CapiError::Keys(k.to_string()),
+                other => CapiError::Config(other.to_string()),
+            })?);
+            let validator: Arc<dyn Validator> = jwt.clone();
+            let edge = Edge::from_shared(Arc::new(config), validator);
+            ffi::write_opt(out_edge, ffi::into_handle(SipOauthEdge { edge, jwt }));
+            Ok(())
+        })
+    }
+}
+
+/// Frees an edge. NULL is a no-op. No other call on the same handle may run concurrently
+/// or follow.
+///
+/// # Safety
+/// `edge` is NULL or a handle from [`sip_oauth_edge_new`] not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_free(edge: *mut SipOauthEdge) {
+    // SAFETY: forwarded contract.
+    quiet((), || unsafe { ffi::free_handle(edge) });
+}
+
+/// Hands a client request to the edge. `bytes`/`len` is one whole SIP message (NULL only
+/// with `len` 0); `flow` is the caller's id of the client connection, handed back with
+/// replies; `peer_addr` is the client's IP address as text (IPv4, or IPv6 with or without
+/// brackets) and `peer_port` its port; `transport` a `SIP_OAUTH_TRANSPORT_*` value; `now`
+/// the current time in seconds since the Unix epoch; `transport_token` a token taken from
+/// the WebSocket handshake, or NULL. On success `*out_decision` holds the decision, to be
+/// freed with `sip_oauth_decision_free`; on failure it is NULL.
+///
+/// # Safety
+/// `edge` is NULL or a live handle; `bytes` is NULL or points to `len` readable bytes;
+/// `peer_addr` and `transport_token` are NULL or NUL-terminated strings; `out_decision` and
+/// `out_error` are NULL or valid for one pointer write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_on_request(
+    edge: *const SipOauthEdge,
+    bytes: *const u8,
+    len: usize,
+    flow: u64,
+    peer_addr: *const c_char,
+    peer_port: u16,
+    transport: c_int,
+    now: i64,
+    transport_token: *const c_char,
+    out_decision: *mut *mut SipOauthDecision,
+    out_error: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's contract covers every pointer used below.
+    unsafe {
+        ffi::write_opt(out_decision, std::ptr::null_mut());
+        guard("sip_oauth_edge_on_request", out_error, || {
+            let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
+            if out_decision.is_null() {
+                return Err(CapiError::Null("out_decision"));
+            }
+            let message = ffi::bytes_arg(bytes, len, "bytes")?;
+            let inbound = Inbound {
+                flow: FlowId(flow),
+                peer: peer(ffi::str_arg(peer_addr, "peer_addr")?, peer_port)?,
+                transport: self::transport(transport)?,
+                now: unix_time(now)?,
+                transport_token: ffi::opt_str_arg(transport_token, "transport_token")?,
+            };
+            let decision = handle.edge.on_request(message.to_vec(), &inbound);
+            ffi::write_opt(
+                out_decision,
+                ffi::into_handle(SipOauthDecision::new(decision)),
+            );
+            Ok(())
+        })
+    }
+}
+
+/// Hands a response from the core to the edge; `now` as for
+/// [`sip_oauth_edge_on_request`]. On success `*out_decision` holds the decision (a reply to
+/// the client's flow, or a drop).
+///
+/// # Safety
+/// As [`sip_oauth_edge_on_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_on_response(
+    edge: *const SipOauthEdge,
+    bytes: *const u8,
+    len: usize,
+    now: i64,
+    out_decision: *mut *mut SipOauthDecision,
+    out_error: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's contract covers every pointer used below.
+    unsafe {
+        ffi::write_opt(out_decision, std::ptr::null_mut());
+        guard("sip_oauth_edge_on_response", out_error, || {
+            let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
+            if out_decision.is_null() {
+                return Err(CapiError::Null("out_decision"));
+            }
+            let message = ffi::bytes_arg(bytes, len, "bytes")?;
+            let decision = handle.edge.on_response(message.to_vec(), unix_time(now)?);
+            ffi::write_opt(
+                out_decision,
+                ffi::into_handle(SipOauthDecision::new(decision)),
+            );
+            Ok(())
+        })
+    }
+}
+
+/// Replaces the validator's keys with the JWK Set `jwks_json` (RFC 7517 section 5), for key
+/// rotation. Requests already being checked finish with the old keys; on error the old keys
+/// stay.
+///
+/// # Safety
+/// `edge` is NULL or a live handle; `jwks_json` is NULL or a NUL-terminated string;
+/// `out_error` is NULL or valid for one pointer write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_replace_jwks(
+    edge: *const SipOauthEdge,
+    jwks_json: *const c_char,
+    out_error: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's contract covers every pointer used below.
+    unsafe {
+        guard("sip_oauth_edge_replace_jwks", out_error, || {
+            let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
+            let set = json::jwk_set(ffi::str_arg(jwks_json, "jwks_json")?)?;
+            handle
+                .jwt
+                .replace_jwks(set)
+                .map_err(|e| CapiError::Keys(e.to_string()))
+        })
+    }
+}
