@@ -91,10 +91,16 @@ pub(crate) fn check<'m>(
         .ok_or_else(|| malformed(ParseErrorKind::Expected("via-parm"), via_base))?;
     let via = Via::parse(via_item).map_err(|e| at(e, via_base + via_off))?;
     let via_abs = via_base + via_off;
-    let param_span = |name: &str| {
-        via.param(name)
-            .map(|p| Span::new(via_abs + p.range.start, via_abs + p.range.end))
-    };
+    // One walk over the client's Via parameters for the two the edge rewrites.
+    let (mut via_received, mut via_rport) = (None, None);
+    for p in via.params() {
+        let span = Span::new(via_abs + p.range.start, via_abs + p.range.end);
+        if p.is("received") {
+            via_received = Some(span);
+        } else if p.is("rport") {
+            via_rport = Some(span);
+        }
+    }
 
     let max_forwards = match msg.single(HeaderName::MaxForwards) {
         Err(e) => return Err(RejectCause::Malformed(e)),
@@ -153,10 +159,20 @@ pub(crate) fn check<'m>(
                 Contact::Star => star = true,
                 Contact::Addr(addr) => {
                     contacts += 1;
-                    if addr.reg_id().is_some() && addr.param("+sip.instance").is_some() {
-                        outbound = true;
+                    // One walk over the parameters: outbound markers and the lifetime.
+                    let (mut reg_id, mut instance, mut expires) = (false, false, None);
+                    for p in addr.params() {
+                        if p.is("expires") {
+                            expires = Some(p);
+                        } else if p.is("reg-id") {
+                            reg_id = true;
+                        } else if p.is("+sip.instance") {
+                            instance = true;
+                        }
                     }
-                    match addr.param("expires") {
+                    // RFC 5626 5.2: the client uses outbound.
+                    outbound |= reg_id && instance;
+                    match expires {
                         Some(p) => {
                             let v = p.value.unwrap_or_default();
                             let n = parse_expires(v).map_err(|e| at(e, base + off))?;
@@ -241,8 +257,8 @@ pub(crate) fn check<'m>(
         max_forwards,
         client_via: (via_index, Span::new(via_abs, via_abs + via_item.len())),
         client_via_rport: via.rport(),
-        client_via_received: param_span("received"),
-        client_via_rport_span: param_span("rport"),
+        client_via_received: via_received,
+        client_via_rport_span: via_rport,
         outbound,
         expiry_edits,
         add_expires,
