@@ -26,7 +26,7 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
     let mut body = None;
     // Refusals are fine; only what is accepted must re-parse.
     let len = msg.as_bytes().len();
-    let _ = match u.int_in_range(0..=10)? {
+    let _ = match u.int_in_range(0..=11)? {
         0 => ed.insert_top(text(u)?, text(u)?),
         1 => ed.append(text(u)?, text(u)?),
         2 => ed.insert_after(index, text(u)?, text(u)?),
@@ -43,6 +43,12 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
                 end: b as u32,
             };
             ed.replace_span(span, text(u)?)
+        }
+        10 => {
+            let v = msg.header(index).map_or(0, |h| h.value_span.len());
+            let a = u.int_in_range(0..=v)?;
+            let b = u.int_in_range(a..=v)?;
+            ed.remove_list_item(index, a..b)
         }
         7 => {
             let len = u.int_in_range(0..=64)?;
