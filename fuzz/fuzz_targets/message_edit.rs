@@ -1,11 +1,12 @@
-//! Parses arbitrary bytes and, when they form a message, applies edits chosen by the
-//! rest of the input, raw text edits included. Whatever the editor accepts must write a message that parses
-//! again, with the new body framed by exactly one Content-Length.
+//! Parses arbitrary bytes and, when they form a message, builds a reply to it and
+//! applies edits chosen by the rest of the input, raw text edits included. Whatever the
+//! editor accepts must write a message that parses again, with the new body framed by
+//! exactly one Content-Length; so must the reply.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use sip_oauth::message::{Editor, HeaderName, Limits, Message, Span};
+use sip_oauth::message::{Builder, Editor, HeaderName, Limits, Message, Span};
 
 /// Room for whatever the edits add, so a re-parse fails only on a malformed result.
 const ROOMY: Limits = Limits {
@@ -75,6 +76,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(msg) = Message::parse(wire.to_vec()) else {
         return;
     };
+    // A reply built from any parsed message parses too.
+    if let Ok(reply) = Builder::response_to(&msg, 400, "Bad Request", Some("fz1")) {
+        let reply = reply.finish();
+        let parsed = Message::parse_with(reply.clone(), &ROOMY)
+            .unwrap_or_else(|e| panic!("reply does not parse: {e}: {reply:?}"));
+        assert_eq!(parsed.as_bytes(), &reply[..]);
+        assert_eq!(
+            parsed.find(HeaderName::Via).count(),
+            msg.find(HeaderName::Via).count()
+        );
+    }
     let mut u = Unstructured::new(ops);
     let mut ed = Editor::new(&msg);
     let mut body = None;
