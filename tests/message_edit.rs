@@ -177,6 +177,15 @@ fn remove_list_items() {
     let backwards = 3..1;
     assert!(ed.remove_list_item(1, backwards).is_err());
     assert!(ed.remove_list_item(7, 0..1).is_err());
+    // Ranges that start or end inside a fold's CRLF.
+    let lf = m
+        .value_bytes(m.header(0).unwrap())
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap();
+    for range in [lf..lf, lf + 1..lf + 3, 0..lf, lf + 1..lf + 1] {
+        assert!(ed.remove_list_item(0, range.clone()).is_err(), "{range:?}");
+    }
 }
 
 #[test]
@@ -477,14 +486,24 @@ fn raw_text_cannot_unescape_a_nul() {
         end: from.value_span.start + 1,
     };
     assert!(ed.replace_span(quote, "").is_err());
-    // Plain text in that line, and quotes in other lines, are fine.
-    ed.insert_text(from.value_span.end as usize, ";tag=1")
-        .unwrap();
+    // No list surgery in such a value either.
+    assert!(ed.remove_list_item(0, 0..2).is_err());
+    // Nor plain text, which could land between a backslash and its NUL; quotes in
+    // other lines are fine.
+    assert!(
+        ed.insert_text(from.value_span.end as usize, ";tag=1")
+            .is_err()
+    );
+    assert!(
+        ed.insert_text(from.value_span.start as usize + 3, "y")
+            .is_err()
+    );
+    ed.replace_value(0, "\"x\" <sip:a@b>;tag=1").unwrap();
     ed.insert_text(to.value_span.end as usize, ";x=\"(\\\"\"")
         .unwrap();
     assert_eq!(
         s(&finish(ed)),
-        "OPTIONS sip:a@b SIP/2.0\r\nFrom: \"x\\\0\" <sip:a@b>;tag=1\r\nTo: <sip:b@c>;x=\"(\\\"\"\r\n\r\n"
+        "OPTIONS sip:a@b SIP/2.0\r\nFrom: \"x\" <sip:a@b>;tag=1\r\nTo: <sip:b@c>;x=\"(\\\"\"\r\n\r\n"
     );
 }
 

@@ -1,11 +1,12 @@
-//! Parses arbitrary bytes and, when they form a message, applies edits chosen by the
-//! rest of the input, raw text edits included. Whatever the editor accepts must write a message that parses
-//! again, with the new body framed by exactly one Content-Length.
+//! Parses arbitrary bytes and, when they form a message, builds a reply to it and
+//! applies edits chosen by the rest of the input, raw text edits included. Whatever the
+//! editor accepts must write a message that parses again, with the new body framed by
+//! exactly one Content-Length; so must the reply.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use sip_oauth::message::{Editor, HeaderName, Limits, Message, Span};
+use sip_oauth::message::{Builder, Editor, HeaderName, Limits, Message, Span};
 
 /// Room for whatever the edits add, so a re-parse fails only on a malformed result.
 const ROOMY: Limits = Limits {
@@ -26,7 +27,7 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
     let mut body = None;
     // Refusals are fine; only what is accepted must re-parse.
     let len = msg.as_bytes().len();
-    let _ = match u.int_in_range(0..=10)? {
+    let _ = match u.int_in_range(0..=11)? {
         0 => ed.insert_top(text(u)?, text(u)?),
         1 => ed.append(text(u)?, text(u)?),
         2 => ed.insert_after(index, text(u)?, text(u)?),
@@ -43,6 +44,12 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
                 end: b as u32,
             };
             ed.replace_span(span, text(u)?)
+        }
+        10 => {
+            let v = msg.header(index).map_or(0, |h| h.value_span.len());
+            let a = u.int_in_range(0..=v)?;
+            let b = u.int_in_range(a..=v)?;
+            ed.remove_list_item(index, a..b)
         }
         7 => {
             let len = u.int_in_range(0..=64)?;
@@ -69,6 +76,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(msg) = Message::parse(wire.to_vec()) else {
         return;
     };
+    // A reply built from any parsed message parses too.
+    if let Ok(reply) = Builder::response_to(&msg, 400, "Bad Request", Some("fz1")) {
+        let reply = reply.finish();
+        let parsed = Message::parse_with(reply.clone(), &ROOMY)
+            .unwrap_or_else(|e| panic!("reply does not parse: {e}: {reply:?}"));
+        assert_eq!(parsed.as_bytes(), &reply[..]);
+        assert_eq!(
+            parsed.find(HeaderName::Via).count(),
+            msg.find(HeaderName::Via).count()
+        );
+    }
     let mut u = Unstructured::new(ops);
     let mut ed = Editor::new(&msg);
     let mut body = None;

@@ -180,7 +180,8 @@ impl<'m> Editor<'m> {
     /// Removes one element of a comma-separated list value. `item` is the element's byte
     /// range relative to the start of the field's value (as given by
     /// [`crate::message::header::split_list`]). The separating comma goes with it; when it
-    /// is the only element, the whole field is removed.
+    /// is the only element, the whole field is removed. Values holding an escaped NUL
+    /// are refused (remove or replace the whole field instead).
     pub fn remove_list_item(
         &mut self,
         index: usize,
@@ -188,7 +189,22 @@ impl<'m> Editor<'m> {
     ) -> Result<(), WriteError> {
         let field = self.field_span(index)?;
         let value = self.msg.slice(field.value_span);
-        if item.start > item.end || item.end > value.len() {
+        // An element never starts or ends inside a CRLF or at a fold's whitespace;
+        // removing from there would leave a bare CR or LF, or end a fold.
+        let in_break = |at: usize| at > 0 && matches!(value[at - 1], b'\r' | b'\n');
+        // An escaped NUL stays valid only inside its quoted-string or comment, which a
+        // range not taken from the list grammar could cut; such values are edited whole.
+        if value.contains(&0) {
+            return Err(WriteError::Invalid {
+                what: "list item",
+                expected: "an element of a value without an escaped NUL",
+            });
+        }
+        if item.start > item.end
+            || item.end > value.len()
+            || in_break(item.start)
+            || in_break(item.end)
+        {
             return Err(WriteError::Invalid {
                 what: "list item",
                 expected: "range inside the header value",
@@ -237,8 +253,7 @@ impl<'m> Editor<'m> {
     /// Replaces the original bytes of `span` with `text` (no CR, LF or NUL). The span
     /// must lie in one header field between its colon and its final CRLF, hold no line
     /// break, and not touch a Content-Length field (see
-    /// [`Editor::fix_content_length`]). In a line that holds an escaped NUL, neither the
-    /// text nor the replaced bytes may hold a quote, backslash or parenthesis.
+    /// [`Editor::fix_content_length`]), nor a field holding an escaped NUL.
     pub fn replace_span(&mut self, span: Span, text: &str) -> Result<(), WriteError> {
         check_text("text", text.as_bytes())?;
         if span.end as usize > self.msg.head_end() || span.start > span.end {
@@ -261,9 +276,6 @@ impl<'m> Editor<'m> {
         {
             return Err(Self::bad_span());
         }
-        // A NUL is only valid as the octet of a quoted-pair. In a line holding one, a
-        // quote, backslash or parenthesis written or removed could move it out of its
-        // quoted-string or comment and make the result unparseable.
         // Raw text goes into one field's value region: after its colon, before its
         // final CRLF. The start line and names have their own checked writers.
         let Some(field) = self
@@ -283,14 +295,13 @@ impl<'m> Editor<'m> {
         if (span.start as usize) <= colon || span.end > field.line_span.end - 2 {
             return Err(Self::bad_span());
         }
-        let line = field.line_span;
-        let quoting = |b: &[u8]| b.iter().any(|c| matches!(c, b'"' | b'\\' | b'(' | b')'));
-        if self.msg.slice(line).contains(&0)
-            && (quoting(text.as_bytes()) || quoting(&src[span.range()]))
-        {
+        // A NUL is only valid as the octet of a quoted-pair. In a line holding one, any
+        // raw edit (a quote, a backslash, text between a backslash and its NUL) could
+        // leave it bare; such values are edited whole.
+        if self.msg.slice(field.line_span).contains(&0) {
             return Err(WriteError::Invalid {
                 what: "text",
-                expected: "text without quotes, backslashes or parentheses here (the line holds an escaped NUL)",
+                expected: "a raw edit in a line without an escaped NUL",
             });
         }
         self.push(span, &[text.as_bytes()]);
