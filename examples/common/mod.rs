@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod edge_server;
+pub mod edge_setup;
 pub mod log;
 pub mod registrar;
 pub mod stream;
