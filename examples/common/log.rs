@@ -2,9 +2,16 @@
 //! output under a prefix when a program interleaves the lines with its own output.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 static STDOUT_PREFIX: OnceLock<&'static str> = OnceLock::new();
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Drops every line (for load measurements).
+pub fn quiet() {
+    QUIET.store(true, Ordering::Relaxed);
+}
 
 /// Sends the lines to standard output, each after `prefix`.
 pub fn to_stdout(prefix: &'static str) {
@@ -13,6 +20,9 @@ pub fn to_stdout(prefix: &'static str) {
 
 /// Writes `role: text`.
 pub fn line(role: &str, text: std::fmt::Arguments<'_>) {
+    if QUIET.load(Ordering::Relaxed) {
+        return;
+    }
     if let Some(prefix) = STDOUT_PREFIX.get() {
         println!("{prefix}{role}: {text}");
         return;
