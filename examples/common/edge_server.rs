@@ -304,6 +304,15 @@ impl Shared {
     }
 }
 
+/// The AOR of a message, read only when the log line is written.
+struct LazyAor<'a>(&'a [u8]);
+
+impl std::fmt::Display for LazyAor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&aor_of(self.0))
+    }
+}
+
 /// The address of record of a request, for the log (its To URI).
 fn aor_of(bytes: &[u8]) -> String {
     let Ok(msg) = Message::parse(Bytes::copy_from_slice(bytes)) else {
@@ -359,26 +368,27 @@ async fn on_client_request(
         now: SystemTime::now(),
         transport_token: token,
     };
-    let aor = aor_of(&bytes);
+    // Only refusals need the AOR read back for the log; admissions report it.
+    let aor = LazyAor(&bytes);
     match shared.edge.on_request(bytes.clone(), &inbound) {
         Decision::Forward { bytes, admitted } => {
             let expires = admitted
                 .expires
                 .map_or_else(|| "fetch".to_owned(), |e| e.to_string());
-            match shared.to_core(bytes).await {
-                Ok(()) => log::line(
-                    ROLE,
-                    format_args!(
-                        "client={label} aor={} outcome=forwarded reason=token valid impi={} expires={expires}",
-                        admitted.aor, admitted.impi
-                    ),
+            log::line(
+                ROLE,
+                format_args!(
+                    "client={label} aor={} outcome=forwarded reason=token valid impi={} expires={expires}",
+                    admitted.aor, admitted.impi
                 ),
-                Err(e) => log::line(
+            );
+            if let Err(e) = shared.to_core(bytes).await {
+                log::line(
                     ROLE,
                     format_args!(
                         "client={label} aor={aor} outcome=lost reason=core unreachable: {e}"
                     ),
-                ),
+                );
             }
         }
         Decision::Reply {
@@ -396,13 +406,14 @@ async fn on_client_request(
             log::line(
                 ROLE,
                 format_args!(
-                    "client={label} aor={aor} outcome=rejected reason={why}{}",
+                    "client={label} aor={} outcome=rejected reason={why}{}",
+                    aor,
                     if sent { "" } else { " (client gone)" }
                 ),
             );
         }
         Decision::NotRegister => {
-            let msg = Message::parse(bytes);
+            let msg = Message::parse(bytes.clone());
             let reply = msg.ok().and_then(|m| {
                 Builder::response_to(&m, 501, "Not Implemented Here", Some("ep"))
                     .ok()
