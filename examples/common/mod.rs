@@ -1,0 +1,15 @@
+//! Transport and role code shared by the example programs and the sipp interop test.
+//!
+//! Each example includes this directory with `#[path = "common/mod.rs"] mod common;` and
+//! uses the parts it needs, so the helpers it does not use are allowed to be dead there.
+#![allow(dead_code)]
+
+pub mod args;
+pub mod edge_server;
+pub mod edge_setup;
+pub mod log;
+pub mod registrar;
+pub mod stream;
+pub mod tokens;
+pub mod wic_client;
+pub mod ws;

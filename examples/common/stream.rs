@@ -1,0 +1,79 @@
+//! SIP over a byte stream (TCP): messages are cut out with the library's framer
+//! (RFC 3261 18.3 Content-Length framing, RFC 5626 CRLF keep-alives).
+
+use std::io;
+
+use bytes::Bytes;
+use sip_oauth::message::{Frame, Limits, frame};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+/// What the next frame of a stream held.
+#[derive(Debug)]
+pub enum Item {
+    /// One whole SIP message.
+    Message(Bytes),
+    /// A CRLFCRLF keep-alive ping, to be answered with a CRLF pong.
+    Ping,
+}
+
+/// Cuts SIP messages out of a byte stream.
+pub struct SipReader<R> {
+    rd: R,
+    buf: Vec<u8>,
+    limits: Limits,
+}
+
+impl<R: AsyncRead + Unpin> SipReader<R> {
+    /// A reader over `rd`.
+    pub fn new(rd: R) -> SipReader<R> {
+        SipReader {
+            rd,
+            buf: Vec::with_capacity(4096),
+            limits: Limits::DEFAULT,
+        }
+    }
+
+    /// The next message or ping; `None` at a clean end of stream. A framing error is
+    /// an `InvalidData` error: the stream cannot be resynchronised and must be closed.
+    pub async fn next(&mut self) -> io::Result<Option<Item>> {
+        loop {
+            match frame(&self.buf, &self.limits) {
+                Ok(Frame::Complete(n)) => {
+                    let msg = Bytes::copy_from_slice(&self.buf[..n]);
+                    self.buf.drain(..n);
+                    return Ok(Some(Item::Message(msg)));
+                }
+                Ok(Frame::KeepAlive(n)) => {
+                    self.buf.drain(..n);
+                    if n >= 4 {
+                        return Ok(Some(Item::Ping));
+                    }
+                    continue;
+                }
+                Ok(Frame::Partial) => {}
+                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+            }
+            let mut chunk = [0u8; 4096];
+            let n = self.rd.read(&mut chunk).await?;
+            if n == 0 {
+                return if self.buf.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(io::ErrorKind::UnexpectedEof.into())
+                };
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// Writes everything received on `rx` to `wr` until the channel closes or a write fails.
+pub async fn write_all_from<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Bytes>) {
+    while let Some(b) = rx.recv().await {
+        if wr.write_all(&b).await.is_err() {
+            break;
+        }
+    }
+    let _ = wr.shutdown().await;
+}

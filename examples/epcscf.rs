@@ -1,0 +1,59 @@
+//! The eP-CSCF: SIP over WebSocket (RFC 7118), UDP and TCP toward clients, UDP or TCP
+//! toward the S-CSCF, with REGISTERs admitted by bearer token (RFC 8898) and forwarded
+//! as TS 33.203 Annex U trusted-node registrations.
+//!
+//! ```text
+//! cargo run --example epcscf -- --hmac-secret demo-secret-of-at-least-32-bytes \
+//!     --issuer https://waf.example --audience epcscf.visited.example --core 127.0.0.1:5070
+//! ```
+//! One log line per decision on standard error; Ctrl-C stops it.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use common::args::Settings;
+use common::edge_server::{Bound, EdgeServer};
+use common::{edge_setup, log};
+
+async fn run() -> Result<(), String> {
+    let usage = format!(
+        "usage: epcscf [--config FILE] [flags]\n\n{}",
+        edge_setup::USAGE
+    );
+    let settings = Settings::from_args(edge_setup::KNOWN, &usage)?;
+    let addrs = edge_setup::addrs(&settings)?;
+    let bound = Bound::bind(addrs.clone())
+        .await
+        .map_err(|e| format!("binding: {e}"))?;
+    let edge = edge_setup::edge(&settings, &bound.default_edge_host())?;
+    let show =
+        |a: Option<std::net::SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
+    log::line(
+        "epcscf",
+        format_args!(
+            "listening ws={} udp={} tcp={}; core={}:{} as {}; home={}",
+            show(bound.ws_addr()),
+            show(bound.udp_addr()),
+            show(bound.tcp_addr()),
+            if addrs.core_tcp { "tcp" } else { "udp" },
+            addrs.core,
+            edge.config().edge_host(),
+            edge.config().home_domain(),
+        ),
+    );
+    let server = EdgeServer::start(edge, bound, None);
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+    log::line("epcscf", format_args!("shutting down"));
+    server.shutdown().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("epcscf: {e}");
+        std::process::exit(2);
+    }
+}

@@ -1,0 +1,158 @@
+//! Throughput on loopback: WebSocket clients register through the eP-CSCF to the
+//! registrar as fast as they can, first with HS256 tokens, then with RS256 tokens.
+//! Prints REGISTERs per second (each one a full round trip: client, edge with token
+//! check, registrar, edge relay, client) and the process's peak resident memory.
+//!
+//! ```text
+//! cargo run --release --example load -- --clients 32 --seconds 5
+//! ```
+//! Everything (clients, edge, registrar) shares this process and its cores, so the figure
+//! is a floor for the edge alone.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use common::args::Settings;
+use common::edge_server::{Bound, EdgeAddrs, EdgeServer};
+use common::registrar::{self, Registrar};
+use common::tokens::{self, Claims, Signer};
+use common::wic_client::{Wic, random_id};
+use sip_oauth::edge::{Config, Edge};
+use sip_oauth::validate::{JwtConfig, JwtValidator};
+use tokio::task::JoinSet;
+
+const HOME: &str = "ims.mnc001.mcc001.3gppnetwork.org";
+const ISSUER: &str = "https://waf.example";
+const AUDIENCE: &str = "epcscf.visited.example";
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+const USAGE: &str = "\
+usage: load [flags]
+  --clients N     concurrent WebSocket clients (default 32)
+  --seconds S     measuring time per algorithm (default 5)
+  --alg A         HS256, RS256 or both (default both)";
+
+/// Peak resident set size in KiB (`VmHWM` of /proc/self/status), where available.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+async fn measure(signer: &Signer, clients: usize, seconds: u64) -> Result<(u64, u64), String> {
+    let err = |e: std::io::Error| e.to_string();
+    let registrar = Arc::new(Registrar::new(HOME, vec![LOOPBACK]));
+    let (udp, _) = registrar::bind(SocketAddr::new(LOOPBACK, 0), false)
+        .await
+        .map_err(err)?;
+    let core = udp.local_addr().map_err(err)?;
+    let mut core_tasks = JoinSet::new();
+    registrar::serve(registrar, Some(udp), None, &mut core_tasks);
+    let bound = Bound::bind(EdgeAddrs {
+        ws: Some(SocketAddr::new(LOOPBACK, 0)),
+        udp: None,
+        tcp: None,
+        core,
+        core_tcp: false,
+        core_bind: SocketAddr::new(LOOPBACK, 0),
+    })
+    .await
+    .map_err(err)?;
+    let url = format!("ws://{}/", bound.ws_addr().ok_or("no listener")?);
+    let validator = JwtValidator::new(
+        JwtConfig::new(signer.verification_source())
+            .issuer(ISSUER)
+            .audience(AUDIENCE),
+    )
+    .map_err(|e| e.to_string())?;
+    let config = Config::new(HOME, &bound.default_edge_host(), random_id(32).as_bytes())
+        .map_err(|e| e.to_string())?;
+    let server = EdgeServer::start(Edge::new(config, validator), bound, None);
+
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = JoinSet::new();
+    for i in 0..clients {
+        let user = format!("user{i}");
+        let claims = Claims::for_user(
+            &user,
+            HOME,
+            ISSUER,
+            AUDIENCE,
+            SystemTime::now(),
+            Duration::from_secs(3600),
+        );
+        let token = signer.mint(&claims)?;
+        let (url, ok, failed) = (url.clone(), ok.clone(), failed.clone());
+        tasks.spawn(async move {
+            let Ok(mut wic) = Wic::connect(&url, &user, HOME, None).await else {
+                failed.fetch_add(1, Ordering::Relaxed);
+                return;
+            };
+            while Instant::now() < stop {
+                match wic.register(Some(&token), 600).await {
+                    Ok(f) if f.status == 200 => ok.fetch_add(1, Ordering::Relaxed),
+                    _ => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+            wic.close().await;
+        });
+    }
+    let started = Instant::now();
+    while tasks.join_next().await.is_some() {}
+    let elapsed = started.elapsed().as_secs_f64();
+    server.shutdown().await;
+    core_tasks.abort_all();
+    let done = ok.load(Ordering::Relaxed);
+    Ok((
+        (done as f64 / elapsed) as u64,
+        failed.load(Ordering::Relaxed),
+    ))
+}
+
+async fn run() -> Result<(), String> {
+    let s = Settings::from_args(&["clients", "seconds", "alg"], USAGE)?;
+    common::log::quiet();
+    let clients: usize = s.parsed("clients")?.unwrap_or(32);
+    let seconds: u64 = s.parsed("seconds")?.unwrap_or(5);
+    let algs: Vec<&str> = match s.get_or("alg", "both") {
+        "both" => vec!["HS256", "RS256"],
+        "HS256" => vec!["HS256"],
+        "RS256" => vec!["RS256"],
+        other => return Err(format!("--alg {other:?}: HS256, RS256 or both")),
+    };
+    println!(
+        "{clients} WebSocket clients, {seconds} s per algorithm, {} worker threads",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    for alg in algs {
+        let signer = if alg == "HS256" {
+            Signer::hs256(tokens::DEMO_SECRET, "load-1")
+        } else {
+            Signer::rs256(tokens::RS256_PRIVATE, tokens::RS256_PUBLIC, "load-1")?
+        };
+        let (rate, failed) = measure(&signer, clients, seconds).await?;
+        println!("{alg}: {rate} REGISTER/s (200 OK round trips), {failed} failed");
+    }
+    match peak_rss_kib() {
+        Some(k) => println!("peak RSS (VmHWM): {:.1} MiB", k as f64 / 1024.0),
+        None => println!("peak RSS: not available on this system"),
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("load: {e}");
+        std::process::exit(2);
+    }
+}

@@ -1,0 +1,273 @@
+//! The example programs' transport code: the SIP WebSocket handshake (RFC 7118), tokens
+//! taken from the handshake, TCP framing with keep-alives, and the stand-in registrar's
+//! trust rules. Everything runs on 127.0.0.1 and stops by itself.
+
+#[path = "../examples/common/mod.rs"]
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use common::args::Settings;
+use common::edge_server::{Bound, EdgeServer};
+use common::registrar::{self, Registrar};
+use common::tokens::{Claims, Signer};
+use common::wic_client::Wic;
+use common::{edge_setup, stream};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+
+const HOME: &str = "ims.mnc001.mcc001.3gppnetwork.org";
+const ISSUER: &str = "https://waf.example";
+const AUDIENCE: &str = "epcscf.visited.example";
+const SECRET: &str = "transport-secret-of-32-bytes-min";
+const LIMIT: Duration = Duration::from_secs(10);
+
+struct Setup {
+    server: EdgeServer,
+    ws: SocketAddr,
+    tcp: SocketAddr,
+    _core: JoinSet<()>,
+}
+
+async fn setup(token_location: &str) -> Setup {
+    let mut core = JoinSet::new();
+    let (sock, _) = registrar::bind("127.0.0.1:0".parse().unwrap(), false)
+        .await
+        .unwrap();
+    let core_addr = sock.local_addr().unwrap().to_string();
+    let reg = Arc::new(Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]));
+    registrar::serve(reg, Some(sock), None, &mut core);
+    let args = [
+        "--ws-listen",
+        "127.0.0.1:0",
+        "--udp-listen",
+        "off",
+        "--tcp-listen",
+        "127.0.0.1:0",
+        "--core",
+        &core_addr,
+        "--hmac-secret",
+        SECRET,
+        "--issuer",
+        ISSUER,
+        "--audience",
+        AUDIENCE,
+        "--token-location",
+        token_location,
+    ];
+    let settings =
+        Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "").unwrap();
+    let bound = Bound::bind(edge_setup::addrs(&settings).unwrap())
+        .await
+        .unwrap();
+    let (ws, tcp) = (bound.ws_addr().unwrap(), bound.tcp_addr().unwrap());
+    let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
+    Setup {
+        server: EdgeServer::start(edge, bound, None),
+        ws,
+        tcp,
+        _core: core,
+    }
+}
+
+fn token(user: &str) -> String {
+    let c = Claims::for_user(
+        user,
+        HOME,
+        ISSUER,
+        AUDIENCE,
+        SystemTime::now(),
+        Duration::from_secs(600),
+    );
+    Signer::hs256(SECRET.as_bytes(), "t-1").mint(&c).unwrap()
+}
+
+#[tokio::test]
+async fn handshake_without_the_sip_subprotocol_is_refused() {
+    let s = setup("authorization").await;
+    let url = format!("ws://{}/", s.ws);
+    let res = tokio::time::timeout(LIMIT, tokio_tungstenite::connect_async(url.as_str()))
+        .await
+        .unwrap();
+    match res {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status(), 400);
+        }
+        other => panic!("expected an HTTP 400 refusal, got {:?}", other.map(|_| ())),
+    }
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn registers_with_the_token_in_the_register() {
+    let s = setup("authorization").await;
+    let url = format!("ws://{}/", s.ws);
+    let mut wic = Wic::connect(&url, "bob", HOME, None).await.unwrap();
+    let t = token("bob");
+    let ok = wic.register(Some(&t), 600).await.unwrap();
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert!(ok.text.contains("Service-Route: <sip:orig@scscf."));
+    let gone = wic.register(Some(&t), 0).await.unwrap();
+    assert_eq!(gone.status, 200);
+    assert!(!gone.text.contains("Contact:"));
+    wic.close().await;
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn registers_with_the_token_from_the_handshake_header() {
+    let s = setup("transport").await;
+    let url = format!("ws://{}/", s.ws);
+    let t = token("bob");
+    let mut wic = Wic::connect(&url, "bob", HOME, Some(&t)).await.unwrap();
+    let ok = wic.register(None, 600).await.unwrap();
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    wic.close().await;
+
+    // The same client without a handshake token is challenged.
+    let mut bare = Wic::connect(&url, "bob", HOME, None).await.unwrap();
+    let challenged = bare.register(None, 600).await.unwrap();
+    assert_eq!(challenged.status, 401);
+    assert!(challenged.text.contains("WWW-Authenticate: Bearer realm="));
+    bare.close().await;
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn registers_with_the_token_from_the_query() {
+    let s = setup("transport").await;
+    let url = format!("ws://{}/sip?access_token={}", s.ws, token("carol"));
+    let mut wic = Wic::connect(&url, "carol", HOME, None).await.unwrap();
+    let ok = wic.register(None, 600).await.unwrap();
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    wic.close().await;
+    s.server.shutdown().await;
+}
+
+/// Reads from `conn` until `want` has been seen, within [`LIMIT`].
+async fn read_until(conn: &mut TcpStream, want: &str) -> String {
+    let mut got = Vec::new();
+    let deadline = Instant::now() + LIMIT;
+    while !String::from_utf8_lossy(&got).contains(want) {
+        let mut buf = [0u8; 4096];
+        let left = deadline.saturating_duration_since(Instant::now());
+        let n = tokio::time::timeout(left, conn.read(&mut buf))
+            .await
+            .expect("timed out")
+            .unwrap();
+        assert!(
+            n > 0,
+            "closed before {want:?}: {}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8(got).unwrap()
+}
+
+#[tokio::test]
+async fn tcp_client_is_framed_answers_pings_and_gets_501_for_other_methods() {
+    let s = setup("authorization").await;
+    let mut conn = TcpStream::connect(s.tcp).await.unwrap();
+    conn.write_all(b"\r\n\r\n").await.unwrap();
+    assert_eq!(read_until(&mut conn, "\r\n").await, "\r\n");
+
+    let t = token("bob");
+    let register = format!(
+        "REGISTER sip:{HOME} SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bKt1\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:bob@{HOME}>;tag=a\r\nTo: <sip:bob@{HOME}>\r\n\
+         Call-ID: tcp-1\r\nCSeq: 1 REGISTER\r\nContact: <sip:bob@127.0.0.1:1;transport=tcp>\r\n\
+         Expires: 300\r\nAuthorization: Bearer {t}\r\nContent-Length: 0\r\n\r\n"
+    );
+    // Split across two writes: the framer must wait for the rest.
+    let (a, b) = register.as_bytes().split_at(40);
+    conn.write_all(a).await.unwrap();
+    conn.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    conn.write_all(b).await.unwrap();
+    let reply = read_until(&mut conn, "\r\n\r\n").await;
+    assert!(reply.starts_with("SIP/2.0 200 OK\r\n"), "{reply}");
+    assert!(reply.contains("Contact: <sip:bob@127.0.0.1:1;transport=tcp>;expires=300"));
+
+    let options = format!(
+        "OPTIONS sip:{HOME} SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bKt2\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:bob@{HOME}>;tag=a\r\nTo: <sip:bob@{HOME}>\r\n\
+         Call-ID: tcp-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    );
+    conn.write_all(options.as_bytes()).await.unwrap();
+    let reply = read_until(&mut conn, "\r\n\r\n").await;
+    assert!(reply.starts_with("SIP/2.0 501 "), "{reply}");
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn stream_reader_splits_pipelined_messages() {
+    let (mut client, server) = tokio::io::duplex(1024);
+    let two = b"OPTIONS sip:a SIP/2.0\r\nContent-Length: 2\r\n\r\nhi\
+                OPTIONS sip:b SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+    client.write_all(two).await.unwrap();
+    drop(client);
+    let mut r = stream::SipReader::new(server);
+    let mut got = Vec::new();
+    while let Some(item) = r.next().await.unwrap() {
+        if let stream::Item::Message(m) = item {
+            got.push(m);
+        }
+    }
+    assert_eq!(got.len(), 2);
+    assert!(got[0].ends_with(b"hi"));
+    assert!(got[1].starts_with(b"OPTIONS sip:b"));
+}
+
+fn annex_u_register(auth: &str) -> Bytes {
+    Bytes::from(format!(
+        "REGISTER sip:{HOME} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKr1\r\n\
+         From: <sip:bob@{HOME}>;tag=a\r\nTo: <sip:bob@{HOME}>\r\nCall-ID: r1\r\n\
+         CSeq: 1 REGISTER\r\nContact: <sip:bob@192.0.2.1>\r\nExpires: 60\r\n{auth}\
+         Content-Length: 0\r\n\r\n"
+    ))
+}
+
+const AUTH_DONE: &str = "Authorization: Digest username=\"bob@ims.mnc001.mcc001.3gppnetwork.org\", \
+    realm=\"ims.mnc001.mcc001.3gppnetwork.org\", uri=\"sip:ims.mnc001.mcc001.3gppnetwork.org\", \
+    nonce=\"\", response=\"\", integrity-protected=\"auth-done\"\r\n";
+
+#[test]
+fn registrar_trusts_only_auth_done_from_trusted_nodes() {
+    let reg = Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]);
+    let trusted: SocketAddr = "127.0.0.1:5060".parse().unwrap();
+    let other: SocketAddr = "192.0.2.99:5060".parse().unwrap();
+    let now = Instant::now();
+    let status = |a: Option<registrar::Answer>| {
+        String::from_utf8(a.unwrap().bytes.to_vec())
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+
+    let ok = reg.handle(annex_u_register(AUTH_DONE), trusted, now);
+    assert_eq!(status(ok), "SIP/2.0 200 OK");
+    assert_eq!(reg.registered(now), 1);
+    // Bindings expire.
+    assert_eq!(reg.registered(now + Duration::from_secs(61)), 0);
+
+    let forged = reg.handle(annex_u_register(AUTH_DONE), other, now);
+    assert_eq!(status(forged), "SIP/2.0 403 Forbidden");
+    let no_auth = reg.handle(annex_u_register(""), trusted, now);
+    assert_eq!(status(no_auth), "SIP/2.0 403 Forbidden");
+    let bearer = reg.handle(
+        annex_u_register("Authorization: Bearer abc.def.ghi\r\n"),
+        trusted,
+        now,
+    );
+    assert_eq!(status(bearer), "SIP/2.0 403 Forbidden");
+    let yes = AUTH_DONE.replace("auth-done", "yes");
+    let ip_yes = reg.handle(annex_u_register(&yes), trusted, now);
+    assert_eq!(status(ip_yes), "SIP/2.0 403 Forbidden");
+}
