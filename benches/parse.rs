@@ -4,7 +4,8 @@
 //! - `full/<msg>`: [`Message::parse`] and typed reads of Via (every value), From, To,
 //!   Call-ID, CSeq, Contact (every value) and Authorization;
 //! - `parse/<msg>`: [`Message::parse`] alone;
-//! - `floor/<msg>`: the memchr pass.
+//! - `floor/<msg>`: the memchr pass;
+//! - `rsip/<msg>`: `rsip::SipMessage::try_from` on the same bytes, for comparison.
 //!
 //! The input is a [`Bytes`] over static data, as a receiver hands over its buffer, so
 //! no copy of the message is counted. Allocations per message are printed once at
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
+use rsip::message::HasHeaders;
 use sip_oauth::message::header::{CSeq, Contact, Credentials, NameAddr, Via, parse_call_id};
 use sip_oauth::message::{HeaderName, Message};
 
@@ -142,8 +144,11 @@ fn bench(c: &mut Criterion) {
         let parse_only =
             allocations(|| Message::parse(input.clone()).map_or(0, |m| m.headers().len()));
         let with_reads = allocations(|| full(&input));
+        let rsip = allocations(|| {
+            rsip::SipMessage::try_from(bytes).map_or(0, |m| m.headers().iter().count())
+        });
         println!(
-            "allocations per message, {name} ({} bytes): parse {parse_only}, parse + typed reads {with_reads}",
+            "allocations per message, {name} ({} bytes): parse {parse_only}, parse + typed reads {with_reads}, rsip {rsip}",
             bytes.len()
         );
     }
@@ -158,6 +163,13 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function(format!("floor/{name}"), |b| {
             b.iter(|| floor(black_box(bytes)))
+        });
+        // A peer parser for scale: rsip builds an owned message tree.
+        g.bench_function(format!("rsip/{name}"), |b| {
+            b.iter(|| {
+                rsip::SipMessage::try_from(black_box(bytes))
+                    .map_or(0, |m| m.headers().iter().count())
+            })
         });
     }
     g.finish();
