@@ -839,6 +839,7 @@ fn baddn(b: &[u8]) -> Verdict {
 fn badvers(b: &[u8]) -> Verdict {
     let v = parser_reject(b, ParseErrorKind::UnsupportedVersion, 33, b"SIP/7.0");
     assert_eq!(v, Verdict::Reject(505));
+    assert_eq!(Violation::from(parse_err(b)).section(), "21.5.7");
     v
 }
 

@@ -112,7 +112,8 @@ impl Violation {
     pub fn section(&self) -> &'static str {
         match self {
             Violation::Syntax(e) => match e.kind {
-                ParseErrorKind::UnsupportedVersion => "8.2",
+                ParseErrorKind::UnsupportedVersion => "21.5.7",
+                ParseErrorKind::MessageTooLarge { .. } => "21.5.13",
                 ParseErrorKind::InvalidContentLength
                 | ParseErrorKind::ConflictingContentLength
                 | ParseErrorKind::BodyTruncated { .. } => "18.3",
