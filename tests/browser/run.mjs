@@ -320,7 +320,7 @@ async function main() {
       assert(r.outcome.status === 401, 'not a 401', r.outcome);
       assert(/^Bearer\b/i.test(r.outcome.wwwAuthenticate ?? ''),
         'no Bearer challenge', r.outcome.wwwAuthenticate);
-      assert(await eventually(() => edgeLog.some((l) => /outcome=rejected/.test(l))),
+      assert(await eventually(() => edgeLog.some((l) => /outcome=rejected reason=401/.test(l))),
         'epcscf did not log a rejection');
     });
 
