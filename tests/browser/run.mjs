@@ -74,6 +74,8 @@ function mintToken({ user = 'bob', secret = SECRET, lifetime = 3600 } = {}) {
 // Child programs.
 
 const children = [];
+// The browser profile folder, removed however the run ends.
+let profile = null;
 
 function program(name) {
   const path = join(TARGET, 'debug', 'examples', name);
@@ -139,12 +141,22 @@ async function stopAll() {
   );
 }
 
-// Never leave a program behind, whatever ends this process.
-process.on('exit', () => {
+// Never leave a program behind, whatever ends this process (playwright-core closes the
+// browser on exit by itself).
+function killAll() {
   for (const { child } of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-});
+  if (profile) rmSync(profile, { recursive: true, force: true });
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    console.log(`not ok - interrupted by ${signal}`);
+    killAll();
+    process.exit(1);
+  });
+}
 
 // ---------------------------------------------------------------------------------------
 // The page and JsSIP, served over loopback HTTP.
@@ -183,6 +195,8 @@ function serve(files) {
 // Checks.
 
 const results = [];
+// What the last page exchanged, printed when a check fails.
+let lastExchange = [];
 
 async function check(name, body) {
   try {
@@ -192,6 +206,7 @@ async function check(name, body) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`not ok - ${name}\n  ${String(e && e.stack ? e.stack : e).replace(/\n/g, '\n  ')}`);
+    if (!VERBOSE) for (const line of lastExchange) console.log(line);
   }
 }
 
@@ -207,6 +222,14 @@ function header(message, name) {
   return m ? m[1].trim() : null;
 }
 
+function withTimeout(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 // Polls `test` until it holds or `ms` pass (for log lines written after the answer).
 async function eventually(test, ms = 3000) {
   const until = Date.now() + ms;
@@ -218,25 +241,26 @@ async function eventually(test, ms = 3000) {
 }
 
 async function register(context, baseUrl, cfg) {
+  lastExchange = [];
   const page = await context.newPage();
   const consoleLines = [];
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
   try {
     await page.goto(`${baseUrl}/`, { timeout: CASE_TIMEOUT_MS });
-    const outcome = await Promise.race([
+    const outcome = await withTimeout(
       page.evaluate((c) => window.register(c), cfg),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error('no registration outcome in time')), CASE_TIMEOUT_MS),
-      ),
-    ]);
+      CASE_TIMEOUT_MS,
+      'no registration outcome',
+    );
     const trace = await page.evaluate(() => window.sipTrace);
     const protocol = await page.evaluate(() => window.negotiatedProtocol);
     const status = await page.textContent('#status');
-    if (VERBOSE) {
-      for (const t of trace) console.log(`# ${t.dir === 'out' ? '>>' : '<<'}\n# ${t.text.replace(/\r\n/g, '\n# ')}`);
-      for (const l of consoleLines) console.log(`# console ${l}`);
-    }
+    lastExchange = [
+      ...trace.map((t) => `# ${t.dir === 'out' ? '>>' : '<<'}\n# ${t.text.replace(/\r\n/g, '\n# ')}`),
+      ...consoleLines.map((l) => `# console ${l}`),
+    ];
+    if (VERBOSE) for (const line of lastExchange) console.log(line);
     return { outcome, trace, protocol, status, consoleLines };
   } finally {
     await page.close();
@@ -276,7 +300,7 @@ async function main() {
     '/jssip.js': { type: 'text/javascript; charset=utf-8', body: await jssipBundle() },
   });
   const baseUrl = `http://127.0.0.1:${server.address().port}`;
-  const profile = mkdtempSync(join(tmpdir(), 'sip-oauth-chromium-'));
+  profile = mkdtempSync(join(tmpdir(), 'sip-oauth-chromium-'));
   let context;
   try {
     context = await chromium.launchPersistentContext(profile, {
@@ -350,6 +374,7 @@ async function main() {
     if (context) await context.close().catch(() => {});
     server.close();
     rmSync(profile, { recursive: true, force: true });
+    profile = null;
   }
 }
 
