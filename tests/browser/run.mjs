@@ -289,7 +289,8 @@ async function main() {
       '--audience', AUDIENCE,
       '--scope', 'sip',
       '--hmac-secret', SECRET,
-      '--token-location', 'authorization',
+      // The Authorization header when present, else the token of the WebSocket handshake.
+      '--token-location', 'any',
     ],
     /epcscf: listening ws=(\S+)/,
   );
@@ -351,6 +352,25 @@ async function main() {
     await check('an expired token is refused with 401', async () => {
       const expired = mintToken({ lifetime: -3600 });
       const r = await register(context, baseUrl, { wsUrl, uri, authorization: `Bearer ${expired}` });
+      assert(r.outcome.event === 'registrationFailed', 'UA did not fail to register', r.outcome);
+      assert(r.outcome.status === 401, 'not a 401', r.outcome);
+    });
+
+    await check('a token in the WebSocket URL (access_token) registers a UA that sends no Authorization', async () => {
+      const r = await register(context, baseUrl, {
+        wsUrl: `${wsUrl}/?access_token=${encodeURIComponent(good)}`, uri,
+      });
+      assert(r.outcome.event === 'registered', 'UA did not reach registered', r.outcome);
+      const first = r.trace.find((t) => t.dir === 'out' && t.text.startsWith('REGISTER '));
+      assert(first && header(first.text, 'Authorization') === null,
+        'REGISTER carried an Authorization header', first && header(first.text, 'Authorization'));
+    });
+
+    await check('a forged token in the WebSocket URL is refused with 401', async () => {
+      const forged = mintToken({ secret: `${SECRET}-not-the-key` });
+      const r = await register(context, baseUrl, {
+        wsUrl: `${wsUrl}/?access_token=${encodeURIComponent(forged)}`, uri,
+      });
       assert(r.outcome.event === 'registrationFailed', 'UA did not fail to register', r.outcome);
       assert(r.outcome.status === 401, 'not a 401', r.outcome);
     });
