@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser interop: builds the example programs, installs the pinned node packages, and
 # runs run.mjs (JsSIP in headless Chromium registering through epcscf to scscf).
-# Needs node >= 18, npm and Chromium (Debian: apt-get install -y chromium; or set CHROMIUM).
+# Needs node >= 20, npm and Chromium (Debian: apt-get install -y chromium; or set CHROMIUM).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
