@@ -1,0 +1,430 @@
+// Browser interop: a JsSIP user agent in headless Chromium registers over SIP WebSocket
+// (RFC 7118) through the `epcscf` example to the `scscf` example, carrying its access
+// token as `Authorization: Bearer` (RFC 8898).
+//
+// Starts the already-built example programs on 127.0.0.1 with ports the system picks,
+// serves the page and a browser bundle of JsSIP over loopback HTTP, drives Chromium with
+// playwright-core, and stops everything by itself (60 s at most).
+//
+// Environment: CARGO_TARGET_DIR (default <repo>/target), CHROMIUM (default
+// /usr/bin/chromium), BROWSER_TEST_VERBOSE=1 to print the programs' logs and SIP traces.
+
+import { spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const TARGET = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const VERBOSE = process.env.BROWSER_TEST_VERBOSE === '1';
+
+const OVERALL_TIMEOUT_MS = 60_000;
+const STARTUP_TIMEOUT_MS = 10_000;
+const CASE_TIMEOUT_MS = 15_000;
+
+const HOME = 'ims.mnc001.mcc001.3gppnetwork.org';
+const ISSUER = 'https://waf.example';
+const AUDIENCE = 'epcscf.visited.example';
+const SECRET = randomBytes(32).toString('hex');
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+// ---------------------------------------------------------------------------------------
+// Tokens: HS256 JWTs minted here, independently of the Rust code that verifies them.
+
+const b64url = (data) => Buffer.from(data).toString('base64url');
+
+function mintToken({ user = 'bob', secret = SECRET, lifetime = 3600 } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  // An expired token is issued far enough in the past to be beyond any clock leeway.
+  const iat = lifetime >= 0 ? now : now + lifetime - 600;
+  const claims = {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: user,
+    impi: `${user}@${HOME}`,
+    impus: [`sip:${user}@${HOME}`],
+    wwsf: 'wwsf.example',
+    scope: 'sip',
+    iat,
+    exp: lifetime >= 0 ? iat + lifetime : now + lifetime,
+  };
+  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: 'browser-test' }))}.${b64url(JSON.stringify(claims))}`;
+  const sig = createHmac('sha256', secret).update(input).digest('base64url');
+  return `${input}.${sig}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Child programs.
+
+const children = [];
+// The browser profile folder, removed however the run ends.
+let profile = null;
+
+function program(name) {
+  const path = join(TARGET, 'debug', 'examples', name);
+  if (!existsSync(path)) {
+    throw new Error(`${path} is missing: run 'cargo build --examples' first`);
+  }
+  return path;
+}
+
+// Starts `name` and resolves with the first match of `ready` in its log (standard error).
+function start(name, args, ready) {
+  const child = spawn(program(name), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = { name, child, log: [] };
+  children.push(entry);
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not report ready within ${STARTUP_TIMEOUT_MS} ms`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    let pending = '';
+    const onData = (chunk) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const line of lines) {
+        entry.log.push(line);
+        if (VERBOSE) console.log(`# ${name}: ${line}`);
+        const m = line.match(ready);
+        if (m) {
+          clearTimeout(timer);
+          resolvePromise({ entry, match: m });
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      entry.exited = true;
+      reject(new Error(`${name} exited (${code ?? signal}) before it was ready`));
+    });
+  });
+}
+
+async function stopAll() {
+  await Promise.all(
+    children.map(({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return null;
+      return new Promise((done) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          done();
+        });
+        // The programs shut down cleanly on Ctrl-C.
+        child.kill('SIGINT');
+      });
+    }),
+  );
+}
+
+// Never leave a program behind, whatever ends this process (playwright-core closes the
+// browser on exit by itself).
+function killAll() {
+  for (const { child } of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  if (profile) rmSync(profile, { recursive: true, force: true });
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    console.log(`not ok - interrupted by ${signal}`);
+    killAll();
+    process.exit(1);
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The page and JsSIP, served over loopback HTTP.
+
+async function jssipBundle() {
+  const out = await build({
+    entryPoints: [join(HERE, 'node_modules', 'jssip', 'lib', 'JsSIP.js')],
+    bundle: true,
+    format: 'iife',
+    globalName: 'JsSIP',
+    platform: 'browser',
+    write: false,
+    logLevel: 'warning',
+  });
+  return out.outputFiles[0].text;
+}
+
+function serve(files) {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://127.0.0.1').pathname;
+    const file = files[path];
+    if (!file) {
+      // The browser asks for a favicon by itself; answering it keeps the console quiet.
+      res.writeHead(path === '/favicon.ico' ? 204 : 404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
+  });
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => done(server));
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks.
+
+const results = [];
+// What the last page exchanged, printed when a check fails.
+let lastExchange = [];
+
+async function check(name, body) {
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`not ok - ${name}\n  ${String(e && e.stack ? e.stack : e).replace(/\n/g, '\n  ')}`);
+    if (!VERBOSE) for (const line of lastExchange) console.log(line);
+  }
+}
+
+function assert(cond, what, detail) {
+  if (!cond) {
+    throw new Error(`${what}${detail === undefined ? '' : `: ${JSON.stringify(detail)}`}`);
+  }
+}
+
+function header(message, name) {
+  const re = new RegExp(`^${name}[ \\t]*:[ \\t]*(.*)$`, 'im');
+  const m = message.match(re);
+  return m ? m[1].trim() : null;
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+// Polls `test` until it holds or `ms` pass (for log lines written after the answer).
+async function eventually(test, ms = 3000) {
+  const until = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+async function register(context, baseUrl, cfg) {
+  lastExchange = [];
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+  try {
+    await page.goto(`${baseUrl}/`, { timeout: CASE_TIMEOUT_MS });
+    const outcome = await withTimeout(
+      page.evaluate((c) => window.register(c), cfg),
+      CASE_TIMEOUT_MS,
+      'no registration outcome',
+    );
+    const trace = await page.evaluate(() => window.sipTrace);
+    const protocol = await page.evaluate(() => window.negotiatedProtocol);
+    const status = await page.textContent('#status');
+    lastExchange = [
+      ...trace.map((t) => `# ${t.dir === 'out' ? '>>' : '<<'}\n# ${t.text.replace(/\r\n/g, '\n# ')}`),
+      ...consoleLines.map((l) => `# console ${l}`),
+    ];
+    if (VERBOSE) for (const line of lastExchange) console.log(line);
+    return { outcome, trace, protocol, status, consoleLines };
+  } finally {
+    await page.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main() {
+  const scscf = await start(
+    'scscf',
+    ['--listen', '127.0.0.1:0', '--tcp', 'off', '--trusted', '127.0.0.1', '--home-domain', HOME],
+    /scscf: listening on (\S+)/,
+  );
+  const scscfAddr = scscf.match[1];
+  const epcscf = await start(
+    'epcscf',
+    [
+      '--ws-listen', '127.0.0.1:0',
+      '--udp-listen', 'off',
+      '--tcp-listen', 'off',
+      '--core', scscfAddr,
+      '--core-transport', 'udp',
+      '--home-domain', HOME,
+      '--issuer', ISSUER,
+      '--audience', AUDIENCE,
+      '--scope', 'sip',
+      '--hmac-secret', SECRET,
+      // The Authorization header when present, else the token of the WebSocket handshake.
+      '--token-location', 'any',
+    ],
+    /epcscf: listening ws=(\S+)/,
+  );
+  const wsUrl = `ws://${epcscf.match[1]}`;
+
+  const server = await serve({
+    '/': { type: 'text/html; charset=utf-8', body: readFileSync(join(HERE, 'page.html')) },
+    '/jssip.js': { type: 'text/javascript; charset=utf-8', body: await jssipBundle() },
+  });
+  const baseUrl = `http://127.0.0.1:${server.address().port}`;
+  profile = mkdtempSync(join(tmpdir(), 'sip-oauth-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      timeout: STARTUP_TIMEOUT_MS,
+    });
+    const uri = `sip:bob@${HOME}`;
+    const edgeLog = epcscf.entry.log;
+    const coreLog = scscf.entry.log;
+
+    const good = mintToken();
+    await check('a valid token registers the browser UA (200 OK) and it can de-register', async () => {
+      const r = await register(context, baseUrl, {
+        wsUrl, uri, authorization: `Bearer ${good}`, unregister: true,
+      });
+      assert(r.outcome.event === 'registered', 'UA did not reach registered', r.outcome);
+      assert(r.outcome.status === 200, 'registered without a 200', r.outcome);
+      assert(r.status.startsWith('registered'), 'page status', r.status);
+      assert(r.protocol === 'sip', 'WebSocket subprotocol not sip', r.protocol);
+      const registers = r.trace.filter((t) => t.dir === 'out' && t.text.startsWith('REGISTER '));
+      assert(registers.length >= 1, 'no REGISTER on the wire');
+      const first = registers[0].text;
+      assert(header(first, 'Authorization') === `Bearer ${good}`,
+        'first REGISTER lacks Authorization: Bearer <token>', header(first, 'Authorization'));
+      assert(/^SIP\/2\.0\/WS\s/i.test(header(first, 'Via') || ''),
+        'Via transport is not WS', header(first, 'Via'));
+      assert((r.outcome.associatedUri || '').includes(uri), 'P-Associated-URI', r.outcome.associatedUri);
+      assert(r.outcome.unregistered === 200, 'de-registration not answered 200', r.outcome);
+      assert(await eventually(() => edgeLog.some((l) => /outcome=forwarded/.test(l) && l.includes(`impi=bob@${HOME}`))),
+        'epcscf did not log a forwarded REGISTER');
+      assert(await eventually(() => coreLog.some((l) => l.includes(`aor=${uri} outcome=200`))),
+        'scscf did not log a 200 for the AoR');
+    });
+
+    await check('a token with a wrong signature is refused with 401 and a Bearer challenge', async () => {
+      const forged = mintToken({ secret: `${SECRET}-not-the-key` });
+      const r = await register(context, baseUrl, { wsUrl, uri, authorization: `Bearer ${forged}` });
+      assert(r.outcome.event === 'registrationFailed', 'UA did not fail to register', r.outcome);
+      assert(r.outcome.status === 401, 'not a 401', r.outcome);
+      assert(/^Bearer\b/i.test(r.outcome.wwwAuthenticate ?? ''),
+        'no Bearer challenge', r.outcome.wwwAuthenticate);
+      assert(await eventually(() => edgeLog.some((l) => /outcome=rejected reason=401/.test(l))),
+        'epcscf did not log a rejection');
+    });
+
+    await check('an expired token is refused with 401', async () => {
+      const expired = mintToken({ lifetime: -3600 });
+      const r = await register(context, baseUrl, { wsUrl, uri, authorization: `Bearer ${expired}` });
+      assert(r.outcome.event === 'registrationFailed', 'UA did not fail to register', r.outcome);
+      assert(r.outcome.status === 401, 'not a 401', r.outcome);
+    });
+
+    await check('a token in the WebSocket URL (access_token) registers a UA that sends no Authorization', async () => {
+      const r = await register(context, baseUrl, {
+        wsUrl: `${wsUrl}/?access_token=${encodeURIComponent(good)}`, uri,
+      });
+      assert(r.outcome.event === 'registered', 'UA did not reach registered', r.outcome);
+      const first = r.trace.find((t) => t.dir === 'out' && t.text.startsWith('REGISTER '));
+      assert(first && header(first.text, 'Authorization') === null,
+        'REGISTER carried an Authorization header', first && header(first.text, 'Authorization'));
+    });
+
+    await check('a forged token in the WebSocket URL is refused with 401', async () => {
+      const forged = mintToken({ secret: `${SECRET}-not-the-key` });
+      const r = await register(context, baseUrl, {
+        wsUrl: `${wsUrl}/?access_token=${encodeURIComponent(forged)}`, uri,
+      });
+      assert(r.outcome.event === 'registrationFailed', 'UA did not fail to register', r.outcome);
+      assert(r.outcome.status === 401, 'not a 401', r.outcome);
+    });
+
+    await check('a browser WebSocket without the sip subprotocol is refused', async () => {
+      const page = await context.newPage();
+      try {
+        await page.goto(`${baseUrl}/`, { timeout: CASE_TIMEOUT_MS });
+        const opened = await page.evaluate((url) => new Promise((done) => {
+          const ws = new WebSocket(url);
+          ws.onopen = () => { ws.close(); done('open'); };
+          ws.onerror = () => done('refused');
+          setTimeout(() => done('no answer'), 5000);
+        }), wsUrl);
+        assert(opened === 'refused', 'plain WebSocket was not refused', opened);
+      } finally {
+        await page.close();
+      }
+    });
+  } finally {
+    if (context) await context.close().catch(() => {});
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+    profile = null;
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.log(`not ok - the browser interop run did not finish within ${OVERALL_TIMEOUT_MS} ms`);
+  results.push({ name: 'overall time limit', ok: false });
+  finish(1);
+}, OVERALL_TIMEOUT_MS);
+
+let finishing = false;
+async function finish(code) {
+  if (finishing) return;
+  finishing = true;
+  clearTimeout(watchdog);
+  await stopAll();
+  const failed = results.filter((r) => !r.ok).length;
+  if (failed && !VERBOSE) {
+    for (const { name, log } of children) {
+      for (const line of log) console.log(`# ${name}: ${line}`);
+    }
+  }
+  console.log(`browser: ${results.length - failed} passed, ${failed} failed`);
+  process.exit(code || (failed ? 1 : 0));
+}
+
+main().then(
+  () => finish(results.length === 0 ? 1 : 0),
+  (e) => {
+    console.log(`not ok - setup\n  ${String(e && e.stack ? e.stack : e).replace(/\n/g, '\n  ')}`);
+    results.push({ name: 'setup', ok: false });
+    finish(1);
+  },
+);

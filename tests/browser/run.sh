@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Browser interop: builds the example programs, installs the pinned node packages, and
+# runs run.mjs (JsSIP in headless Chromium registering through epcscf to scscf).
+# Needs node >= 20, npm and Chromium (Debian: apt-get install -y chromium; or set CHROMIUM).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+if [[ ! -x "$chromium" ]]; then
+    echo "browser: $chromium not found (apt-get install -y chromium, or set CHROMIUM)" >&2
+    exit 1
+fi
+
+cd "$here"
+if [[ -f package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+else
+    npm install --no-audit --no-fund --loglevel=error
+fi
+
+(cd "$root" && cargo build --examples --quiet)
+
+exec timeout --kill-after=10 90 node "$here/run.mjs"
