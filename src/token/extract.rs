@@ -150,7 +150,7 @@ fn bearer_in(msg: &Message, name: HeaderName) -> Result<Found<'_>, ExtractError>
         merge(
             &mut found,
             Found {
-                token: token(text)?,
+                token: BearerToken::from_bearer_credentials(text),
                 place: Place::Header { index },
             },
         )?;
