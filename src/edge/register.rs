@@ -89,18 +89,18 @@ pub(crate) fn check<'m>(
     let (via_off, via_item) = split_list(via_text)
         .next()
         .ok_or_else(|| malformed(ParseErrorKind::Expected("via-parm"), via_base))?;
-    let via = Via::parse(via_item).map_err(|e| at(e, via_base + via_off))?;
     let via_abs = via_base + via_off;
-    // One walk over the client's Via parameters for the two the edge rewrites.
+    // The spans of the two parameters the edge rewrites, noted in the validating pass.
     let (mut via_received, mut via_rport) = (None, None);
-    for p in via.params() {
+    let via = Via::parse_visiting(via_item, |p| {
         let span = Span::new(via_abs + p.range.start, via_abs + p.range.end);
         if p.is("received") {
             via_received = Some(span);
         } else if p.is("rport") {
             via_rport = Some(span);
         }
-    }
+    })
+    .map_err(|e| at(e, via_abs))?;
 
     let max_forwards = match msg.single(HeaderName::MaxForwards) {
         Err(e) => return Err(RejectCause::Malformed(e)),
@@ -155,21 +155,22 @@ pub(crate) fn check<'m>(
         let text = msg.value_str(field).map_err(RejectCause::Malformed)?;
         let base = field.value_span.start as usize;
         for (off, item) in split_list(text) {
-            match Contact::parse(item).map_err(|e| at(e, base + off))? {
+            // The outbound markers and the lifetime, noted in the validating pass.
+            let (mut reg_id, mut instance, mut expires) = (false, false, None);
+            let contact = Contact::parse_visiting(item, |p| {
+                if p.is("expires") {
+                    expires = Some(p.clone());
+                } else if p.is("reg-id") {
+                    reg_id = true;
+                } else if p.is("+sip.instance") {
+                    instance = true;
+                }
+            })
+            .map_err(|e| at(e, base + off))?;
+            match contact {
                 Contact::Star => star = true,
-                Contact::Addr(addr) => {
+                Contact::Addr(_) => {
                     contacts += 1;
-                    // One walk over the parameters: outbound markers and the lifetime.
-                    let (mut reg_id, mut instance, mut expires) = (false, false, None);
-                    for p in addr.params() {
-                        if p.is("expires") {
-                            expires = Some(p);
-                        } else if p.is("reg-id") {
-                            reg_id = true;
-                        } else if p.is("+sip.instance") {
-                            instance = true;
-                        }
-                    }
                     // RFC 5626 5.2: the client uses outbound.
                     outbound |= reg_id && instance;
                     match expires {
