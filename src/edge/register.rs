@@ -207,10 +207,15 @@ pub(crate) fn check<'m>(
         .map_err(RejectCause::Invalid)?;
 
     // The AOR must be one of the token's public identities.
-    let owned = auth
-        .impus
-        .iter()
-        .any(|impu| Uri::parse(impu.as_str()).is_ok_and(|u| same_aor(&u, &aor_uri)));
+    // An IMPU written exactly as the AOR parses to the same URI, so it needs no parse
+    // of its own (the usual case: the client registers one of its identities as is).
+    let owned = auth.impus.iter().any(|impu| {
+        if impu.as_str() == aor {
+            same_aor(&aor_uri, &aor_uri)
+        } else {
+            Uri::parse(impu.as_str()).is_ok_and(|u| same_aor(&u, &aor_uri))
+        }
+    });
     if !owned {
         return Err(RejectCause::IdentityMismatch);
     }
