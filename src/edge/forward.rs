@@ -158,7 +158,7 @@ pub(crate) fn build(
     via.push_str(&config.edge_host);
     via.push_str(";branch=");
     via.push_str(&config.codec.branch(&flow, &transaction));
-    ed.insert_top("Via", &via)?;
+    ed.insert_top_known(HeaderName::Via, &via)?;
 
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
     let mut param = String::with_capacity(56);
@@ -184,7 +184,7 @@ pub(crate) fn build(
     // RFC 3261 16.6 step 3.
     match checked.max_forwards {
         Some((index, n)) => ed.replace_value(index, itoa(u32::from(n)).as_str())?,
-        None => ed.insert_after(via_index, "Max-Forwards", "70")?,
+        None => ed.insert_after_known(via_index, HeaderName::MaxForwards, "70")?,
     }
 
     for &(span, limit) in &checked.expiry_edits {
@@ -193,12 +193,12 @@ pub(crate) fn build(
 
     // The edge's own headers go before Content-Length (or at the end).
     let anchor = msg.positions(HeaderName::ContentLength).next();
-    let add = |ed: &mut Editor<'_>, name: &str, value: &str| match anchor {
-        Some(i) => ed.insert_before(i, name, value),
-        None => ed.append(name, value),
+    let add = |ed: &mut Editor<'_>, name: HeaderName, value: &str| match anchor {
+        Some(i) => ed.insert_before_known(i, name, value),
+        None => ed.append_known(name, value),
     };
     if let Some(n) = checked.add_expires {
-        add(&mut ed, "Expires", itoa(n).as_str())?;
+        add(&mut ed, HeaderName::Expires, itoa(n).as_str())?;
     }
     let auth = &checked.auth;
     let entity = auth.auth_entity.as_ref().map(|e| e.as_str());
@@ -208,10 +208,14 @@ pub(crate) fn build(
     };
     let authorization =
         annex_u_authorization(&auth.impi, &config.realm, &config.home_domain, extra)?;
-    add(&mut ed, "Authorization", &authorization)?;
+    add(&mut ed, HeaderName::Authorization, &authorization)?;
     if let (AuthEntityPlacement::Header(name), Some(e)) = (&config.auth_entity, entity) {
         crate::message::check_header_value("authorisation entity", e)?;
-        add(&mut ed, name, e)?;
+        // A configured name: the editor checks it as any caller's.
+        match anchor {
+            Some(i) => ed.insert_before(i, name, e)?,
+            None => ed.append(name, e)?,
+        }
     }
     // RFC 3327 / RFC 5626 5.2: Path with the flow token, `ob` when the client uses outbound.
     let mut path = String::with_capacity(64);
@@ -220,17 +224,17 @@ pub(crate) fn build(
     path.push('@');
     path.push_str(&config.edge_host);
     path.push_str(if checked.outbound { ";lr;ob>" } else { ";lr>" });
-    add(&mut ed, "Path", &path)?;
-    add(&mut ed, "Require", "path")?;
+    add(&mut ed, HeaderName::Path, &path)?;
+    add(&mut ed, HeaderName::Require, "path")?;
     if let Some(id) = &config.visited_network_id {
         if is_token(id) {
-            add(&mut ed, "P-Visited-Network-ID", id)?;
+            add(&mut ed, HeaderName::PVisitedNetworkId, id)?;
         } else {
             let mut q = Vec::with_capacity(id.len() + 2);
             push_quoted(&mut q, "P-Visited-Network-ID", id)?;
             add(
                 &mut ed,
-                "P-Visited-Network-ID",
+                HeaderName::PVisitedNetworkId,
                 &String::from_utf8_lossy(&q),
             )?;
         }
@@ -242,7 +246,7 @@ pub(crate) fn build(
         pcv.push_str(";orig-ioi=");
         pcv.push_str(ioi);
     }
-    add(&mut ed, "P-Charging-Vector", &pcv)?;
+    add(&mut ed, HeaderName::PChargingVector, &pcv)?;
     ed.finish()
 }
 
