@@ -10,7 +10,7 @@ use super::config::{AuthEntityPlacement, Config};
 use super::inbound::Inbound;
 use super::register::Checked;
 use crate::identity::Impi;
-use crate::message::header::{is_token, push_quoted};
+use crate::message::header::{is_token, push_escaped_str, push_quoted};
 use crate::message::{Editor, HeaderName, Message, WriteError};
 use crate::token::Place;
 
@@ -37,17 +37,15 @@ pub fn annex_u_authorization(
     home_domain: &str,
     extra: Option<(&str, &str)>,
 ) -> Result<String, WriteError> {
-    let mut out = Vec::with_capacity(160);
-    out.extend_from_slice(b"Digest username=");
-    push_quoted(&mut out, "username", impi.as_str())?;
-    out.extend_from_slice(b", realm=");
-    push_quoted(&mut out, "realm", realm)?;
-    out.extend_from_slice(b", uri=\"sip:");
+    let mut out = String::with_capacity(160);
+    out.push_str("Digest username=\"");
+    push_escaped_str(&mut out, "username", impi.as_str())?;
+    out.push_str("\", realm=\"");
+    push_escaped_str(&mut out, "realm", realm)?;
     // The domain is checked on configuration; quoting it with the prefix keeps one string.
-    let mut uri = Vec::with_capacity(home_domain.len() + 2);
-    push_quoted(&mut uri, "uri", home_domain)?;
-    out.extend_from_slice(&uri[1..]);
-    out.extend_from_slice(b", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
+    out.push_str("\", uri=\"sip:");
+    push_escaped_str(&mut out, "uri", home_domain)?;
+    out.push_str("\", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
     if let Some((name, value)) = extra {
         if !is_token(name) {
             return Err(WriteError::Invalid {
@@ -55,15 +53,13 @@ pub fn annex_u_authorization(
                 expected: "token",
             });
         }
-        out.extend_from_slice(b", ");
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'=');
-        push_quoted(&mut out, "auth-param", value)?;
+        out.push_str(", ");
+        out.push_str(name);
+        out.push_str("=\"");
+        push_escaped_str(&mut out, "auth-param", value)?;
+        out.push('"');
     }
-    String::from_utf8(out).map_err(|_| WriteError::Invalid {
-        what: "Authorization",
-        expected: "UTF-8 text",
-    })
+    Ok(out)
 }
 
 /// Appends the `received` value for a peer address (RFC 3261 18.2.1; IPv6 without
@@ -75,7 +71,7 @@ fn push_ip(out: &mut String, ip: IpAddr) {
                 if i > 0 {
                     out.push('.');
                 }
-                out.push_str(itoa(u32::from(octet)).as_str());
+                push_decimal(out, octet);
             }
         }
         IpAddr::V6(v6) => {
@@ -84,6 +80,17 @@ fn push_ip(out: &mut String, ip: IpAddr) {
             let _ = write!(out, "{v6}");
         }
     }
+}
+
+/// Appends `n` in decimal, one char per digit (no UTF-8 check of a digit buffer).
+fn push_decimal(out: &mut String, n: u8) {
+    if n >= 100 {
+        out.push(char::from(b'0' + n / 100));
+    }
+    if n >= 10 {
+        out.push(char::from(b'0' + n / 10 % 10));
+    }
+    out.push(char::from(b'0' + n % 10));
 }
 
 /// Builds the forwarded REGISTER.
@@ -98,10 +105,9 @@ pub(crate) fn build(
     // The client's credentials never reach the core: every Authorization and
     // Proxy-Authorization field goes (the token, any client `integrity-protected`,
     // and anything else the client asserted), replaced by the edge's own below.
-    let mut removed = Vec::with_capacity(4);
-    for (i, h) in msg.headers().iter().enumerate() {
-        if matches!(
-            h.name,
+    let dropped = |name: HeaderName| {
+        matches!(
+            name,
             HeaderName::Authorization
                 | HeaderName::ProxyAuthorization
                 | HeaderName::PAssertedIdentity
@@ -109,13 +115,18 @@ pub(crate) fn build(
                 | HeaderName::PChargingVector
                 | HeaderName::PVisitedNetworkId
                 | HeaderName::Path
-        ) {
+        )
+    };
+    for (i, h) in msg.headers().iter().enumerate() {
+        if dropped(h.name) {
             ed.remove(i)?;
-            removed.push(i);
         }
     }
     match &checked.token.place {
-        Place::Header { index } if !removed.contains(index) => ed.remove(*index)?,
+        // A field removed above is not removed twice (the edits would overlap).
+        Place::Header { index } if !msg.header(*index).is_some_and(|h| dropped(h.name)) => {
+            ed.remove(*index)?
+        }
         Place::RequestUri { span } => {
             // The start line has its own writer: rebuild the URI without the parameter.
             if let crate::message::StartLine::Request { uri, .. } = msg.start_line() {
@@ -151,7 +162,9 @@ pub(crate) fn build(
     let client_via = msg.slice(via_span);
     let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
     let flow = config.codec.flow_mac(inbound.flow);
-    let mut via = String::with_capacity(96);
+    // One buffer for every value the edge writes, each copied into the editor before
+    // the next is built.
+    let mut via = String::with_capacity(128);
     via.push_str("SIP/2.0/");
     via.push_str(config.core_transport);
     via.push(' ');
@@ -161,7 +174,8 @@ pub(crate) fn build(
     ed.insert_top_known(HeaderName::Via, &via)?;
 
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
-    let mut param = String::with_capacity(56);
+    let mut param = via;
+    param.clear();
     match checked.client_via_received {
         Some(span) => {
             param.push_str("received=");
@@ -218,7 +232,8 @@ pub(crate) fn build(
         }
     }
     // RFC 3327 / RFC 5626 5.2: Path with the flow token, `ob` when the client uses outbound.
-    let mut path = String::with_capacity(64);
+    let mut path = param;
+    path.clear();
     path.push_str("<sip:");
     path.push_str(&config.codec.path_token(&flow));
     path.push('@');
@@ -239,7 +254,8 @@ pub(crate) fn build(
             )?;
         }
     }
-    let mut pcv = String::with_capacity(64);
+    let mut pcv = path;
+    pcv.clear();
     pcv.push_str("icid-value=");
     pcv.push_str(&config.codec.icid(&flow, &transaction));
     if let Some(ioi) = &config.orig_ioi {
