@@ -37,7 +37,12 @@ pub fn annex_u_authorization(
     home_domain: &str,
     extra: Option<(&str, &str)>,
 ) -> Result<String, WriteError> {
-    let mut out = String::with_capacity(160);
+    // The fixed text is under 128 bytes: sized once, the value is never reallocated
+    // unless a part needs escapes.
+    let extra_len = extra.map_or(0, |(n, v)| n.len() + v.len() + 6);
+    let mut out = String::with_capacity(
+        128 + impi.as_str().len() + realm.len() + home_domain.len() + extra_len,
+    );
     out.push_str("Digest username=\"");
     push_escaped_str(&mut out, "username", impi.as_str())?;
     out.push_str("\", realm=\"");
