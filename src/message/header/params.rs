@@ -139,6 +139,10 @@ impl<'a> Params<'a> {
         style: Style,
         mut check: impl FnMut(Param<'a>) -> Result<(), ParseError>,
     ) -> Result<Self, ParseError> {
+        // Most sections are empty (a URI without parameters or headers).
+        if raw.is_empty() {
+            return Ok(Self { raw, base, style });
+        }
         let mut i = 0;
         loop {
             match next_param(raw, i, style) {
