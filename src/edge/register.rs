@@ -123,9 +123,15 @@ pub(crate) fn check<'m>(
     // RFC 3261 10.3 step 1 (registrar) and RFC 4475 3.3.2: the Request-URI is a SIP
     // URI. The parser already refused whitespace and controls in it; the scheme is all
     // the edge needs to know (the registrar judges the rest).
-    let ruri = msg.request_uri().unwrap_or_default().as_bytes();
+    // A Request-URI that is not UTF-8 text counts as no SIP URI; ASCII (the usual
+    // case) is checked without a UTF-8 pass.
+    let ruri = match msg.start_line() {
+        crate::message::StartLine::Request { uri, .. } => msg.slice(uri),
+        crate::message::StartLine::Response { .. } => &[],
+    };
     let scheme = ruri.split(|&b| b == b':').next().unwrap_or_default();
-    if !(scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips")) {
+    let text = ruri.is_ascii() || std::str::from_utf8(ruri).is_ok();
+    if !text || !(scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips")) {
         return Err(RejectCause::UnsupportedUriScheme);
     }
     if msg.find(HeaderName::ProxyRequire).next().is_some() {
