@@ -361,6 +361,7 @@ fn next_param(s: &str, i: usize, style: Style) -> Result<Option<(Param<'_>, usiz
     }
 }
 
+#[inline]
 fn param(s: &str, n0: usize, n1: usize, v: Option<(usize, usize)>, end: usize) -> Param<'_> {
     Param {
         name: sub(s, n0, n1),
