@@ -122,9 +122,16 @@ pub(crate) fn build(
                 | HeaderName::Path
         )
     };
+    // The same walk finds what the rest needs: the transaction's Call-ID and CSeq and
+    // where Content-Length is.
+    let (mut call_id, mut cseq, mut anchor) = (None, None, None);
     for (i, h) in msg.headers().iter().enumerate() {
-        if dropped(h.name) {
-            ed.remove(i)?;
+        match h.name {
+            HeaderName::CallId => call_id = call_id.or(Some(h)),
+            HeaderName::CSeq => cseq = cseq.or(Some(h)),
+            HeaderName::ContentLength => anchor = anchor.or(Some(i)),
+            name if dropped(name) => ed.remove(i)?,
+            _ => {}
         }
     }
     match &checked.token.place {
@@ -155,14 +162,8 @@ pub(crate) fn build(
     }
 
     // RFC 3261 16.6 step 8: the edge's Via on top, its branch carrying the flow.
-    let call_id = msg
-        .first(HeaderName::CallId)
-        .map(|h| msg.value_bytes(h))
-        .unwrap_or_default();
-    let cseq = msg
-        .first(HeaderName::CSeq)
-        .map(|h| msg.value_bytes(h))
-        .unwrap_or_default();
+    let call_id = call_id.map(|h| msg.value_bytes(h)).unwrap_or_default();
+    let cseq = cseq.map(|h| msg.value_bytes(h)).unwrap_or_default();
     let (via_index, via_span) = checked.client_via;
     let client_via = msg.slice(via_span);
     let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
@@ -211,7 +212,6 @@ pub(crate) fn build(
     }
 
     // The edge's own headers go before Content-Length (or at the end).
-    let anchor = msg.positions(HeaderName::ContentLength).next();
     let add = |ed: &mut Editor<'_>, name: HeaderName, value: &str| match anchor {
         Some(i) => ed.insert_before_known(i, name, value),
         None => ed.append_known(name, value),
