@@ -126,7 +126,12 @@ pub struct Params<'a> {
 impl<'a> Params<'a> {
     /// Validates `raw` as a section of `style`; `base` is the offset of `raw` within
     /// the parser's input, used for error offsets and [`Param::range`].
+    #[inline]
     pub(crate) fn parse(raw: &'a str, base: usize, style: Style) -> Result<Self, ParseError> {
+        // Most sections are empty (a URI without parameters or headers): no call then.
+        if raw.is_empty() {
+            return Ok(Self { raw, base, style });
+        }
         Self::parse_with(raw, base, style, |_| Ok(()))
     }
 
