@@ -177,7 +177,7 @@ pub(crate) fn build(
     via.push_str(&config.edge_host);
     via.push_str(";branch=");
     via.push_str(&config.codec.branch(&flow, &transaction));
-    ed.insert_top_known(HeaderName::Via, &via)?;
+    ed.insert_top_trusted(HeaderName::Via, &via)?;
 
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
     let mut param = via;
@@ -204,7 +204,7 @@ pub(crate) fn build(
     // RFC 3261 16.6 step 3.
     match checked.max_forwards {
         Some((index, n)) => ed.replace_value(index, itoa(u32::from(n)).as_str())?,
-        None => ed.insert_after_known(via_index, HeaderName::MaxForwards, "70")?,
+        None => ed.insert_after_trusted(via_index, HeaderName::MaxForwards, "70")?,
     }
 
     for &(span, limit) in &checked.expiry_edits {
@@ -212,9 +212,12 @@ pub(crate) fn build(
     }
 
     // The edge's own headers go before Content-Length (or at the end).
+    // Every value added through `add` (and the Via and Max-Forwards above) is built
+    // from checked parts: configuration text checked when set, codec output in
+    // base64url or hex, digits, and quoted-strings written by the checking quoters.
     let add = |ed: &mut Editor<'_>, name: HeaderName, value: &str| match anchor {
-        Some(i) => ed.insert_before_known(i, name, value),
-        None => ed.append_known(name, value),
+        Some(i) => ed.insert_before_trusted(i, name, value),
+        None => ed.append_trusted(name, value),
     };
     if let Some(n) = checked.add_expires {
         add(&mut ed, HeaderName::Expires, itoa(n).as_str())?;

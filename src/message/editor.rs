@@ -112,11 +112,15 @@ impl<'m> Editor<'m> {
         Ok(())
     }
 
-    /// Inserts `Name: value` for a known `name` at `at`. The name is the canonical
-    /// spelling of a [`HeaderName`] variant, a `token` by construction, so only the
-    /// variant is checked (not `Other`, not Content-Length) instead of every byte of a
-    /// caller's text; the value is checked as for every other field.
-    fn push_known(
+    /// Inserts `Name: value` for a known `name` at `at`, for text the crate built
+    /// itself. The name is the canonical spelling of a [`HeaderName`] variant, a
+    /// `token` by construction, so only the variant is checked (not `Other`, not
+    /// Content-Length) instead of every byte of a caller's text. The value is not
+    /// checked again: callers pass only values assembled from parts that were checked
+    /// when they were made (configuration checked on construction, codec output in
+    /// base64url or hex, digits, quoted-strings written by `push_quoted`), so it cannot
+    /// hold CR, LF or NUL; debug builds verify that.
+    fn push_trusted(
         &mut self,
         at: usize,
         name: HeaderName,
@@ -131,7 +135,7 @@ impl<'m> Editor<'m> {
             what: "header name",
             expected: "a known name other than Content-Length",
         })?;
-        check_header_value("header value", value)?;
+        debug_assert!(check_header_value("header value", value).is_ok());
         self.push_ranked(
             Span::new(at, at),
             &[text.as_bytes(), b": ", value.as_bytes(), b"\r\n"],
@@ -140,42 +144,50 @@ impl<'m> Editor<'m> {
         Ok(())
     }
 
-    /// [`Editor::insert_top`] for a known name (see [`Editor::push_known`]).
-    pub(crate) fn insert_top_known(
+    /// [`Editor::insert_top`] for a known name and a value the crate built (see
+    /// [`Editor::push_trusted`]).
+    pub(crate) fn insert_top_trusted(
         &mut self,
         name: HeaderName,
         value: &str,
     ) -> Result<(), WriteError> {
         let at = self.msg.start_line_span().end as usize;
-        self.push_known(at, name, value, Rank::Top)
+        self.push_trusted(at, name, value, Rank::Top)
     }
 
-    /// [`Editor::insert_after`] for a known name (see [`Editor::push_known`]).
-    pub(crate) fn insert_after_known(
+    /// [`Editor::insert_after`] for a known name and a value the crate built (see
+    /// [`Editor::push_trusted`]).
+    pub(crate) fn insert_after_trusted(
         &mut self,
         index: usize,
         name: HeaderName,
         value: &str,
     ) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span.end as usize;
-        self.push_known(at, name, value, Rank::Here)
+        self.push_trusted(at, name, value, Rank::Here)
     }
 
-    /// [`Editor::insert_before`] for a known name (see [`Editor::push_known`]).
-    pub(crate) fn insert_before_known(
+    /// [`Editor::insert_before`] for a known name and a value the crate built (see
+    /// [`Editor::push_trusted`]).
+    pub(crate) fn insert_before_trusted(
         &mut self,
         index: usize,
         name: HeaderName,
         value: &str,
     ) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span.start as usize;
-        self.push_known(at, name, value, Rank::Here)
+        self.push_trusted(at, name, value, Rank::Here)
     }
 
-    /// [`Editor::append`] for a known name (see [`Editor::push_known`]).
-    pub(crate) fn append_known(&mut self, name: HeaderName, value: &str) -> Result<(), WriteError> {
+    /// [`Editor::append`] for a known name and a value the crate built (see
+    /// [`Editor::push_trusted`]).
+    pub(crate) fn append_trusted(
+        &mut self,
+        name: HeaderName,
+        value: &str,
+    ) -> Result<(), WriteError> {
         let at = self.msg.head_end();
-        self.push_known(at, name, value, Rank::End)
+        self.push_trusted(at, name, value, Rank::End)
     }
 
     fn field_span(&self, index: usize) -> Result<super::parse::HeaderField, WriteError> {
