@@ -10,7 +10,7 @@ use super::config::{AuthEntityPlacement, Config};
 use super::inbound::Inbound;
 use super::register::Checked;
 use crate::identity::Impi;
-use crate::message::header::{is_token, push_quoted};
+use crate::message::header::{is_token, push_escaped_str, push_quoted};
 use crate::message::{Editor, HeaderName, Message, WriteError};
 use crate::token::Place;
 
@@ -37,17 +37,20 @@ pub fn annex_u_authorization(
     home_domain: &str,
     extra: Option<(&str, &str)>,
 ) -> Result<String, WriteError> {
-    let mut out = Vec::with_capacity(160);
-    out.extend_from_slice(b"Digest username=");
-    push_quoted(&mut out, "username", impi.as_str())?;
-    out.extend_from_slice(b", realm=");
-    push_quoted(&mut out, "realm", realm)?;
-    out.extend_from_slice(b", uri=\"sip:");
+    // The fixed text is under 128 bytes: sized once, the value is never reallocated
+    // unless a part needs escapes.
+    let extra_len = extra.map_or(0, |(n, v)| n.len() + v.len() + 6);
+    let mut out = String::with_capacity(
+        128 + impi.as_str().len() + realm.len() + home_domain.len() + extra_len,
+    );
+    out.push_str("Digest username=\"");
+    push_escaped_str(&mut out, "username", impi.as_str())?;
+    out.push_str("\", realm=\"");
+    push_escaped_str(&mut out, "realm", realm)?;
     // The domain is checked on configuration; quoting it with the prefix keeps one string.
-    let mut uri = Vec::with_capacity(home_domain.len() + 2);
-    push_quoted(&mut uri, "uri", home_domain)?;
-    out.extend_from_slice(&uri[1..]);
-    out.extend_from_slice(b", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
+    out.push_str("\", uri=\"sip:");
+    push_escaped_str(&mut out, "uri", home_domain)?;
+    out.push_str("\", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
     if let Some((name, value)) = extra {
         if !is_token(name) {
             return Err(WriteError::Invalid {
@@ -55,15 +58,13 @@ pub fn annex_u_authorization(
                 expected: "token",
             });
         }
-        out.extend_from_slice(b", ");
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'=');
-        push_quoted(&mut out, "auth-param", value)?;
+        out.push_str(", ");
+        out.push_str(name);
+        out.push_str("=\"");
+        push_escaped_str(&mut out, "auth-param", value)?;
+        out.push('"');
     }
-    String::from_utf8(out).map_err(|_| WriteError::Invalid {
-        what: "Authorization",
-        expected: "UTF-8 text",
-    })
+    Ok(out)
 }
 
 /// Appends the `received` value for a peer address (RFC 3261 18.2.1; IPv6 without
@@ -75,7 +76,7 @@ fn push_ip(out: &mut String, ip: IpAddr) {
                 if i > 0 {
                     out.push('.');
                 }
-                out.push_str(itoa(u32::from(octet)).as_str());
+                push_decimal(out, octet);
             }
         }
         IpAddr::V6(v6) => {
@@ -84,6 +85,17 @@ fn push_ip(out: &mut String, ip: IpAddr) {
             let _ = write!(out, "{v6}");
         }
     }
+}
+
+/// Appends `n` in decimal, one char per digit (no UTF-8 check of a digit buffer).
+fn push_decimal(out: &mut String, n: u8) {
+    if n >= 100 {
+        out.push(char::from(b'0' + n / 100));
+    }
+    if n >= 10 {
+        out.push(char::from(b'0' + n / 10 % 10));
+    }
+    out.push(char::from(b'0' + n % 10));
 }
 
 /// Builds the forwarded REGISTER.
@@ -98,10 +110,9 @@ pub(crate) fn build(
     // The client's credentials never reach the core: every Authorization and
     // Proxy-Authorization field goes (the token, any client `integrity-protected`,
     // and anything else the client asserted), replaced by the edge's own below.
-    let mut removed = Vec::with_capacity(4);
-    for (i, h) in msg.headers().iter().enumerate() {
-        if matches!(
-            h.name,
+    let dropped = |name: HeaderName| {
+        matches!(
+            name,
             HeaderName::Authorization
                 | HeaderName::ProxyAuthorization
                 | HeaderName::PAssertedIdentity
@@ -109,13 +120,25 @@ pub(crate) fn build(
                 | HeaderName::PChargingVector
                 | HeaderName::PVisitedNetworkId
                 | HeaderName::Path
-        ) {
-            ed.remove(i)?;
-            removed.push(i);
+        )
+    };
+    // The same walk finds what the rest needs: the transaction's Call-ID and CSeq and
+    // where Content-Length is.
+    let (mut call_id, mut cseq, mut anchor) = (None, None, None);
+    for (i, h) in msg.headers().iter().enumerate() {
+        match h.name {
+            HeaderName::CallId => call_id = call_id.or(Some(h)),
+            HeaderName::CSeq => cseq = cseq.or(Some(h)),
+            HeaderName::ContentLength => anchor = anchor.or(Some(i)),
+            name if dropped(name) => ed.remove(i)?,
+            _ => {}
         }
     }
     match &checked.token.place {
-        Place::Header { index } if !removed.contains(index) => ed.remove(*index)?,
+        // A field removed above is not removed twice (the edits would overlap).
+        Place::Header { index } if !msg.header(*index).is_some_and(|h| dropped(h.name)) => {
+            ed.remove(*index)?
+        }
         Place::RequestUri { span } => {
             // The start line has its own writer: rebuild the URI without the parameter.
             if let crate::message::StartLine::Request { uri, .. } = msg.start_line() {
@@ -139,29 +162,26 @@ pub(crate) fn build(
     }
 
     // RFC 3261 16.6 step 8: the edge's Via on top, its branch carrying the flow.
-    let call_id = msg
-        .first(HeaderName::CallId)
-        .map(|h| msg.value_bytes(h))
-        .unwrap_or_default();
-    let cseq = msg
-        .first(HeaderName::CSeq)
-        .map(|h| msg.value_bytes(h))
-        .unwrap_or_default();
+    let call_id = call_id.map(|h| msg.value_bytes(h)).unwrap_or_default();
+    let cseq = cseq.map(|h| msg.value_bytes(h)).unwrap_or_default();
     let (via_index, via_span) = checked.client_via;
     let client_via = msg.slice(via_span);
     let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
     let flow = config.codec.flow_mac(inbound.flow);
-    let mut via = String::with_capacity(96);
+    // One buffer for every value the edge writes, each copied into the editor before
+    // the next is built.
+    let mut via = String::with_capacity(128);
     via.push_str("SIP/2.0/");
     via.push_str(config.core_transport);
     via.push(' ');
     via.push_str(&config.edge_host);
     via.push_str(";branch=");
     via.push_str(&config.codec.branch(&flow, &transaction));
-    ed.insert_top("Via", &via)?;
+    ed.insert_top_trusted(HeaderName::Via, &via)?;
 
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
-    let mut param = String::with_capacity(56);
+    let mut param = via;
+    param.clear();
     match checked.client_via_received {
         Some(span) => {
             param.push_str("received=");
@@ -184,7 +204,7 @@ pub(crate) fn build(
     // RFC 3261 16.6 step 3.
     match checked.max_forwards {
         Some((index, n)) => ed.replace_value(index, itoa(u32::from(n)).as_str())?,
-        None => ed.insert_after(via_index, "Max-Forwards", "70")?,
+        None => ed.insert_after_trusted(via_index, HeaderName::MaxForwards, "70")?,
     }
 
     for &(span, limit) in &checked.expiry_edits {
@@ -192,13 +212,15 @@ pub(crate) fn build(
     }
 
     // The edge's own headers go before Content-Length (or at the end).
-    let anchor = msg.positions(HeaderName::ContentLength).next();
-    let add = |ed: &mut Editor<'_>, name: &str, value: &str| match anchor {
-        Some(i) => ed.insert_before(i, name, value),
-        None => ed.append(name, value),
+    // Every value added through `add` (and the Via and Max-Forwards above) is built
+    // from checked parts: configuration text checked when set, codec output in
+    // base64url or hex, digits, and quoted-strings written by the checking quoters.
+    let add = |ed: &mut Editor<'_>, name: HeaderName, value: &str| match anchor {
+        Some(i) => ed.insert_before_trusted(i, name, value),
+        None => ed.append_trusted(name, value),
     };
     if let Some(n) = checked.add_expires {
-        add(&mut ed, "Expires", itoa(n).as_str())?;
+        add(&mut ed, HeaderName::Expires, itoa(n).as_str())?;
     }
     let auth = &checked.auth;
     let entity = auth.auth_entity.as_ref().map(|e| e.as_str());
@@ -208,41 +230,47 @@ pub(crate) fn build(
     };
     let authorization =
         annex_u_authorization(&auth.impi, &config.realm, &config.home_domain, extra)?;
-    add(&mut ed, "Authorization", &authorization)?;
+    add(&mut ed, HeaderName::Authorization, &authorization)?;
     if let (AuthEntityPlacement::Header(name), Some(e)) = (&config.auth_entity, entity) {
         crate::message::check_header_value("authorisation entity", e)?;
-        add(&mut ed, name, e)?;
+        // A configured name: the editor checks it as any caller's.
+        match anchor {
+            Some(i) => ed.insert_before(i, name, e)?,
+            None => ed.append(name, e)?,
+        }
     }
     // RFC 3327 / RFC 5626 5.2: Path with the flow token, `ob` when the client uses outbound.
-    let mut path = String::with_capacity(64);
+    let mut path = param;
+    path.clear();
     path.push_str("<sip:");
     path.push_str(&config.codec.path_token(&flow));
     path.push('@');
     path.push_str(&config.edge_host);
     path.push_str(if checked.outbound { ";lr;ob>" } else { ";lr>" });
-    add(&mut ed, "Path", &path)?;
-    add(&mut ed, "Require", "path")?;
+    add(&mut ed, HeaderName::Path, &path)?;
+    add(&mut ed, HeaderName::Require, "path")?;
     if let Some(id) = &config.visited_network_id {
         if is_token(id) {
-            add(&mut ed, "P-Visited-Network-ID", id)?;
+            add(&mut ed, HeaderName::PVisitedNetworkId, id)?;
         } else {
             let mut q = Vec::with_capacity(id.len() + 2);
             push_quoted(&mut q, "P-Visited-Network-ID", id)?;
             add(
                 &mut ed,
-                "P-Visited-Network-ID",
+                HeaderName::PVisitedNetworkId,
                 &String::from_utf8_lossy(&q),
             )?;
         }
     }
-    let mut pcv = String::with_capacity(64);
+    let mut pcv = path;
+    pcv.clear();
     pcv.push_str("icid-value=");
     pcv.push_str(&config.codec.icid(&flow, &transaction));
     if let Some(ioi) = &config.orig_ioi {
         pcv.push_str(";orig-ioi=");
         pcv.push_str(ioi);
     }
-    add(&mut ed, "P-Charging-Vector", &pcv)?;
+    add(&mut ed, HeaderName::PChargingVector, &pcv)?;
     ed.finish()
 }
 

@@ -112,6 +112,84 @@ impl<'m> Editor<'m> {
         Ok(())
     }
 
+    /// Inserts `Name: value` for a known `name` at `at`, for text the crate built
+    /// itself. The name is the canonical spelling of a [`HeaderName`] variant, a
+    /// `token` by construction, so only the variant is checked (not `Other`, not
+    /// Content-Length) instead of every byte of a caller's text. The value is not
+    /// checked again: callers pass only values assembled from parts that were checked
+    /// when they were made (configuration checked on construction, codec output in
+    /// base64url or hex, digits, quoted-strings written by `push_quoted`), so it cannot
+    /// hold CR, LF or NUL; debug builds verify that.
+    fn push_trusted(
+        &mut self,
+        at: usize,
+        name: HeaderName,
+        value: &str,
+        rank: Rank,
+    ) -> Result<(), WriteError> {
+        let text = match name {
+            HeaderName::ContentLength => None,
+            _ => name.canonical(),
+        }
+        .ok_or(WriteError::Invalid {
+            what: "header name",
+            expected: "a known name other than Content-Length",
+        })?;
+        debug_assert!(check_header_value("header value", value).is_ok());
+        self.push_ranked(
+            Span::new(at, at),
+            &[text.as_bytes(), b": ", value.as_bytes(), b"\r\n"],
+            rank,
+        );
+        Ok(())
+    }
+
+    /// [`Editor::insert_top`] for a known name and a value the crate built (see
+    /// [`Editor::push_trusted`]).
+    pub(crate) fn insert_top_trusted(
+        &mut self,
+        name: HeaderName,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        let at = self.msg.start_line_span().end as usize;
+        self.push_trusted(at, name, value, Rank::Top)
+    }
+
+    /// [`Editor::insert_after`] for a known name and a value the crate built (see
+    /// [`Editor::push_trusted`]).
+    pub(crate) fn insert_after_trusted(
+        &mut self,
+        index: usize,
+        name: HeaderName,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        let at = self.field_span(index)?.line_span.end as usize;
+        self.push_trusted(at, name, value, Rank::Here)
+    }
+
+    /// [`Editor::insert_before`] for a known name and a value the crate built (see
+    /// [`Editor::push_trusted`]).
+    pub(crate) fn insert_before_trusted(
+        &mut self,
+        index: usize,
+        name: HeaderName,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        let at = self.field_span(index)?.line_span.start as usize;
+        self.push_trusted(at, name, value, Rank::Here)
+    }
+
+    /// [`Editor::append`] for a known name and a value the crate built (see
+    /// [`Editor::push_trusted`]).
+    pub(crate) fn append_trusted(
+        &mut self,
+        name: HeaderName,
+        value: &str,
+    ) -> Result<(), WriteError> {
+        let at = self.msg.head_end();
+        self.push_trusted(at, name, value, Rank::End)
+    }
+
     fn field_span(&self, index: usize) -> Result<super::parse::HeaderField, WriteError> {
         self.msg.header(index).copied().ok_or(WriteError::Invalid {
             what: "header index",
@@ -266,14 +344,7 @@ impl<'m> Editor<'m> {
         // would turn the continuation into a header line of its own.
         let splits_crlf = |at: usize| at > 0 && matches!(src[at - 1], b'\r' | b'\n');
         let breaks_line = src[span.range()].iter().any(|&b| b == b'\r' || b == b'\n');
-        let touches_length = self.msg.find(HeaderName::ContentLength).any(|h| {
-            span.start < h.line_span.end && h.line_span.start < span.end.max(span.start + 1)
-        });
-        if breaks_line
-            || splits_crlf(span.start as usize)
-            || splits_crlf(span.end as usize)
-            || touches_length
-        {
+        if breaks_line || splits_crlf(span.start as usize) || splits_crlf(span.end as usize) {
             return Err(Self::bad_span());
         }
         // Raw text goes into one field's value region: after its colon, before its
@@ -292,7 +363,12 @@ impl<'m> Editor<'m> {
             .map_or(field.value_span.start as usize, |p| {
                 p + field.name_span.end as usize
             });
-        if (span.start as usize) <= colon || span.end > field.line_span.end - 2 {
+        // Inside this one line, the span can only touch a Content-Length field if the
+        // line is one: field lines never overlap.
+        if (span.start as usize) <= colon
+            || span.end > field.line_span.end - 2
+            || field.name == HeaderName::ContentLength
+        {
             return Err(Self::bad_span());
         }
         // A NUL is only valid as the octet of a quoted-pair. In a line holding one, any

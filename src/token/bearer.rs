@@ -18,6 +18,15 @@ impl<'a> BearerToken<'a> {
         is_b64token(&s).then_some(BearerToken(s))
     }
 
+    /// Wraps the `token68` of parsed `Bearer` credentials without checking it again:
+    /// the credentials parser accepts as `token68` exactly `1*b64char *"="`, the
+    /// `b64token` grammar [`BearerToken::new`] checks, so a second pass over the
+    /// (often kilobyte-long) token would find nothing new.
+    pub(crate) fn from_bearer_credentials(token68: &'a str) -> BearerToken<'a> {
+        debug_assert!(is_b64token(token68));
+        BearerToken(Cow::Borrowed(token68))
+    }
+
     /// The token text (handle with care: it is a credential).
     pub fn expose(&self) -> &str {
         &self.0

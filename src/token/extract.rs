@@ -135,11 +135,15 @@ fn bearer_in(msg: &Message, name: HeaderName) -> Result<Found<'_>, ExtractError>
         };
         // Only the scheme decides whether this field is ours; other schemes
         // (Digest, unknown ones) are left to whoever understands them.
-        let scheme = value
-            .split([' ', '\t', '\r', '\n'])
-            .next()
-            .unwrap_or_default();
-        if !scheme.eq_ignore_ascii_case("Bearer") {
+        let end = value
+            .bytes()
+            .position(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            .unwrap_or(value.len());
+        if !value
+            .as_bytes()
+            .get(..end)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"Bearer"))
+        {
             continue;
         }
         let creds = Credentials::parse(value)
@@ -150,7 +154,7 @@ fn bearer_in(msg: &Message, name: HeaderName) -> Result<Found<'_>, ExtractError>
         merge(
             &mut found,
             Found {
-                token: token(text)?,
+                token: BearerToken::from_bearer_credentials(text),
                 place: Place::Header { index },
             },
         )?;

@@ -19,10 +19,19 @@ pub enum Contact<'a> {
 impl<'a> Contact<'a> {
     /// Parses one element (a header line may hold several: see [`Contact::parse_list`]).
     pub fn parse(value: &'a str) -> Result<Self, ParseError> {
+        Self::parse_visiting(value, |_| {})
+    }
+
+    /// Like [`Contact::parse`], also handing every contact parameter (ranges relative
+    /// to `value`) to `visit` during the validating pass.
+    pub(crate) fn parse_visiting(
+        value: &'a str,
+        visit: impl FnMut(&super::params::Param<'a>),
+    ) -> Result<Self, ParseError> {
         if super::lex::trim(value).1 == "*" {
             return Ok(Contact::Star);
         }
-        NameAddr::parse(value).map(Contact::Addr)
+        NameAddr::parse_visiting(value, visit).map(Contact::Addr)
     }
 
     /// Parses every element of a comma-separated Contact value, with element offsets.

@@ -138,6 +138,7 @@ pub(crate) const fn is_ws(b: u8) -> bool {
 /// Index of the first byte at or after `i` that is not part of LWS (SP, HTAB, or a line
 /// break followed by SP/HTAB). A line break not followed by white space is not a fold
 /// and stops the scan.
+#[inline]
 pub(crate) fn skip_lws(b: &[u8], mut i: usize) -> usize {
     loop {
         match b.get(i) {
@@ -154,6 +155,7 @@ pub(crate) fn skip_lws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Index of the first byte at or after `i` that is not a token character.
+#[inline]
 pub(crate) fn skip_token(b: &[u8], i: usize) -> usize {
     skip_class(b, i, class::TOKEN)
 }
@@ -169,6 +171,7 @@ pub(crate) fn trim(s: &str) -> (usize, &str) {
 /// `s[a..e]`, or the empty string if the bounds are not character boundaries. Callers
 /// only cut at ASCII delimiters, so the fallback is never taken; it keeps the parsers
 /// total without a panicking slice.
+#[inline]
 pub(crate) fn sub(s: &str, a: usize, e: usize) -> &str {
     s.get(a..e).unwrap_or("")
 }

@@ -53,6 +53,7 @@ pub use numeric::{
 };
 pub use option_tags::OptionTags;
 pub use params::{Param, ParamIter, Params, unquote};
+pub(crate) use quote::push_escaped_str;
 pub use quote::{check_header_value, check_token, is_token, push_quoted};
 pub use uri::{Scheme, Uri, percent_decode};
 pub use via::{Transport, Via};

@@ -28,8 +28,18 @@ pub struct NameAddr<'a> {
 impl<'a> NameAddr<'a> {
     /// Parses one element (not a comma-separated list: see [`NameAddr::parse_list`]).
     pub fn parse(value: &'a str) -> Result<Self, ParseError> {
+        Self::parse_visiting(value, |_| {})
+    }
+
+    /// Like [`NameAddr::parse`], also handing every header parameter (ranges relative
+    /// to `value`) to `visit` during the validating pass, so a caller looking for
+    /// several parameters need not walk them a second time.
+    pub(crate) fn parse_visiting(
+        value: &'a str,
+        visit: impl FnMut(&Param<'a>),
+    ) -> Result<Self, ParseError> {
         let (base, v) = trim(value);
-        Self::parse_trimmed(v, base).map_err(|e| e.shifted(base))
+        Self::parse_trimmed(v, base, visit).map_err(|e| e.shifted(base))
     }
 
     /// Parses every element of a comma-separated list (Route, Path, P-Associated-URI...),
@@ -42,7 +52,11 @@ impl<'a> NameAddr<'a> {
 
     /// `v` is trimmed and starts at `base` in the caller's input. Errors are relative
     /// to `v`; parameter ranges are relative to the caller's input.
-    fn parse_trimmed(v: &'a str, base: usize) -> Result<Self, ParseError> {
+    fn parse_trimmed(
+        v: &'a str,
+        base: usize,
+        mut visit: impl FnMut(&Param<'a>),
+    ) -> Result<Self, ParseError> {
         let b = v.as_bytes();
         let mut display_name = None;
         let mut lt = None;
@@ -103,6 +117,7 @@ impl<'a> NameAddr<'a> {
         // one from the validating pass.
         let mut tag = None;
         let params = Params::parse_with(sub(v, rest, v.len()), base + rest, Style::Header, |p| {
+            visit(&p);
             if tag.is_none() && p.is("tag") {
                 tag = Some(p.value);
             }

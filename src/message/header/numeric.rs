@@ -52,26 +52,35 @@ pub fn parse_content_length(value: &str) -> Result<usize, ParseError> {
 /// Call-ID: validates `word ["@" word]` and returns it without surrounding white space.
 pub fn parse_call_id(value: &str) -> Result<&str, ParseError> {
     let (base, v) = trim(value);
-    let (left, right) = match v.split_once('@') {
-        Some((l, r)) => (l, Some(r)),
-        None => (v, None),
-    };
-    if left.is_empty() {
+    // One pass for the first two `@` and the first byte that is neither.
+    let (mut first_at, mut second_at, mut bad) = (None, None, None);
+    for (i, c) in v.bytes().enumerate() {
+        if c == b'@' {
+            if first_at.is_none() {
+                first_at = Some(i);
+            } else if second_at.is_none() {
+                second_at = Some(i);
+            }
+        } else if !is(c, class::WORD) {
+            bad = Some(i);
+            break;
+        }
+    }
+    if v.is_empty() || first_at == Some(0) {
         return Err(ParseError::expected("Call-ID word", base));
     }
-    if let Some(i) = v.bytes().position(|c| !is(c, class::WORD) && c != b'@') {
+    if let Some(i) = bad {
         return Err(ParseError::expected("Call-ID word character", base + i));
     }
-    match right {
-        Some("") => Err(ParseError::expected(
+    if first_at == Some(v.len() - 1) {
+        return Err(ParseError::expected(
             "Call-ID word after '@'",
             base + v.len(),
-        )),
-        Some(r) if r.contains('@') => Err(ParseError::expected(
-            "single '@' in Call-ID",
-            base + left.len() + 1 + r.find('@').unwrap_or(0),
-        )),
-        _ => Ok(v),
+        ));
+    }
+    match second_at {
+        Some(i) => Err(ParseError::expected("single '@' in Call-ID", base + i)),
+        None => Ok(v),
     }
 }
 
@@ -125,6 +134,38 @@ mod tests {
         );
         for bad in ["", "@a", "a@", "a@b@c", "a b", "a;b", "Ñ"] {
             assert!(parse_call_id(bad).is_err(), "{bad:?}");
+        }
+    }
+    /// The two-pass reading of the Call-ID rule, as the reference.
+    fn call_id_two_pass(value: &str) -> Result<&str, ParseError> {
+        let (base, v) = trim(value);
+        let (left, right) = match v.split_once('@') {
+            Some((l, r)) => (l, Some(r)),
+            None => (v, None),
+        };
+        if left.is_empty() {
+            return Err(ParseError::expected("Call-ID word", base));
+        }
+        if let Some(i) = v.bytes().position(|c| !is(c, class::WORD) && c != b'@') {
+            return Err(ParseError::expected("Call-ID word character", base + i));
+        }
+        match right {
+            Some("") => Err(ParseError::expected(
+                "Call-ID word after '@'",
+                base + v.len(),
+            )),
+            Some(r) if r.contains('@') => Err(ParseError::expected(
+                "single '@' in Call-ID",
+                base + left.len() + 1 + r.find('@').unwrap_or(0),
+            )),
+            _ => Ok(v),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn call_id_matches_two_pass(s in "[ \ta@.,;\"Ñ]{0,12}") {
+            proptest::prop_assert_eq!(parse_call_id(&s), call_id_two_pass(&s));
         }
     }
 }

@@ -126,7 +126,12 @@ pub struct Params<'a> {
 impl<'a> Params<'a> {
     /// Validates `raw` as a section of `style`; `base` is the offset of `raw` within
     /// the parser's input, used for error offsets and [`Param::range`].
+    #[inline]
     pub(crate) fn parse(raw: &'a str, base: usize, style: Style) -> Result<Self, ParseError> {
+        // Most sections are empty (a URI without parameters or headers): no call then.
+        if raw.is_empty() {
+            return Ok(Self { raw, base, style });
+        }
         Self::parse_with(raw, base, style, |_| Ok(()))
     }
 
@@ -139,6 +144,10 @@ impl<'a> Params<'a> {
         style: Style,
         mut check: impl FnMut(Param<'a>) -> Result<(), ParseError>,
     ) -> Result<Self, ParseError> {
+        // Most sections are empty (a URI without parameters or headers).
+        if raw.is_empty() {
+            return Ok(Self { raw, base, style });
+        }
         let mut i = 0;
         loop {
             match next_param(raw, i, style) {
@@ -357,6 +366,7 @@ fn next_param(s: &str, i: usize, style: Style) -> Result<Option<(Param<'_>, usiz
     }
 }
 
+#[inline]
 fn param(s: &str, n0: usize, n1: usize, v: Option<(usize, usize)>, end: usize) -> Param<'_> {
     Param {
         name: sub(s, n0, n1),

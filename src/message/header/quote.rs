@@ -32,6 +32,29 @@ pub fn push_quoted(out: &mut Vec<u8>, what: &'static str, s: &str) -> Result<(),
     Ok(())
 }
 
+/// Appends the inside of a `quoted-string` for `s` (no surrounding quotes) to a
+/// `String`, with the checks and escapes of [`push_quoted`]. Writing into a `String`
+/// spares the writer of a whole header value a final UTF-8 pass over its bytes.
+pub(crate) fn push_escaped_str(
+    out: &mut String,
+    what: &'static str,
+    s: &str,
+) -> Result<(), WriteError> {
+    check_header_value(what, s)?;
+    if memchr::memchr2(b'"', b'\\', s.as_bytes()).is_none() {
+        out.push_str(s);
+    } else {
+        out.reserve(s.len() + 2);
+        for c in s.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    Ok(())
+}
+
 /// Checks that `s` is a non-empty `token`.
 pub fn check_token(what: &'static str, s: &str) -> Result<(), WriteError> {
     if let Some((offset, byte)) = s.bytes().enumerate().find(|&(_, c)| is_forbidden(c)) {

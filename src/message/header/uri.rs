@@ -80,7 +80,11 @@ impl<'a> Uri<'a> {
                 _ => Err(ParseError::expected("URI without white space", i)),
             };
         }
-        let colon = memchr::memchr(b':', b).ok_or_else(|| ParseError::expected("URI scheme", 0))?;
+        // The scheme is a few bytes: a plain scan beats setting up a vector search.
+        let colon = b
+            .iter()
+            .position(|&c| c == b':')
+            .ok_or_else(|| ParseError::expected("URI scheme", 0))?;
         let scheme_str = sub(s, 0, colon);
         let mut sb = scheme_str.bytes();
         if !sb.next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -131,7 +135,7 @@ impl<'a> Uri<'a> {
         // `@` appears in no part after the userinfo, so the first one ends it.
         if let Some(at) = memchr::memchr(b'@', rest.as_bytes()).map(|k| start + k) {
             let userinfo = sub(s, start, at);
-            let (user, password) = match memchr::memchr(b':', userinfo.as_bytes()) {
+            let (user, password) = match userinfo.bytes().position(|c| c == b':') {
                 Some(k) => (
                     sub(userinfo, 0, k),
                     Some((start + k + 1, sub(userinfo, k + 1, userinfo.len()))),

@@ -88,8 +88,18 @@ pub struct Via<'a> {
 impl<'a> Via<'a> {
     /// Parses one `via-parm` (a header line may hold several: see [`Via::parse_list`]).
     pub fn parse(value: &'a str) -> Result<Self, ParseError> {
+        Self::parse_visiting(value, |_| {})
+    }
+
+    /// Like [`Via::parse`], also handing every parameter (ranges relative to `value`)
+    /// to `visit` during the validating pass, so a caller looking for parameters the
+    /// type does not keep need not walk them a second time.
+    pub(crate) fn parse_visiting(
+        value: &'a str,
+        visit: impl FnMut(&Param<'a>),
+    ) -> Result<Self, ParseError> {
         let (base, v) = trim(value);
-        Self::parse_at(v, base).map_err(|e| e.shifted(base))
+        Self::parse_at(v, base, visit).map_err(|e| e.shifted(base))
     }
 
     /// Parses every `via-parm` of a comma-separated Via value, with element offsets.
@@ -108,7 +118,11 @@ impl<'a> Via<'a> {
         }
     }
 
-    fn parse_at(v: &'a str, base: usize) -> Result<Self, ParseError> {
+    fn parse_at(
+        v: &'a str,
+        base: usize,
+        mut visit: impl FnMut(&Param<'a>),
+    ) -> Result<Self, ParseError> {
         let b = v.as_bytes();
         let token = |i: usize, what: &'static str| {
             let e = skip_token(b, i);
@@ -155,6 +169,7 @@ impl<'a> Via<'a> {
         // Errors raised here carry offsets of the caller's input, like the ranges; the
         // shift back below makes them relative to `v` as the other errors are.
         let params = Params::parse_with(sub(v, i, v.len()), base + i, Style::Header, |p| {
+            visit(&p);
             let at = p.range.start;
             if p.is("branch") {
                 if p.value.is_none_or(|b| b.starts_with('"')) {
