@@ -10,6 +10,7 @@ use super::config::{AuthEntityPlacement, Config};
 use super::inbound::Inbound;
 use super::register::Checked;
 use crate::identity::Impi;
+use crate::message::decimal::Decimal;
 use crate::message::header::{is_token, push_escaped_str, push_quoted};
 use crate::message::{Editor, HeaderName, Message, WriteError};
 use crate::token::Place;
@@ -197,18 +198,18 @@ pub(crate) fn build(
     if let (Some(None), Some(span)) = (checked.client_via_rport, checked.client_via_rport_span) {
         param.clear();
         param.push_str("rport=");
-        param.push_str(itoa(u32::from(inbound.peer.port())).as_str());
+        param.push_str(Decimal::new(inbound.peer.port()).as_str());
         ed.replace_span(span, &param)?;
     }
 
     // RFC 3261 16.6 step 3.
     match checked.max_forwards {
-        Some((index, n)) => ed.replace_value(index, itoa(u32::from(n)).as_str())?,
+        Some((index, n)) => ed.replace_value(index, Decimal::new(u32::from(n)).as_str())?,
         None => ed.insert_after_trusted(via_index, HeaderName::MaxForwards, "70")?,
     }
 
     for &(span, limit) in &checked.expiry_edits {
-        ed.replace_span(span, itoa(limit).as_str())?;
+        ed.replace_span(span, Decimal::new(limit).as_str())?;
     }
 
     // The edge's own headers go before Content-Length (or at the end).
@@ -220,7 +221,7 @@ pub(crate) fn build(
         None => ed.append_trusted(name, value),
     };
     if let Some(n) = checked.add_expires {
-        add(&mut ed, HeaderName::Expires, itoa(n).as_str())?;
+        add(&mut ed, HeaderName::Expires, Decimal::new(n).as_str())?;
     }
     let auth = &checked.auth;
     let entity = auth.auth_entity.as_ref().map(|e| e.as_str());
@@ -272,31 +273,4 @@ pub(crate) fn build(
     }
     add(&mut ed, HeaderName::PChargingVector, &pcv)?;
     ed.finish()
-}
-
-/// Decimal digits of `n` without going through `fmt`.
-struct Itoa {
-    buf: [u8; 10],
-    start: usize,
-}
-
-impl Itoa {
-    fn as_str(&self) -> &str {
-        // Only ASCII digits are ever written.
-        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
-    }
-}
-
-fn itoa(mut n: u32) -> Itoa {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    Itoa { buf, start: i }
 }

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::editor::format_usize;
+use super::decimal::Decimal;
 use super::error::WriteError;
 use super::header::check_header_value;
 use super::message::Message;
@@ -65,8 +65,7 @@ impl Builder {
         check_header_value("reason phrase", reason)?;
         let mut out = Vec::with_capacity(512);
         out.extend_from_slice(b"SIP/2.0 ");
-        let mut digits = [0u8; 20];
-        out.extend_from_slice(format_usize(usize::from(status), &mut digits));
+        out.extend_from_slice(Decimal::new(status).as_bytes());
         out.push(b' ');
         out.extend_from_slice(reason.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -141,10 +140,9 @@ impl Builder {
 
     /// Writes Content-Length, the empty line and the body.
     pub fn finish(mut self) -> Bytes {
-        let mut digits = [0u8; 20];
         self.out.extend_from_slice(b"Content-Length: ");
         self.out
-            .extend_from_slice(format_usize(self.body.len(), &mut digits));
+            .extend_from_slice(Decimal::new(self.body.len() as u64).as_bytes());
         self.out.extend_from_slice(b"\r\n\r\n");
         self.out.extend_from_slice(&self.body);
         Bytes::from(self.out)

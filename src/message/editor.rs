@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 
+use super::decimal::Decimal;
 use super::error::WriteError;
 use super::header::check_header_value;
 use super::message::Message;
@@ -425,8 +426,8 @@ impl<'m> Editor<'m> {
             Some(b) => b.len(),
             None => self.msg.body().len(),
         };
-        let mut digits = [0u8; 20];
-        let text = format_usize(body_len, &mut digits);
+        let decimal = Decimal::new(body_len as u64);
+        let text = decimal.as_bytes();
         let mut fields = self.msg.positions(HeaderName::ContentLength);
         match fields.next() {
             Some(first) => {
@@ -498,18 +499,4 @@ impl<'m> Editor<'m> {
         }
         Ok(Bytes::from(out))
     }
-}
-
-/// Writes `n` in decimal into `buf`, returning the digits.
-pub(crate) fn format_usize(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[i..]
 }

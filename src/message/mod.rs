@@ -4,6 +4,7 @@
 //! The parser indexes the input [`bytes::Bytes`] with spans; header values are turned
 //! into typed values ([`header`]) only when asked for. An unmodified message writes back
 //! byte for byte; edits are spliced into one new buffer by the [`Editor`].
+pub(crate) mod decimal;
 pub mod error;
 mod framer;
 pub mod header;
