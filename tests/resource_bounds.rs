@@ -171,7 +171,7 @@ fn a_hundred_thousand_mutated_messages_stay_within_the_heap_ceiling() {
         Transport::Ws,
         Transport::Wss,
     ];
-    let mut rng = Rng(0x5eed_0f_ed6e_u64);
+    let mut rng = Rng(0x005e_ed0f_ed6e_u64);
     let mut input = Vec::with_capacity(LIMIT + 32 * 1024);
     let mut tally = Tally::default();
     let mut largest_input = 0;

@@ -285,8 +285,10 @@ impl<'m> Editor<'m> {
         }
         let line = field.line_span;
         let quoting = |b: &[u8]| b.iter().any(|c| matches!(c, b'"' | b'\\' | b'(' | b')'));
-        if self.msg.slice(line).contains(&0)
-            && (quoting(text.as_bytes()) || quoting(&src[span.range()]))
+        // The cheap checks of the edit itself go first: scanning the whole line for
+        // each of many small edits in one long line would cost its length every time.
+        if (quoting(text.as_bytes()) || quoting(&src[span.range()]))
+            && self.msg.slice(line).contains(&0)
         {
             return Err(WriteError::Invalid {
                 what: "text",
