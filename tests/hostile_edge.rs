@@ -794,3 +794,24 @@ fn rejections_never_carry_the_bearer_error_for_a_valid_request() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_token_spelled_with_quoted_pairs_is_read_unescaped_and_removed_whole() {
+    use sip_oauth::token::{CredentialsHeader, TokenLocation};
+    let edge = edge_with(
+        config().token_location(TokenLocation::AuthParam {
+            header: CredentialsHeader::Authorization,
+            param: "access_token".to_owned(),
+        }),
+        sip_oauth::validate::FixedValidator::new().with_token("abc.def", bob()),
+    );
+    // `"ab\c.def"` is the quoted-string spelling of `abc.def` (RFC 3261 25.1).
+    let input = register_with(
+        &format!("Authorization: Bearer {}", sample_token()),
+        "Authorization: Digest username=\"bob\", access_token=\"ab\\c.def\"",
+    );
+    let out = forwarded(edge.on_request(input, &wss()));
+    assert_clean_forward(&out, "abc.def");
+    assert!(!find(&out, b"ab\\c.def"));
+    assert!(!find(&out, b"access_token"));
+}
