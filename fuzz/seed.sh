@@ -16,6 +16,16 @@ jwt_seeds() {
     local header='{"alg":"HS256","typ":"at+jwt"}'
     local claims='{"iss":"https://waf.home.example","aud":"epcscf.home.example","sub":"bob","exp":1900000000,"iat":1799999990,"impi":"bob@home.example","impus":["sip:bob@home.example","tel:+15550100123"],"wwsf":"wwsf.web.example","auth_entity":"waf.example","scope":"sip"}'
     local input sig
+    { printf '\x01'; printf %s "$header"; printf '\x00'; printf %s "$claims"; } > "$dir/signed_by_target"
+    for f in "$data"/jwt/rfc7515/*.jws; do
+        { printf '\x00'; cat "$f"; } > "$dir/$(basename "$f")"
+    done
+    { printf '\x01'; printf '{"alg":"HS256"}'; printf '\x00'; printf %s "$claims" | sed 's/bob@home.example/bob@home.example\\r\\nVia: x/'; } > "$dir/crlf_impi"
+    { printf '\x01'; printf '{"alg":"HS256"}'; printf '\x00'; printf '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]'; } > "$dir/nested"
+    if ! command -v openssl >/dev/null; then
+        echo "openssl not found: no minted JWT seeds" >&2
+        return 0
+    fi
     input="$(printf %s "$header" | b64url).$(printf %s "$claims" | b64url)"
     sig="$(printf %s "$input" | openssl dgst -sha256 -mac HMAC \
         -macopt key:fuzz-secret-0123456789abcdef0123 -binary | b64url)"
@@ -24,12 +34,6 @@ jwt_seeds() {
     input="$(printf %s "$rs_header" | b64url).$(printf %s "$claims" | b64url)"
     sig="$(printf %s "$input" | openssl dgst -sha256 -sign "$data/jwt/rsa_private.pem" -binary | b64url)"
     { printf '\x00'; printf %s "$input.$sig"; } > "$dir/rs256_valid"
-    { printf '\x01'; printf %s "$header"; printf '\x00'; printf %s "$claims"; } > "$dir/signed_by_target"
-    { printf '\x01'; printf '{"alg":"HS256"}'; printf '\x00'; printf %s "$claims" | sed 's/bob@home.example/bob@home.example\\r\\nVia: x/'; } > "$dir/crlf_impi"
-    { printf '\x01'; printf '{"alg":"HS256"}'; printf '\x00'; printf '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]'; } > "$dir/nested"
-    for f in "$data"/jwt/rfc7515/*.jws; do
-        { printf '\x00'; cat "$f"; } > "$dir/$(basename "$f")"
-    done
 }
 
 for target in "$here"/fuzz_targets/*.rs; do
