@@ -815,3 +815,24 @@ fn a_token_spelled_with_quoted_pairs_is_read_unescaped_and_removed_whole() {
     assert!(!find(&out, b"ab\\c.def"));
     assert!(!find(&out, b"access_token"));
 }
+
+#[test]
+fn an_empty_element_before_the_edge_via_is_not_an_entry() {
+    // Found by the `edge_response` fuzz target: `Via: ,<edge's via>` holds one entry.
+    // The field goes as a whole, and the client's Via is relayed untouched.
+    let edge = edge();
+    let ok = ok_for(&forwarded(edge.on_request(REGISTER.to_vec(), &wss())));
+    let ok = String::from_utf8(ok)
+        .unwrap()
+        .replacen("Via: ", "Via: ,", 1);
+    let (flow, text) = replied(edge.on_response(ok.into_bytes(), now()));
+    assert_eq!(flow, wss().flow);
+    let msg = Message::parse(text.clone().into_bytes()).unwrap();
+    let vias: Vec<_> = msg
+        .find(HeaderName::Via)
+        .map(|h| msg.value_str(h).unwrap().to_owned())
+        .collect();
+    assert_eq!(vias.len(), 1, "{text}");
+    assert!(vias[0].contains("8h2kqv9r1c4p.invalid"), "{text}");
+    assert!(!text.contains("branch=z9hG4bKoa"), "{text}");
+}

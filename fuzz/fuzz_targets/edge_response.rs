@@ -38,7 +38,8 @@ fn edge() -> &'static (Edge, String) {
 fn via_count(msg: &Message) -> usize {
     msg.find(HeaderName::Via)
         .filter_map(|h| msg.value_str(h).ok())
-        .map(|v| v.split(',').count())
+        // Empty list elements (`Via: ,a`) are not entries.
+        .map(|v| v.split(',').filter(|item| !item.trim().is_empty()).count())
         .sum()
 }
 
