@@ -13,7 +13,7 @@ use sip_oauth::edge::{Decision, DropReason, FlowId, FlowTokenError, Outcome, Rej
 use sip_oauth::message::{HeaderName, Limits, Message, ParseErrorKind};
 use sip_oauth::token::ExtractError;
 use sip_oauth::validate::jwt::{Algorithm, KeySource};
-use sip_oauth::validate::{BearerError, JwtConfig, JwtValidator, ValidationError};
+use sip_oauth::validate::{JwtConfig, JwtValidator, ValidationError};
 
 /// Room for what the edge adds to a request that was at the input limit.
 const ROOMY: Limits = Limits {
@@ -694,8 +694,8 @@ fn every_single_character_change_of_the_branch() {
     // the flow id, 64..128 a transaction hash, 128..208 the MAC over the flow id, and
     // 208..210 padding that must be zero. Only the transaction hash is not MAC'd.
     let mut routed = 0;
-    let mut dropped = 0;
-    let alphabet: Vec<u8> = B64URL.iter().copied().chain(*b"!.%").collect();
+    let mut mac_failures = 0;
+    let alphabet: Vec<u8> = B64URL.iter().copied().chain(*b"!.").collect();
     for i in 0..branch.len() {
         let orig = branch.as_bytes()[i];
         for &c in &alphabet {
@@ -705,50 +705,66 @@ fn every_single_character_change_of_the_branch() {
             let mut t = ok.clone();
             t[at + i] = c;
             let d = edge.on_response(t, now());
-            let expect_routed = i >= prefix.len()
-                && match (sextet(orig), sextet(c)) {
-                    (Some(a), Some(b)) => {
-                        let k = (i - prefix.len()) as u32;
-                        let changed = a ^ b;
-                        // Bit j of the sextet (MSB first) is bit 6k + j of the raw bytes.
-                        (0..6)
-                            .filter(|j| changed & (1 << (5 - j)) != 0)
-                            .all(|j| (64..128).contains(&(6 * k + j)))
-                    }
-                    _ => false,
-                };
-            if expect_routed {
+            let what = format!("char {i} {} -> {}: {d:?}", orig as char, c as char);
+            if i < prefix.len() {
+                // Not a branch this edge minted.
+                assert!(
+                    matches!(
+                        d,
+                        Decision::Drop(DropReason::Tampered(FlowTokenError::Foreign))
+                    ),
+                    "{what}"
+                );
+                continue;
+            }
+            let (Some(a), Some(b)) = (sextet(orig), sextet(c)) else {
+                assert!(
+                    matches!(
+                        d,
+                        Decision::Drop(DropReason::Tampered(FlowTokenError::Encoding))
+                    ),
+                    "{what}"
+                );
+                continue;
+            };
+            // Bit j of the sextet (most significant first) is bit 6k + j of the raw bytes.
+            let k = (i - prefix.len()) as u32;
+            let bits: Vec<u32> = (0..6)
+                .filter(|j| (a ^ b) & (1 << (5 - j)) != 0)
+                .map(|j| 6 * k + j)
+                .collect();
+            if bits.iter().any(|bit| *bit >= 208) {
+                // The two padding bits must be zero: refused before the MAC is checked.
+                assert!(
+                    matches!(
+                        d,
+                        Decision::Drop(DropReason::Tampered(FlowTokenError::Encoding))
+                    ),
+                    "{what}"
+                );
+            } else if bits.iter().all(|bit| (64..128).contains(bit)) {
                 routed += 1;
-                match d {
-                    Decision::Reply { flow: f, .. } => assert_eq!(f, flow),
-                    other => panic!("char {i} -> {}: {other:?}", c as char),
-                }
+                assert!(
+                    matches!(d, Decision::Reply { flow: f, .. } if f == flow),
+                    "{what}"
+                );
             } else {
-                dropped += 1;
-                match d {
-                    Decision::Drop(DropReason::Tampered(_) | DropReason::NotOurs) => {}
-                    other => panic!("char {i} -> {}: {other:?}", c as char),
-                }
-                if i >= prefix.len() && sextet(c).is_some() && (i - prefix.len()) < 10 {
-                    // A change that reaches only the flow id is a MAC failure.
-                    assert!(matches!(
-                        edge.on_response(
-                            {
-                                let mut t = ok.clone();
-                                t[at + i] = c;
-                                t
-                            },
-                            now()
-                        ),
+                // The flow id or its MAC changed.
+                mac_failures += 1;
+                assert!(
+                    matches!(
+                        d,
                         Decision::Drop(DropReason::Tampered(FlowTokenError::BadMac))
-                    ));
-                }
+                    ),
+                    "{what}"
+                );
             }
         }
     }
-    // Characters 11..=20 are wholly transaction hash, 10 and 21 in part.
-    assert!(routed >= 10 * 63, "{routed}");
-    assert!(dropped > routed);
+    // Characters 11..=20 are wholly transaction hash (10 x 63 changes); 10 and 21 share
+    // some of their bits with it.
+    assert!(routed > 10 * 63, "{routed}");
+    assert!(mac_failures > routed, "{mac_failures}");
 }
 
 #[test]
@@ -776,23 +792,6 @@ fn every_single_character_change_of_the_path_token() {
     // The token the edge wrote into the forwarded Path is that same token.
     let fwd = forwarded(edge().on_request(REGISTER.to_vec(), &wss()));
     assert!(find(&fwd, token.as_bytes()));
-}
-
-#[test]
-fn rejections_never_carry_the_bearer_error_for_a_valid_request() {
-    // Sanity on the helper: the sample goes through, and a forged token is a 401
-    // `invalid_token`, never forwarded.
-    let d = jwt_edge().on_request(register_carrying("eyJ.forged.sig"), &wss());
-    match d {
-        Decision::Reply {
-            outcome: Outcome::Rejected(r),
-            ..
-        } => {
-            assert_eq!(r.status, 401);
-            assert_eq!(r.bearer_error, Some(BearerError::InvalidToken));
-        }
-        other => panic!("{other:?}"),
-    }
 }
 
 #[test]
