@@ -94,7 +94,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn forwarded_requests_are_clean((text, _extra) in register()) {
+    fn forwarded_requests_are_clean((text, extra) in register()) {
         let input = Message::parse(text.clone().into_bytes());
         let token = sample_token();
         match edge().on_request(text.into_bytes(), &wss()) {
@@ -109,6 +109,26 @@ proptest! {
                 prop_assert!(value.starts_with("Digest username=\"bob@"));
                 prop_assert_eq!(value.matches("integrity-protected").count(), 1);
                 prop_assert!(value.ends_with("integrity-protected=\"auth-done\""));
+                // A client's `integrity-protected` survives only as opaque text in a
+                // header that carries no credentials.
+                let opaque = extra
+                    .iter()
+                    .filter(|(n, _)| {
+                        // Credentials, asserted identities and a client Path: the
+                        // edge removes them.
+                        ![
+                            "authorization",
+                            "proxy-authorization",
+                            "p-asserted-identity",
+                            "p-preferred-identity",
+                            "path",
+                        ]
+                        .iter()
+                        .any(|c| n.eq_ignore_ascii_case(c))
+                    })
+                    .map(|(_, v)| v.matches("integrity-protected").count())
+                    .sum::<usize>();
+                prop_assert_eq!(raw.matches("integrity-protected").count(), opaque + 1);
                 prop_assert_eq!(out.find(HeaderName::ProxyAuthorization).count(), 0);
                 prop_assert_eq!(out.find(HeaderName::PAssertedIdentity).count(), 0);
                 // Nothing appears that the client did not send, except the edge's own.

@@ -375,7 +375,7 @@ impl<'m> Editor<'m> {
         // A NUL is only valid as the octet of a quoted-pair. In a line holding one, any
         // raw edit (a quote, a backslash, text between a backslash and its NUL) could
         // leave it bare; such values are edited whole.
-        if self.msg.slice(field.line_span).contains(&0) {
+        if memchr::memchr(0, self.msg.slice(field.line_span)).is_some() {
             return Err(WriteError::Invalid {
                 what: "text",
                 expected: "a raw edit in a line without an escaped NUL",
