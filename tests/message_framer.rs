@@ -274,3 +274,35 @@ fn frame_agrees_with_parse_on_rfc4475_messages() {
         }
     }
 }
+
+/// Found by fuzzing: with a header section longer than the size limit, the verdict
+/// used to depend on how the bytes arrived (`TooManyHeaders` when all came at once,
+/// `MessageTooLarge` when they came in pieces).
+#[test]
+fn oversized_head_gets_the_same_verdict_however_it_arrives() {
+    let limits = Limits {
+        max_message_bytes: 512,
+        max_headers: 8,
+        max_line_bytes: 512,
+    };
+    let mut msg = b"OPTIONS sip:user@example.com SIP/2.0\r\n".to_vec();
+    for i in 0..12 {
+        msg.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "a".repeat(60)).as_bytes());
+    }
+    msg.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+    assert!(msg.len() > 512);
+    let whole = frame(&msg, &limits);
+    for cut in (1..msg.len()).step_by(7) {
+        match frame(&msg[..cut], &limits) {
+            Ok(Frame::Partial) => assert!(cut <= 512, "Partial past the limit at {cut}"),
+            other => assert_eq!(other, whole, "cut at {cut}"),
+        }
+    }
+    assert!(matches!(
+        whole,
+        Err(ParseError {
+            kind: ParseErrorKind::MessageTooLarge { limit: 512 },
+            ..
+        })
+    ));
+}

@@ -50,7 +50,11 @@ pub fn frame(buf: &[u8], limits: &Limits) -> Result<Frame, ParseError> {
         return Ok(Frame::Partial);
     }
     let max = limits.max_message_bytes.min(u32::MAX as usize);
-    let head = match parse::head(buf, limits) {
+    // Only the first `max` bytes are looked at, so the verdict on a stream cannot depend
+    // on how its bytes were split into reads: an over-long header section is
+    // `MessageTooLarge` whether it arrived at once or piece by piece.
+    let window = buf.get(..max).unwrap_or(buf);
+    let head = match parse::head(window, limits) {
         Ok(head) => head,
         Err(ParseError {
             kind: ParseErrorKind::Incomplete(_),
