@@ -739,3 +739,21 @@ fn response_to_unfolds_and_reparses_odd_requests() {
     );
     assert_eq!(m.as_bytes(), &out[..]);
 }
+
+#[test]
+fn builder_body_set_twice_keeps_one_content_type() {
+    let out = sip_oauth::message::Builder::response(200, "OK")
+        .unwrap()
+        .body("text/plain", b"one")
+        .unwrap()
+        .body("application/sdp", b"v=0\r\n")
+        .unwrap()
+        .finish();
+    let msg = sip_oauth::message::Message::parse(out).unwrap();
+    let types: Vec<_> = msg
+        .find(sip_oauth::message::HeaderName::ContentType)
+        .map(|h| msg.value_str(h).unwrap())
+        .collect();
+    assert_eq!(types, ["application/sdp"]);
+    assert_eq!(msg.body(), b"v=0\r\n");
+}

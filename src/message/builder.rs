@@ -33,6 +33,9 @@ use super::write::{check_not_content_length, check_request_uri, check_text, push
 pub struct Builder {
     out: Vec<u8>,
     body: Vec<u8>,
+    /// The body's Content-Type, written at [`Builder::finish`] so a second call to
+    /// [`Builder::body`] replaces it instead of adding another field.
+    content_type: Option<String>,
 }
 
 impl Builder {
@@ -51,6 +54,7 @@ impl Builder {
         Ok(Builder {
             out,
             body: Vec::new(),
+            content_type: None,
         })
     }
 
@@ -72,6 +76,7 @@ impl Builder {
         Ok(Builder {
             out,
             body: Vec::new(),
+            content_type: None,
         })
     }
 
@@ -130,16 +135,23 @@ impl Builder {
         push_header(&mut self.out, name, value)
     }
 
-    /// Sets the body and its Content-Type.
+    /// Sets the body and its Content-Type (replacing any set before).
     pub fn body(mut self, content_type: &str, body: &[u8]) -> Result<Builder, WriteError> {
         check_text("Content-Type", content_type.as_bytes())?;
-        push_header(&mut self.out, "Content-Type", content_type)?;
+        check_header_value("Content-Type", content_type)?;
+        self.content_type = Some(content_type.to_owned());
         self.body = body.to_vec();
         Ok(self)
     }
 
-    /// Writes Content-Length, the empty line and the body.
+    /// Writes Content-Type (when there is a body type), Content-Length, the empty line
+    /// and the body.
     pub fn finish(mut self) -> Bytes {
+        if let Some(ct) = &self.content_type {
+            self.out.extend_from_slice(b"Content-Type: ");
+            self.out.extend_from_slice(ct.as_bytes());
+            self.out.extend_from_slice(b"\r\n");
+        }
         self.out.extend_from_slice(b"Content-Length: ");
         self.out
             .extend_from_slice(Decimal::new(self.body.len() as u64).as_bytes());
