@@ -435,24 +435,6 @@ fn hs256_raw(header: &str, claims: &str, secret: &[u8]) -> String {
     format!("{input}.{}", b64(&mac.finalize().into_bytes()))
 }
 
-fn bob_claims() -> serde_json::Value {
-    let now = now()
-        .duration_since(std::time::SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    serde_json::json!({
-        "iss": ISSUER,
-        "aud": format!("sip:{HOME}"),
-        "sub": "bob",
-        "impi": format!("bob@{HOME}"),
-        "impus": [format!("sip:bob@{HOME}"), "tel:+15550100123"],
-        "wwsf": "wwsf.operator.example",
-        "scope": "sip:register",
-        "iat": now - 10,
-        "exp": now + 600,
-    })
-}
-
 fn jwt_edge() -> sip_oauth::edge::Edge {
     edge_with(config(), jwt_validator())
 }
@@ -462,7 +444,7 @@ fn a_well_formed_minted_token_is_admitted() {
     // The control case for the injection tests below: the same minting, clean claims.
     let token = hs256_raw(
         r#"{"alg":"HS256","typ":"JWT"}"#,
-        &bob_claims().to_string(),
+        &bob_claims(600).to_string(),
         HS_SECRET,
     );
     let out = forwarded(jwt_edge().on_request(register_carrying(&token), &wss()));
@@ -504,7 +486,7 @@ fn identities_carrying_header_syntax_are_refused() {
         cases.push(("wwsf", bad.clone(), true));
     }
     for (claim, bad, admitted) in cases {
-        let mut claims = bob_claims();
+        let mut claims = bob_claims(600);
         match claim {
             "impus" => claims["impus"] = serde_json::json!([format!("sip:{bad}")]),
             other => claims[other] = serde_json::json!(bad),
@@ -541,7 +523,7 @@ fn identities_carrying_header_syntax_are_refused() {
 
 #[test]
 fn alg_none_is_refused() {
-    let claims = b64(bob_claims().to_string().as_bytes());
+    let claims = b64(bob_claims(600).to_string().as_bytes());
     for header in [
         r#"{"alg":"none"}"#,
         r#"{"alg":"None"}"#,
@@ -573,7 +555,7 @@ fn hs256_signed_with_the_rsa_public_key_is_refused() {
     .unwrap();
     let edge = edge_with(config(), rs);
     for header in [r#"{"alg":"HS256"}"#, r#"{"alg":"HS256","typ":"JWT"}"#] {
-        let token = hs256_raw(header, &bob_claims().to_string(), &pem);
+        let token = hs256_raw(header, &bob_claims(600).to_string(), &pem);
         let d = edge.on_request(register_carrying(&token), &wss());
         let (status, cause) = rejection(&d);
         assert_eq!(status, 401);
@@ -593,7 +575,7 @@ fn hs256_signed_with_the_rsa_public_key_is_refused() {
 fn huge_jose_header_is_refused() {
     let pad = "x".repeat(20_000);
     let header = format!(r#"{{"alg":"HS256","pad":"{pad}"}}"#);
-    let token = hs256_raw(&header, &bob_claims().to_string(), HS_SECRET);
+    let token = hs256_raw(&header, &bob_claims(600).to_string(), HS_SECRET);
     // Larger than a header line: the message is dropped unread.
     let kind = unparseable(&jwt_edge().on_request(register_carrying(&token), &wss()));
     assert!(
@@ -629,7 +611,7 @@ fn json_bomb_is_refused_or_ignored_without_exhausting_the_stack() {
     let token = sample_token();
     for depth in [200usize, 3000, 100_000] {
         let nest = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
-        let mut claims = bob_claims();
+        let mut claims = bob_claims(600);
         claims.as_object_mut().unwrap().remove("aud");
         let claims = claims.to_string();
         // In an unknown claim, in a claim the validator reads, and in the JOSE header.
@@ -651,7 +633,7 @@ fn json_bomb_is_refused_or_ignored_without_exhausting_the_stack() {
             }
         }
         let header = format!(r#"{{"alg":"HS256","x":{nest}}}"#);
-        let jwt = hs256_raw(&header, &bob_claims().to_string(), HS_SECRET);
+        let jwt = hs256_raw(&header, &bob_claims(600).to_string(), HS_SECRET);
         let (status, _) = rejection(&edge.on_request(register_carrying(&jwt), &wss()));
         assert_eq!(status, 401, "header depth {depth}");
     }

@@ -126,14 +126,14 @@ pub fn ok_for(forwarded: &[u8]) -> Vec<u8> {
 pub const HS_SECRET: &[u8] = b"demo-secret-for-tests-only-0123456789";
 pub const ISSUER: &str = "https://waf.operator.example";
 
-/// Mints an HS256 access token for Bob with the given lifetime relative to [`now`]
-/// (negative for an already expired one).
-pub fn mint_hs256(lifetime_secs: i64, secret: &[u8]) -> String {
+/// Bob's access-token claims, valid for `lifetime_secs` from [`now`] (negative for an
+/// already expired token).
+pub fn bob_claims(lifetime_secs: i64) -> serde_json::Value {
     let now = now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let claims = serde_json::json!({
+    serde_json::json!({
         "iss": ISSUER,
         "aud": format!("sip:{HOME}"),
         "sub": "bob",
@@ -143,7 +143,13 @@ pub fn mint_hs256(lifetime_secs: i64, secret: &[u8]) -> String {
         "scope": "sip:register",
         "iat": now - 10,
         "exp": now + lifetime_secs,
-    });
+    })
+}
+
+/// Mints an HS256 access token for Bob with the given lifetime relative to [`now`]
+/// (negative for an already expired one).
+pub fn mint_hs256(lifetime_secs: i64, secret: &[u8]) -> String {
+    let claims = bob_claims(lifetime_secs);
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     jsonwebtoken::encode(
         &header,
