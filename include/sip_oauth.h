@@ -165,8 +165,7 @@ int sip_oauth_edge_on_request(const sip_oauth_edge *edge, const uint8_t *bytes, 
  * the edge's Via removed, or a DROP (not ours, tampered, 100 Trying...).
  */
 int sip_oauth_edge_on_response(const sip_oauth_edge *edge, const uint8_t *bytes, size_t len,
-                               int64_t now, sip_oauth_decision **out_decision,
-                               char **out_error);
+                               sip_oauth_decision **out_decision, char **out_error);
 
 /*
  * Replaces the validator's keys with the JWK Set `jwks_json` (RFC 7517 section 5), for

@@ -160,7 +160,7 @@ fn on_request(edge: &EdgeGuard, msg: &[u8]) -> Out {
 fn on_response(edge: &EdgeGuard, msg: &[u8]) -> Out {
     let mut d = null_mut();
     let rc = unsafe {
-        sip_oauth_edge_on_response(edge.0, msg.as_ptr(), msg.len(), NOW, &mut d, null_mut())
+        sip_oauth_edge_on_response(edge.0, msg.as_ptr(), msg.len(), &mut d, null_mut())
     };
     assert_eq!(rc, SIP_OAUTH_OK);
     read(d)
@@ -370,15 +370,15 @@ fn null_pointers_are_refused() {
 
         let mut d = null_mut();
         assert_eq!(
-            sip_oauth_edge_on_response(null(), msg.as_ptr(), msg.len(), NOW, &mut d, null_mut()),
+            sip_oauth_edge_on_response(null(), msg.as_ptr(), msg.len(), &mut d, null_mut()),
             SIP_OAUTH_ERR_NULL
         );
         assert_eq!(
-            sip_oauth_edge_on_response(e.0, null(), 1, NOW, &mut d, null_mut()),
+            sip_oauth_edge_on_response(e.0, null(), 1, &mut d, null_mut()),
             SIP_OAUTH_ERR_NULL
         );
         assert_eq!(
-            sip_oauth_edge_on_response(e.0, msg.as_ptr(), msg.len(), NOW, null_mut(), null_mut()),
+            sip_oauth_edge_on_response(e.0, msg.as_ptr(), msg.len(), null_mut(), null_mut()),
             SIP_OAUTH_ERR_NULL
         );
         assert_eq!(

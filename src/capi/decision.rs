@@ -7,19 +7,25 @@ use serde_json::json;
 
 use super::error::quiet;
 use super::ffi;
-use crate::edge::{Decision, DropReason, Outcome, RejectCause, Rejection};
+use crate::edge::{RequestDecision, ResponseDecision};
+
+/// What one entry point decided.
+enum Either {
+    Request(RequestDecision),
+    Response(ResponseDecision),
+}
 
 /// The opaque decision handle (`sip_oauth_decision` in C). Its strings and bytes live as
 /// long as the handle. The reason and the JSON details are written on first request only,
 /// so a caller that never reads them does not pay for them.
 pub struct SipOauthDecision {
-    decision: Decision,
+    decision: Either,
     reason: OnceLock<CString>,
     detail: OnceLock<CString>,
 }
 
 impl SipOauthDecision {
-    pub(crate) fn new(decision: Decision) -> SipOauthDecision {
+    fn with(decision: Either) -> SipOauthDecision {
         SipOauthDecision {
             decision,
             reason: OnceLock::new(),
@@ -27,81 +33,89 @@ impl SipOauthDecision {
         }
     }
 
+    pub(crate) fn request(decision: RequestDecision) -> SipOauthDecision {
+        Self::with(Either::Request(decision))
+    }
+
+    pub(crate) fn response(decision: ResponseDecision) -> SipOauthDecision {
+        Self::with(Either::Response(decision))
+    }
+
     fn action(&self) -> c_int {
         match &self.decision {
-            Decision::Forward { .. } => super::SIP_OAUTH_ACTION_FORWARD,
-            Decision::Reply { .. } => super::SIP_OAUTH_ACTION_REPLY,
-            Decision::NotRegister => super::SIP_OAUTH_ACTION_NOT_REGISTER,
-            Decision::Drop(_) => super::SIP_OAUTH_ACTION_DROP,
+            Either::Request(RequestDecision::Forward { .. }) => super::SIP_OAUTH_ACTION_FORWARD,
+            Either::Request(RequestDecision::Reply { .. })
+            | Either::Response(ResponseDecision::Relay { .. }) => super::SIP_OAUTH_ACTION_REPLY,
+            Either::Request(RequestDecision::NotRegister(_)) => {
+                super::SIP_OAUTH_ACTION_NOT_REGISTER
+            }
+            // The C API's validators always answer at once; a pending verdict cannot
+            // be completed through it, so nothing is sent.
+            Either::Request(RequestDecision::Pending(_) | RequestDecision::Drop(_))
+            | Either::Response(ResponseDecision::Drop(_)) => super::SIP_OAUTH_ACTION_DROP,
         }
     }
 
     fn flow(&self) -> u64 {
         match &self.decision {
-            Decision::Reply { flow, .. } => flow.0,
+            Either::Request(RequestDecision::Reply { flow, .. })
+            | Either::Response(ResponseDecision::Relay { flow, .. }) => flow.0,
             _ => 0,
         }
     }
 
     fn status(&self) -> c_int {
         match &self.decision {
-            Decision::Reply {
-                outcome: Outcome::Rejected(r),
-                ..
-            } => c_int::from(r.status),
-            Decision::Reply {
-                outcome: Outcome::Relayed { status, .. },
-                ..
-            } => c_int::from(*status),
+            Either::Request(RequestDecision::Reply { rejection, .. }) => {
+                c_int::from(rejection.status)
+            }
+            Either::Response(ResponseDecision::Relay { status, .. }) => c_int::from(*status),
             _ => 0,
         }
     }
 
     fn bytes(&self) -> &[u8] {
         match &self.decision {
-            Decision::Forward { bytes, .. } | Decision::Reply { bytes, .. } => bytes,
-            Decision::NotRegister | Decision::Drop(_) => &[],
+            Either::Request(
+                RequestDecision::Forward { bytes, .. } | RequestDecision::Reply { bytes, .. },
+            )
+            | Either::Response(ResponseDecision::Relay { bytes, .. }) => bytes,
+            _ => &[],
         }
     }
 
     fn reason(&self) -> String {
         match &self.decision {
-            Decision::Forward { .. } => {
+            Either::Request(RequestDecision::Forward { .. }) => {
                 "forward: token accepted, Annex U REGISTER built".to_owned()
             }
-            Decision::Reply {
-                outcome: Outcome::Rejected(r),
-                ..
-            } => rejection_text(r),
-            Decision::Reply {
-                outcome: Outcome::Relayed { status, .. },
-                ..
-            } => format!("relay: {status} from the core"),
-            Decision::NotRegister => {
+            Either::Request(RequestDecision::Reply { rejection, .. }) => rejection.to_string(),
+            Either::Response(ResponseDecision::Relay { status, .. }) => {
+                format!("relay: {status} from the core")
+            }
+            Either::Request(RequestDecision::NotRegister(_)) => {
                 "not a REGISTER: handled by the host's own proxy logic".to_owned()
             }
-            Decision::Drop(reason) => format!("drop: {}", drop_text(reason)),
+            Either::Request(RequestDecision::Pending(_)) => {
+                "drop: the validator answers later, which the C API does not support".to_owned()
+            }
+            Either::Request(RequestDecision::Drop(reason))
+            | Either::Response(ResponseDecision::Drop(reason)) => format!("drop: {reason}"),
         }
     }
 
     fn detail(&self) -> serde_json::Value {
         match &self.decision {
-            Decision::Forward { admitted, .. } => json!({
+            Either::Request(RequestDecision::Forward { admitted, .. }) => json!({
                 "impi": admitted.impi,
                 "aor": admitted.aor,
                 "expires": admitted.expires,
             }),
-            Decision::Reply {
-                outcome: Outcome::Rejected(r),
-                ..
-            } => json!({
+            Either::Request(RequestDecision::Reply { rejection, .. }) => json!({
                 "rejected": true,
-                "bearer_error": r.bearer_error.map(|e| e.as_str()),
+                "bearer_error": rejection.bearer_error.map(|e| e.as_str()),
             }),
-            Decision::Reply {
-                outcome: Outcome::Relayed { registered, .. },
-                ..
-            } => json!({
+            Either::Response(ResponseDecision::Relay { registered, .. }) => json!({
                 "rejected": false,
                 "registered": registered.as_ref().map(|r| json!({
                     "aor": r.aor,
@@ -112,48 +126,8 @@ impl SipOauthDecision {
                         .collect::<Vec<_>>(),
                 })),
             }),
-            Decision::NotRegister | Decision::Drop(_) => json!({}),
+            _ => json!({}),
         }
-    }
-}
-
-fn cause_text(cause: &RejectCause) -> String {
-    match cause {
-        RejectCause::NoToken => "no bearer token".to_owned(),
-        RejectCause::BadToken(e) => e.to_string(),
-        RejectCause::Invalid(e) => format!("token refused: {e}"),
-        RejectCause::IdentityMismatch => "registered AOR is not granted by the token".to_owned(),
-        RejectCause::OutlivesToken => "registration would outlive the token".to_owned(),
-        RejectCause::TooManyHops => "Max-Forwards exhausted".to_owned(),
-        RejectCause::UnsupportedUriScheme => "Request-URI scheme is not sip or sips".to_owned(),
-        RejectCause::BadExtension => "required extension not supported".to_owned(),
-        RejectCause::Malformed(e) => format!("malformed request: {e}"),
-    }
-}
-
-fn rejection_text(r: &Rejection) -> String {
-    format!(
-        "{} {}: {}",
-        r.status,
-        r.reason_phrase(),
-        cause_text(&r.cause)
-    )
-}
-
-fn drop_text(reason: &DropReason) -> String {
-    match reason {
-        DropReason::Unparseable(e) => format!("unparseable: {e}"),
-        DropReason::WrongDirection => {
-            "a response where a request was expected, or the reverse".to_owned()
-        }
-        DropReason::Ack => "ACK to the edge's own final response".to_owned(),
-        DropReason::NotOurs => "top Via is not this edge's".to_owned(),
-        DropReason::Tampered(e) => format!("top Via branch does not verify: {e}"),
-        DropReason::HopByHop => "100 Trying stays on its hop".to_owned(),
-        DropReason::TokenLeak => {
-            "the built request would have carried the client's token".to_owned()
-        }
-        DropReason::Write(e) => format!("output could not be written: {e}"),
     }
 }
 

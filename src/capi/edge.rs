@@ -154,15 +154,15 @@ pub unsafe extern "C" fn sip_oauth_edge_on_request(
             let decision = handle.edge.on_request(message.to_vec(), &inbound);
             ffi::write_opt(
                 out_decision,
-                ffi::into_handle(SipOauthDecision::new(decision)),
+                ffi::into_handle(SipOauthDecision::request(decision)),
             );
             Ok(())
         })
     }
 }
 
-/// Hands a response from the core to the edge; `now` as for
-/// [`sip_oauth_edge_on_request`]. On success `*out_decision` holds the decision (a reply to
+/// Hands a response from the core to the edge (it needs no clock: a response is judged by
+/// its Via alone). On success `*out_decision` holds the decision (a reply to
 /// the client's flow, or a drop).
 ///
 /// # Safety
@@ -172,7 +172,6 @@ pub unsafe extern "C" fn sip_oauth_edge_on_response(
     edge: *const SipOauthEdge,
     bytes: *const u8,
     len: usize,
-    now: i64,
     out_decision: *mut *mut SipOauthDecision,
     out_error: *mut *mut c_char,
 ) -> c_int {
@@ -185,10 +184,10 @@ pub unsafe extern "C" fn sip_oauth_edge_on_response(
                 return Err(CapiError::Null("out_decision"));
             }
             let message = ffi::bytes_arg(bytes, len, "bytes")?;
-            let decision = handle.edge.on_response(message.to_vec(), unix_time(now)?);
+            let decision = handle.edge.on_response(message.to_vec());
             ffi::write_opt(
                 out_decision,
-                ffi::into_handle(SipOauthDecision::new(decision)),
+                ffi::into_handle(SipOauthDecision::response(decision)),
             );
             Ok(())
         })

@@ -68,6 +68,7 @@ pub struct Config {
     pub(crate) limits: Limits,
     pub(crate) codec: FlowTokenCodec,
     pub(crate) to_tag: String,
+    pub(crate) require_secure_transport: bool,
 }
 
 fn header_text(field: &'static str, v: &str) -> Result<(), ConfigError> {
@@ -127,6 +128,7 @@ impl Config {
             limits: Limits::DEFAULT,
             codec: FlowTokenCodec::new(flow_key)?,
             to_tag: "ep".to_owned(),
+            require_secure_transport: false,
         })
     }
 
@@ -235,6 +237,13 @@ impl Config {
         }
         self.to_tag = tag.to_owned();
         Ok(self)
+    }
+
+    /// Accepts bearer tokens only from requests that came over a secure transport (TLS or
+    /// WSS, RFC 6750 5.3); others are refused with 403. Off by default.
+    pub fn require_secure_transport(mut self, required: bool) -> Config {
+        self.require_secure_transport = required;
+        self
     }
 
     /// The home network domain.

@@ -1,17 +1,21 @@
-//! What the edge tells its caller to do with each message.
+//! What the edge tells its caller to do: one decision type per entry point, each variant
+//! saying what the caller must do next, and every reason worded once (its `Display`).
 
 use bytes::Bytes;
+use thiserror::Error;
 
 use super::flow_token::FlowTokenError;
 use super::inbound::FlowId;
-use crate::message::ParseError;
+use super::pending::PendingRegister;
+use crate::message::{Message, ParseError, Violation, WriteError};
 use crate::token::ExtractError;
 use crate::validate::{BearerError, ValidationError};
 
-/// The result of one entry point: exactly one thing for the caller to do.
+/// What to do with a request from a client ([`super::Edge::on_request`],
+/// [`super::Edge::complete`]).
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
-pub enum Decision {
+pub enum RequestDecision {
     /// Send `bytes` to the core (the S-CSCF or the next hop toward it).
     Forward {
         /// The request to send.
@@ -19,19 +23,41 @@ pub enum Decision {
         /// Who was admitted, for the caller's log and state.
         admitted: Admitted,
     },
-    /// Send `bytes` down the client connection `flow`.
+    /// Send `bytes` down the client connection `flow`: the edge's own error response.
     Reply {
         /// The connection to answer on.
         flow: FlowId,
         /// The response to send.
         bytes: Bytes,
-        /// Why: the edge's own rejection, or a relayed core response.
-        outcome: Outcome,
+        /// Why the request was refused.
+        rejection: Rejection,
     },
+    /// The validator answers later (it asks a remote service): keep the pending
+    /// registration, obtain the verdict for [`PendingRegister::token`], then hand both to
+    /// [`super::Edge::complete`].
+    Pending(Box<PendingRegister>),
     /// Not a REGISTER: the edge's registration procedure does not apply; the host's own
-    /// proxy logic handles the request (for example routing it by the Service-Route the
-    /// edge reported for the user).
-    NotRegister,
+    /// proxy logic handles the request, which is handed back parsed.
+    NotRegister(Message),
+    /// Send nothing.
+    Drop(DropReason),
+}
+
+/// What to do with a response from the core ([`super::Edge::on_response`]).
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum ResponseDecision {
+    /// Send `bytes` down the client connection `flow`.
+    Relay {
+        /// The connection the request came on (from the flow token in the edge's Via).
+        flow: FlowId,
+        /// The response without the edge's Via.
+        bytes: Bytes,
+        /// Its status code.
+        status: u16,
+        /// On a 2xx to REGISTER, the registration state the host should store.
+        registered: Option<Registered>,
+    },
     /// Send nothing.
     Drop(DropReason),
 }
@@ -45,20 +71,6 @@ pub struct Admitted {
     pub aor: String,
     /// The registration lifetime after capping (`None` for a binding fetch).
     pub expires: Option<u32>,
-}
-
-/// Why the edge answered a client as it did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// The edge refused the request itself.
-    Rejected(Rejection),
-    /// A response from the core, relayed.
-    Relayed {
-        /// Its status code.
-        status: u16,
-        /// On a 2xx to REGISTER, the registration state the host should store.
-        registered: Option<Registered>,
-    },
 }
 
 /// The state a successful registration leaves behind (TS 24.229 5.2.2.2: the P-CSCF
@@ -76,31 +88,36 @@ pub struct Registered {
 }
 
 /// The rule behind one of the edge's own error responses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum RejectCause {
+    /// The request breaks a rule of RFC 3261 (400, 416, 420, 483, ... as the rule says).
+    #[error("{0}")]
+    Request(Violation),
+    /// The configuration requires a secure transport and the request came on another
+    /// (RFC 6750 5.3: bearer tokens only over TLS).
+    #[error("bearer token over an insecure transport")]
+    InsecureTransport,
     /// No token where the configured location says (401, challenge without `error`).
+    #[error("no bearer token in the request")]
     NoToken,
     /// The token is missing its value, malformed or given twice (400 `invalid_request`).
+    #[error("{0}")]
     BadToken(ExtractError),
     /// The validator refused the token.
+    #[error("token refused: {0}")]
     Invalid(ValidationError),
     /// The registered address of record is not one of the token's IMPUs (403).
+    #[error("the registered address of record is not granted by the token")]
     IdentityMismatch,
     /// The requested lifetime exceeds the token's and the policy is to reject (403).
+    #[error("the registration would outlive the token")]
     OutlivesToken,
-    /// Max-Forwards reached zero (483).
-    TooManyHops,
-    /// The Request-URI scheme is not sip or sips (416).
-    UnsupportedUriScheme,
-    /// The request requires extensions the edge does not support (420).
-    BadExtension,
-    /// The request is malformed (400).
-    Malformed(ParseError),
 }
 
 /// An error response the edge built itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{status} {reason}: {cause}")]
 pub struct Rejection {
     /// The SIP status code.
     pub status: u16,
@@ -113,23 +130,37 @@ pub struct Rejection {
 }
 
 /// Why nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum DropReason {
     /// The bytes are not a SIP message the edge can answer (no reply is possible).
+    #[error("unparseable: {0}")]
     Unparseable(ParseError),
+    /// A request without the Via or CSeq an answer must copy (RFC 3261 8.2.6.2).
+    #[error("unanswerable request: {0}")]
+    Unanswerable(Violation),
+    /// A response that breaks a rule of RFC 3261 is discarded (RFC 3261 18.1.2).
+    #[error("malformed response: {0}")]
+    MalformedResponse(Violation),
     /// A response arrived where a request was expected, or the reverse.
+    #[error("a response where a request was expected, or the reverse")]
     WrongDirection,
     /// An ACK to a non-2xx final response of the edge: nothing to answer (RFC 3261 17.2.1).
+    #[error("ACK: nothing to answer")]
     Ack,
     /// The response's top Via is not this edge's.
+    #[error("top Via is not this edge's")]
     NotOurs,
     /// The response's top Via carries this edge's address but its branch does not verify.
+    #[error("tampered flow token: {0}")]
     Tampered(FlowTokenError),
     /// A 100 Trying from the core, which stays on its hop (RFC 3261 16.7).
+    #[error("100 Trying stays on its hop")]
     HopByHop,
     /// The built request would have carried the client's token (defence in depth).
+    #[error("the built request would carry the client's token")]
     TokenLeak,
     /// The edge's own output could not be written.
-    Write(crate::message::WriteError),
+    #[error("output not written: {0}")]
+    Write(WriteError),
 }

@@ -36,6 +36,12 @@ impl Transport {
         }
     }
 
+    /// Whether the transport protects what it carries (TLS, WSS), as RFC 6750 5.3
+    /// requires for bearer tokens.
+    pub const fn is_secure(self) -> bool {
+        matches!(self, Transport::Tls | Transport::Wss)
+    }
+
     /// Whether the transport is a reliable stream (so RFC 3261 18.3 framing applies).
     pub const fn is_stream(self) -> bool {
         !matches!(self, Transport::Udp)

@@ -1,16 +1,18 @@
 //! The eP-CSCF trusted node (3GPP TS 24.371 registration with web credentials,
 //! TS 33.203 Annex U, TS 24.229 5.2.2, RFC 8898), sans-IO.
 //!
-//! [`Edge::on_request`] takes a client's REGISTER carrying a bearer token and decides:
-//! forward an Annex U REGISTER to the core, answer the client (401/403/400 with a
-//! Bearer challenge, or another error), or drop. [`Edge::on_response`] takes the core's
-//! answer, checks that it came back through this edge (a keyed MAC in the Via branch),
-//! and relays it to the client's flow. No sockets, clocks or randomness inside: the
-//! same input gives the same output bytes.
+//! [`Edge::on_request`] takes a client's REGISTER carrying a bearer token and returns a
+//! [`RequestDecision`]: forward an Annex U REGISTER to the core, answer the client
+//! (401/403/400 with a Bearer challenge, or another error), wait for a verdict that
+//! arrives later ([`Edge::complete`]), hand a request that is not a REGISTER back to
+//! the host, or drop. [`Edge::on_response`] takes the core's answer and returns a
+//! [`ResponseDecision`]: relay it to the client's flow once it is checked to have come
+//! back through this edge (a keyed MAC in the Via branch), or drop. No sockets, clocks
+//! or randomness inside: the same input gives the same output bytes.
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
-//! use sip_oauth::edge::{Config, Decision, Edge, FlowId, Inbound, Transport};
+//! use sip_oauth::edge::{Config, Edge, FlowId, Inbound, RequestDecision, Transport};
 //! use sip_oauth::identity::{Impi, Impu};
 //! use sip_oauth::validate::{Authorization, FixedValidator};
 //!
@@ -33,7 +35,7 @@
 //!     transport_token: None,
 //! };
 //! match edge.on_request(register.as_bytes().to_vec(), &inbound) {
-//!     Decision::Forward { bytes, .. } => {
+//!     RequestDecision::Forward { bytes, .. } => {
 //!         let text = String::from_utf8_lossy(&bytes);
 //!         assert!(text.contains("integrity-protected=\"auth-done\""));
 //!         assert!(!text.contains("good-token"));
@@ -47,26 +49,29 @@ mod aor;
 mod config;
 mod decision;
 mod flow_token;
-mod forward;
 mod inbound;
+mod pending;
 mod register;
 mod reply;
 mod response;
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use bytes::Bytes;
 
 pub use aor::same_aor;
 pub use config::{AuthEntityPlacement, Config, ConfigError, ExpiryPolicy};
-pub use decision::{Admitted, Decision, DropReason, Outcome, Registered, RejectCause, Rejection};
+pub use decision::{
+    Admitted, DropReason, Registered, RejectCause, Rejection, RequestDecision, ResponseDecision,
+};
 pub use flow_token::{BRANCH_COOKIE, FlowTokenCodec, FlowTokenError};
-pub use forward::annex_u_authorization;
 pub use inbound::{FlowId, Inbound, Transport};
+pub use pending::PendingRegister;
+pub use register::annex_u_authorization;
 
-use crate::message::{HeaderName, Message};
-use crate::validate::Validator;
+use crate::message::{HeaderName, Message, Violation};
+use crate::validate::{Authorization, ValidationError, Validator};
+use register::{Source, Stop};
 
 /// The edge proxy's registration logic. Cheap to share: every method takes `&self`.
 #[derive(Clone)]
@@ -103,96 +108,81 @@ impl Edge {
     }
 
     /// Handles a request from a client.
-    pub fn on_request(&self, bytes: impl Into<Bytes>, inbound: &Inbound<'_>) -> Decision {
+    pub fn on_request(&self, bytes: impl Into<Bytes>, inbound: &Inbound<'_>) -> RequestDecision {
         let msg = match Message::parse_with(bytes.into(), &self.config.limits) {
             Ok(m) => m,
-            Err(e) => return Decision::Drop(DropReason::Unparseable(e)),
+            Err(e) => return RequestDecision::Drop(DropReason::Unparseable(e)),
         };
         match msg.method() {
-            None => return Decision::Drop(DropReason::WrongDirection),
+            None => return RequestDecision::Drop(DropReason::WrongDirection),
             Some("REGISTER") => {}
-            Some("ACK") => return Decision::Drop(DropReason::Ack),
-            Some(_) => return Decision::NotRegister,
+            Some("ACK") => return RequestDecision::Drop(DropReason::Ack),
+            Some(_) => return RequestDecision::NotRegister(msg),
         }
         // Without a Via and a CSeq there is no answer the client could match.
-        if msg.first(HeaderName::Via).is_none() || msg.first(HeaderName::CSeq).is_none() {
-            let missing = if msg.first(HeaderName::Via).is_none() {
-                "Via"
-            } else {
-                "CSeq"
-            };
-            return Decision::Drop(DropReason::Unparseable(crate::message::ParseError::new(
-                crate::message::ParseErrorKind::Missing(missing),
-                msg.head_end(),
-            )));
-        }
-        match register::check(&self.config, self.validator.as_ref(), &msg, inbound) {
-            Ok(checked) => {
-                let bytes = match forward::build(&self.config, &msg, &checked, inbound) {
-                    Ok(b) => b,
-                    Err(e) => return Decision::Drop(DropReason::Write(e)),
-                };
-                // Defence in depth: whatever the client did, its token does not leave.
-                // A JWT's tail is its signature, so its last bytes are as telling as the
-                // whole token and far cheaper to search for.
-                let token = checked.token.token.expose().as_bytes();
-                let tail = &token[token.len().saturating_sub(24)..];
-                if contains(&bytes, tail) {
-                    return Decision::Drop(DropReason::TokenLeak);
-                }
-                Decision::Forward {
-                    bytes,
-                    admitted: Admitted {
-                        impi: checked.auth.impi.as_str().to_owned(),
-                        aor: checked.aor.to_owned(),
-                        expires: checked.granted,
-                    },
-                }
+        for name in [HeaderName::Via, HeaderName::CSeq] {
+            if msg.first(name).is_none() {
+                return RequestDecision::Drop(DropReason::Unanswerable(Violation::Missing {
+                    header: name.canonical().unwrap_or("header"),
+                    offset: msg.head_end(),
+                }));
             }
-            Err(cause) => self.reject(&msg, inbound, cause),
         }
+        let source = Source::Validator(self.validator.as_ref());
+        let outcome = register::run(&self.config, &msg, inbound, source);
+        self.decide(outcome, msg, inbound)
     }
 
-    fn reject(&self, msg: &Message, inbound: &Inbound<'_>, cause: RejectCause) -> Decision {
-        let rejection = Rejection::for_cause(cause);
-        match reply::build(&self.config, msg, &rejection) {
-            Ok(bytes) => Decision::Reply {
-                flow: inbound.flow,
-                bytes,
-                outcome: Outcome::Rejected(rejection),
+    /// Completes a registration whose validator answered [`crate::validate::Verdict::Later`],
+    /// with the verdict the host obtained. The bytes are those [`Edge::on_request`] would
+    /// have produced had the validator given this verdict at once.
+    pub fn complete(
+        &self,
+        pending: PendingRegister,
+        verdict: Result<Arc<Authorization>, ValidationError>,
+    ) -> RequestDecision {
+        let inbound = pending.inbound();
+        let outcome = register::run(
+            &self.config,
+            &pending.request,
+            &inbound,
+            Source::Given(verdict),
+        );
+        let msg = pending.request.clone();
+        self.decide(outcome, msg, &inbound)
+    }
+
+    fn decide(
+        &self,
+        outcome: Result<register::Forwarded, Stop>,
+        msg: Message,
+        inbound: &Inbound<'_>,
+    ) -> RequestDecision {
+        match outcome {
+            Ok(f) => RequestDecision::Forward {
+                bytes: f.bytes,
+                admitted: f.admitted,
             },
-            Err(e) => Decision::Drop(DropReason::Write(e)),
+            Err(Stop::Reject(cause)) => {
+                let rejection = Rejection::for_cause(cause);
+                match reply::build(&self.config, &msg, &rejection) {
+                    Ok(bytes) => RequestDecision::Reply {
+                        flow: inbound.flow,
+                        bytes,
+                        rejection,
+                    },
+                    Err(e) => RequestDecision::Drop(DropReason::Write(e)),
+                }
+            }
+            Err(Stop::Drop(reason)) => RequestDecision::Drop(reason),
+            Err(Stop::Later(token)) => {
+                RequestDecision::Pending(Box::new(PendingRegister::new(msg, inbound, token)))
+            }
         }
     }
 
     /// Handles a response from the core.
-    pub fn on_response(&self, bytes: impl Into<Bytes>, now: SystemTime) -> Decision {
-        let _ = now;
+    pub fn on_response(&self, bytes: impl Into<Bytes>) -> ResponseDecision {
         response::relay(&self.config, bytes.into())
-    }
-}
-
-/// Whether `needle` occurs in `haystack`. For a needle of a few dozen bytes searched
-/// once, jumping between occurrences of its first byte is cheaper than building a
-/// substring searcher.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    let Some(&first) = needle.first() else {
-        return true;
-    };
-    memchr::memchr_iter(first, haystack)
-        .any(|at| haystack.get(at..at + needle.len()) == Some(needle))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contains;
-
-    #[test]
-    fn substring_search() {
-        assert!(contains(b"abcabd", b"abd"));
-        assert!(contains(b"abd", b"abd"));
-        assert!(!contains(b"abcab", b"abd"));
-        assert!(!contains(b"", b"a"));
-        assert!(contains(b"x", b""));
     }
 }

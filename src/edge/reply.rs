@@ -33,10 +33,12 @@ impl Rejection {
                 (403, "Forbidden (identity not granted by token)", None)
             }
             RejectCause::OutlivesToken => (403, "Forbidden (registration outlives token)", None),
-            RejectCause::TooManyHops => (483, "Too Many Hops", None),
-            RejectCause::UnsupportedUriScheme => (416, "Unsupported URI Scheme", None),
-            RejectCause::BadExtension => (420, "Bad Extension", None),
-            RejectCause::Malformed(_) => (400, "Bad Request", None),
+            RejectCause::InsecureTransport => (
+                403,
+                "Forbidden (bearer token needs a secure transport)",
+                None,
+            ),
+            RejectCause::Request(v) => (v.status(), status_text(v.status()), None),
         };
         Rejection {
             status,
@@ -46,13 +48,25 @@ impl Rejection {
         }
     }
 
-    /// The full reason phrase: the fixed text, plus for malformed requests what was
-    /// wrong and where. Only fixed texts and numbers are used, never request bytes.
+    /// The full reason phrase: the fixed text, plus for a malformed request the rule
+    /// broken and where. Only fixed texts and numbers are used, never request bytes.
     pub fn reason_phrase(&self) -> String {
         match &self.cause {
-            RejectCause::Malformed(e) => format!("Bad Request ({e})"),
+            RejectCause::Request(v) if self.status == 400 => format!("{} ({v})", self.reason),
             _ => self.reason.to_owned(),
         }
+    }
+}
+
+/// The reason phrase RFC 3261 21 gives the statuses a rule of the validator answers.
+fn status_text(status: u16) -> &'static str {
+    match status {
+        416 => "Unsupported URI Scheme",
+        420 => "Bad Extension",
+        483 => "Too Many Hops",
+        505 => "Version Not Supported",
+        513 => "Message Too Large",
+        _ => "Bad Request",
     }
 }
 

@@ -5,98 +5,80 @@
 use bytes::Bytes;
 
 use super::config::Config;
-use super::decision::{Decision, DropReason, Outcome, Registered};
-use crate::message::header::{CSeq, Contact, NameAddr, Via, split_list};
-use crate::message::{Editor, HeaderName, Message, ParseErrorKind};
+use super::decision::{DropReason, Registered, ResponseDecision};
+use crate::message::header::{Contact, NameAddr, split_list};
+use crate::message::{Editor, HeaderName, Message, ResponseFacts, Violation, check_response};
 
-pub(crate) fn relay(config: &Config, bytes: Bytes) -> Decision {
+pub(crate) fn relay(config: &Config, bytes: Bytes) -> ResponseDecision {
+    let drop = ResponseDecision::Drop;
     let msg = match Message::parse_with(bytes, &config.limits) {
         Ok(m) => m,
-        Err(e) => return Decision::Drop(DropReason::Unparseable(e)),
+        Err(e) => return drop(DropReason::Unparseable(e)),
     };
-    let Some(status) = msg.status() else {
-        return Decision::Drop(DropReason::WrongDirection);
+    if msg.is_request() {
+        return drop(DropReason::WrongDirection);
+    }
+    // RFC 3261 18.1.2: a response that breaks the rules is discarded.
+    let facts = match check_response(&msg) {
+        Ok(f) => f,
+        Err(v) => return drop(DropReason::MalformedResponse(v)),
     };
-    let Some((index, field)) = msg
-        .headers()
-        .iter()
-        .enumerate()
-        .find(|(_, h)| h.name == HeaderName::Via)
-    else {
-        return missing_via(&msg);
-    };
-    let Ok(text) = msg.value_str(field) else {
-        return Decision::Drop(DropReason::NotOurs);
-    };
-    let mut items = split_list(text);
-    let Some((offset, item)) = items.next() else {
-        return Decision::Drop(DropReason::NotOurs);
-    };
-    let Ok(via) = Via::parse(item) else {
-        return Decision::Drop(DropReason::NotOurs);
-    };
-    let sent_by = match via.port() {
-        Some(p) => format!("{}:{p}", via.host_str()),
-        None => via.host_str().to_owned(),
+    let via = &facts.via;
+    let sent_by = match via.via.port() {
+        Some(p) => format!("{}:{p}", via.via.host_str()),
+        None => via.via.host_str().to_owned(),
     };
     if !sent_by.eq_ignore_ascii_case(&config.edge_host) {
-        return Decision::Drop(DropReason::NotOurs);
+        return drop(DropReason::NotOurs);
     }
-    let flow = match via.branch().map(|b| config.codec.flow_from_branch(b)) {
+    let flow = match via.via.branch().map(|b| config.codec.flow_from_branch(b)) {
         Some(Ok(flow)) => flow,
-        Some(Err(e)) => return Decision::Drop(DropReason::Tampered(e)),
-        None => return Decision::Drop(DropReason::NotOurs),
+        Some(Err(e)) => return drop(DropReason::Tampered(e)),
+        None => return drop(DropReason::NotOurs),
     };
     // RFC 3261 16.7 step 3: a 100 Trying is not forwarded.
-    if status == 100 {
-        return Decision::Drop(DropReason::HopByHop);
+    if facts.status == 100 {
+        return drop(DropReason::HopByHop);
     }
     // There must be a Via left for the client (the request had one).
-    let more_in_field = items.next().is_some();
-    if !more_in_field && msg.find(HeaderName::Via).nth(1).is_none() {
-        return missing_via(&msg);
+    if via.total < 2 {
+        return drop(DropReason::MalformedResponse(Violation::Missing {
+            header: "Via",
+            offset: msg.head_end(),
+        }));
     }
     let mut ed = Editor::new(&msg);
-    let removed = if more_in_field {
-        ed.remove_list_item(index, offset..offset + item.len())
+    let removed = if via.more_in_field {
+        let base = msg.header(via.index).map_or(0, |f| f.value_span.start);
+        let start = via.span.start.saturating_sub(base) as usize;
+        ed.remove_list_item(via.index, start..start + via.span.len())
     } else {
-        ed.remove(index)
+        ed.remove(via.index)
     };
     let bytes = match removed.and_then(|()| ed.finish()) {
         Ok(b) => b,
-        Err(e) => return Decision::Drop(DropReason::Write(e)),
+        Err(e) => return drop(DropReason::Write(e)),
     };
-    let registered = if (200..300).contains(&status) {
-        registered(&msg)
+    let registered = if (200..300).contains(&facts.status) {
+        registered(&msg, &facts)
     } else {
         None
     };
-    Decision::Reply {
+    ResponseDecision::Relay {
         flow,
         bytes,
-        outcome: Outcome::Relayed { status, registered },
+        status: facts.status,
+        registered,
     }
-}
-
-fn missing_via(msg: &Message) -> Decision {
-    Decision::Drop(DropReason::Unparseable(crate::message::ParseError::new(
-        ParseErrorKind::Missing("Via"),
-        msg.head_end(),
-    )))
 }
 
 /// What a 2xx to REGISTER tells the edge to keep (TS 24.229 5.2.2.2).
-fn registered(msg: &Message) -> Option<Registered> {
-    let (cseq, _) = msg.required_str(HeaderName::CSeq).ok()?;
-    if CSeq::parse(cseq).ok()?.method != "REGISTER" {
+fn registered(msg: &Message, facts: &ResponseFacts<'_>) -> Option<Registered> {
+    if facts.cseq.value.method != "REGISTER" {
         return None;
     }
-    let (to, _) = msg.required_str(HeaderName::To).ok()?;
-    let aor = NameAddr::parse(to).ok()?.uri().as_str().to_owned();
-    let expires = msg
-        .required_str(HeaderName::Expires)
-        .ok()
-        .and_then(|(t, _)| crate::message::header::parse_expires(t).ok());
+    let aor = facts.to.value.uri().as_str().to_owned();
+    let expires = facts.expires.as_ref().map(|e| e.value);
     let mut out = Registered {
         aor,
         ..Registered::default()

@@ -30,4 +30,6 @@ pub use write::{check_header_name, check_request_uri, push_header};
 mod builder;
 pub use builder::Builder;
 pub mod check;
-pub use check::{Violation, check_proxy_request, check_request, check_response};
+pub use check::{
+    RequestFacts, ResponseFacts, Violation, check_proxy_request, check_request, check_response,
+};

@@ -34,6 +34,18 @@ pub use first_success::FirstSuccess;
 pub use fixed::FixedValidator;
 pub use jwt::{JwtConfig, JwtValidator};
 
+/// A validator's answer to one token: now, or later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum Verdict {
+    /// The answer, available at once.
+    Now(Result<Arc<Authorization>, ValidationError>),
+    /// The validator must ask a remote service (token introspection, RFC 7662) or wait
+    /// for a key refresh: the caller obtains the verdict itself and completes the
+    /// request later (see [`crate::edge::Edge::complete`]).
+    Later,
+}
+
 /// Turns a bearer token into what it authorises.
 ///
 /// Object-safe, so validators can be combined as `Box<dyn Validator>`; `Send + Sync`, so one
@@ -46,6 +58,14 @@ pub trait Validator: Send + Sync {
     /// Why the token is refused; see [`ValidationError::bearer_error`] for the answer to give.
     fn validate(&self, token: &str, now: SystemTime)
     -> Result<Arc<Authorization>, ValidationError>;
+
+    /// The verdict on `token` as the edge asks for it: by default [`Validator::validate`]
+    /// answered now. A validator that cannot answer inside a synchronous call overrides
+    /// this to return [`Verdict::Later`] when it has no answer at hand (and answers from
+    /// `validate` what it can: a cached result, or an error).
+    fn verdict(&self, token: &str, now: SystemTime) -> Verdict {
+        Verdict::Now(self.validate(token, now))
+    }
 }
 
 impl<V: Validator + ?Sized> Validator for Arc<V> {
@@ -55,6 +75,10 @@ impl<V: Validator + ?Sized> Validator for Arc<V> {
         now: SystemTime,
     ) -> Result<Arc<Authorization>, ValidationError> {
         (**self).validate(token, now)
+    }
+
+    fn verdict(&self, token: &str, now: SystemTime) -> Verdict {
+        (**self).verdict(token, now)
     }
 }
 
@@ -66,6 +90,10 @@ impl<V: Validator + ?Sized> Validator for Box<V> {
     ) -> Result<Arc<Authorization>, ValidationError> {
         (**self).validate(token, now)
     }
+
+    fn verdict(&self, token: &str, now: SystemTime) -> Verdict {
+        (**self).verdict(token, now)
+    }
 }
 
 impl<V: Validator + ?Sized> Validator for &V {
@@ -75,5 +103,9 @@ impl<V: Validator + ?Sized> Validator for &V {
         now: SystemTime,
     ) -> Result<Arc<Authorization>, ValidationError> {
         (**self).validate(token, now)
+    }
+
+    fn verdict(&self, token: &str, now: SystemTime) -> Verdict {
+        (**self).verdict(token, now)
     }
 }

@@ -6,67 +6,17 @@ use std::net::IpAddr;
 
 use bytes::Bytes;
 
-use super::config::{AuthEntityPlacement, Config};
-use super::inbound::Inbound;
-use super::register::Checked;
-use crate::identity::Impi;
+use super::Stop;
+use super::admission::Admission;
+use super::annex_u::annex_u_authorization;
+use crate::edge::config::{AuthEntityPlacement, Config};
+use crate::edge::decision::DropReason;
+use crate::edge::inbound::Inbound;
 use crate::message::decimal::Decimal;
-use crate::message::header::{is_token, push_escaped_str, push_quoted};
-use crate::message::{Editor, HeaderName, Message, WriteError};
-use crate::token::Place;
-
-/// The Annex U `Authorization` value: `Digest username="<IMPI>", realm="<realm>",
-/// uri="sip:<home domain>", nonce="", response="", integrity-protected="auth-done"`,
-/// with an optional extra auth-param (`name="value"`) appended.
-///
-/// Every value is written as a quoted-string; CR, LF and NUL are refused even though
-/// the identity types already exclude them.
-///
-/// ```
-/// use sip_oauth::edge::annex_u_authorization;
-/// use sip_oauth::identity::Impi;
-///
-/// let impi = Impi::try_from("bob@home.example")?;
-/// let v = annex_u_authorization(&impi, "home.example", "home.example", None)?;
-/// assert_eq!(v, "Digest username=\"bob@home.example\", realm=\"home.example\", \
-///     uri=\"sip:home.example\", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn annex_u_authorization(
-    impi: &Impi,
-    realm: &str,
-    home_domain: &str,
-    extra: Option<(&str, &str)>,
-) -> Result<String, WriteError> {
-    // The fixed text is under 128 bytes: sized once, the value is never reallocated
-    // unless a part needs escapes.
-    let extra_len = extra.map_or(0, |(n, v)| n.len() + v.len() + 6);
-    let mut out = String::with_capacity(
-        128 + impi.as_str().len() + realm.len() + home_domain.len() + extra_len,
-    );
-    out.push_str("Digest username=\"");
-    push_escaped_str(&mut out, "username", impi.as_str())?;
-    out.push_str("\", realm=\"");
-    push_escaped_str(&mut out, "realm", realm)?;
-    // The domain is checked on configuration; quoting it with the prefix keeps one string.
-    out.push_str("\", uri=\"sip:");
-    push_escaped_str(&mut out, "uri", home_domain)?;
-    out.push_str("\", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
-    if let Some((name, value)) = extra {
-        if !is_token(name) {
-            return Err(WriteError::Invalid {
-                what: "auth-param name",
-                expected: "token",
-            });
-        }
-        out.push_str(", ");
-        out.push_str(name);
-        out.push_str("=\"");
-        push_escaped_str(&mut out, "auth-param", value)?;
-        out.push('"');
-    }
-    Ok(out)
-}
+use crate::message::header::{is_token, push_quoted};
+use crate::message::{Editor, HeaderName, Message, RequestFacts, WriteError};
+use crate::token::{Found, Place};
+use crate::validate::Authorization;
 
 /// Appends the `received` value for a peer address (RFC 3261 18.2.1; IPv6 without
 /// brackets).
@@ -103,7 +53,10 @@ fn push_decimal(out: &mut String, n: u8) {
 pub(crate) fn build(
     config: &Config,
     msg: &Message,
-    checked: &Checked<'_>,
+    facts: &RequestFacts<'_>,
+    token: &Found<'_>,
+    auth: &Authorization,
+    admission: &Admission<'_>,
     inbound: &Inbound<'_>,
 ) -> Result<Bytes, WriteError> {
     let mut ed = Editor::new(msg);
@@ -123,49 +76,41 @@ pub(crate) fn build(
                 | HeaderName::Path
         )
     };
-    // The same walk finds what the rest needs: the transaction's Call-ID and CSeq and
-    // where Content-Length is.
-    let (mut call_id, mut cseq, mut anchor) = (None, None, None);
     for (i, h) in msg.headers().iter().enumerate() {
-        match h.name {
-            HeaderName::CallId => call_id = call_id.or(Some(h)),
-            HeaderName::CSeq => cseq = cseq.or(Some(h)),
-            HeaderName::ContentLength => anchor = anchor.or(Some(i)),
-            name if dropped(name) => ed.remove(i)?,
-            _ => {}
+        if dropped(h.name) {
+            ed.remove(i)?;
         }
     }
-    match &checked.token.place {
+    match &token.place {
         // A field removed above is not removed twice (the edits would overlap).
         Place::Header { index } if !msg.header(*index).is_some_and(|h| dropped(h.name)) => {
             ed.remove(*index)?
         }
         Place::RequestUri { span } => {
             // The start line has its own writer: rebuild the URI without the parameter.
-            if let crate::message::StartLine::Request { uri, .. } = msg.start_line() {
-                let text = msg.slice(uri);
-                let (from, to) = (
-                    span.start.saturating_sub(uri.start) as usize,
-                    span.end.saturating_sub(uri.start) as usize,
-                );
-                let mut kept = Vec::with_capacity(text.len());
-                kept.extend_from_slice(text.get(..from).unwrap_or_default());
-                kept.extend_from_slice(text.get(to..).unwrap_or_default());
-                let kept = String::from_utf8(kept).map_err(|_| WriteError::Invalid {
-                    what: "Request-URI",
-                    expected: "UTF-8 text",
-                })?;
-                ed.set_request_uri(&kept)?;
-            }
+            let uri = facts.request_uri_span;
+            let text = msg.slice(uri);
+            let (from, to) = (
+                span.start.saturating_sub(uri.start) as usize,
+                span.end.saturating_sub(uri.start) as usize,
+            );
+            let mut kept = Vec::with_capacity(text.len());
+            kept.extend_from_slice(text.get(..from).unwrap_or_default());
+            kept.extend_from_slice(text.get(to..).unwrap_or_default());
+            let kept = String::from_utf8(kept).map_err(|_| WriteError::Invalid {
+                what: "Request-URI",
+                expected: "UTF-8 text",
+            })?;
+            ed.set_request_uri(&kept)?;
         }
         Place::Contact { span, .. } => ed.replace_span(*span, "")?,
         _ => {}
     }
 
     // RFC 3261 16.6 step 8: the edge's Via on top, its branch carrying the flow.
-    let call_id = call_id.map(|h| msg.value_bytes(h)).unwrap_or_default();
-    let cseq = cseq.map(|h| msg.value_bytes(h)).unwrap_or_default();
-    let (via_index, via_span) = checked.client_via;
+    let call_id = msg.slice(facts.call_id.span);
+    let cseq = msg.slice(facts.cseq.span);
+    let (via_index, via_span) = (facts.via.index, facts.via.span);
     let client_via = msg.slice(via_span);
     let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
     let flow = config.codec.flow_mac(inbound.flow);
@@ -183,7 +128,7 @@ pub(crate) fn build(
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
     let mut param = via;
     param.clear();
-    match checked.client_via_received {
+    match facts.via.received {
         Some(span) => {
             param.push_str("received=");
             push_ip(&mut param, inbound.peer.ip());
@@ -195,7 +140,7 @@ pub(crate) fn build(
             ed.insert_text(via_span.end as usize, &param)?;
         }
     }
-    if let (Some(None), Some(span)) = (checked.client_via_rport, checked.client_via_rport_span) {
+    if let (Some(None), Some(span)) = (facts.via.via.rport(), facts.via.rport) {
         param.clear();
         param.push_str("rport=");
         param.push_str(Decimal::new(inbound.peer.port()).as_str());
@@ -203,12 +148,16 @@ pub(crate) fn build(
     }
 
     // RFC 3261 16.6 step 3.
-    match checked.max_forwards {
-        Some((index, n)) => ed.replace_value(index, Decimal::new(u32::from(n)).as_str())?,
+    match &facts.max_forwards {
+        // Not 0: the proxy checks answered 483 (RFC 3261 16.3 step 3).
+        Some(mf) => ed.replace_value(
+            mf.index,
+            Decimal::new(u32::from(mf.value.saturating_sub(1))).as_str(),
+        )?,
         None => ed.insert_after_trusted(via_index, HeaderName::MaxForwards, "70")?,
     }
 
-    for &(span, limit) in &checked.expiry_edits {
+    for &(span, limit) in &admission.lowered {
         ed.replace_span(span, Decimal::new(limit).as_str())?;
     }
 
@@ -216,14 +165,14 @@ pub(crate) fn build(
     // Every value added through `add` (and the Via and Max-Forwards above) is built
     // from checked parts: configuration text checked when set, codec output in
     // base64url or hex, digits, and quoted-strings written by the checking quoters.
+    let anchor = facts.content_length;
     let add = |ed: &mut Editor<'_>, name: HeaderName, value: &str| match anchor {
         Some(i) => ed.insert_before_trusted(i, name, value),
         None => ed.append_trusted(name, value),
     };
-    if let Some(n) = checked.add_expires {
+    if let Some(n) = admission.added_expires {
         add(&mut ed, HeaderName::Expires, Decimal::new(n).as_str())?;
     }
-    let auth = &checked.auth;
     let entity = auth.auth_entity.as_ref().map(|e| e.as_str());
     let extra = match (&config.auth_entity, entity) {
         (AuthEntityPlacement::AuthParam(name), Some(e)) => Some((name.as_str(), e)),
@@ -247,7 +196,7 @@ pub(crate) fn build(
     path.push_str(&config.codec.path_token(&flow));
     path.push('@');
     path.push_str(&config.edge_host);
-    path.push_str(if checked.outbound { ";lr;ob>" } else { ";lr>" });
+    path.push_str(if facts.contacts.outbound { ";lr;ob>" } else { ";lr>" });
     add(&mut ed, HeaderName::Path, &path)?;
     add(&mut ed, HeaderName::Require, "path")?;
     if let Some(id) = &config.visited_network_id {
@@ -273,4 +222,41 @@ pub(crate) fn build(
     }
     add(&mut ed, HeaderName::PChargingVector, &pcv)?;
     ed.finish()
+}
+
+/// Defence in depth: whatever the client did, its token does not leave. A JWT's tail is
+/// its signature, so its last bytes are as telling as the whole token and far cheaper
+/// to search for.
+pub(crate) fn refuse_leak(bytes: &[u8], token: &Found<'_>) -> Result<(), Stop> {
+    let token = token.token.expose().as_bytes();
+    let tail = &token[token.len().saturating_sub(24)..];
+    if contains(bytes, tail) {
+        return Err(Stop::Drop(DropReason::TokenLeak));
+    }
+    Ok(())
+}
+
+/// Whether `needle` occurs in `haystack`. For a needle of a few dozen bytes searched
+/// once, jumping between occurrences of its first byte is cheaper than building a
+/// substring searcher.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    memchr::memchr_iter(first, haystack)
+        .any(|at| haystack.get(at..at + needle.len()) == Some(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains;
+
+    #[test]
+    fn substring_search() {
+        assert!(contains(b"abcabd", b"abd"));
+        assert!(contains(b"abd", b"abd"));
+        assert!(!contains(b"abcab", b"abd"));
+        assert!(!contains(b"", b"a"));
+        assert!(contains(b"x", b""));
+    }
 }

@@ -1,0 +1,87 @@
+//! The REGISTER procedure of the eP-CSCF (TS 24.371 WIC registration with web
+//! credentials; TS 24.229 5.2.2; TS 33.203 Annex U; RFC 3261 10.3 and 16.3), as the
+//! stages it runs, each a function with a named input and output:
+//!
+//! | stage | file | in | out |
+//! | --- | --- | --- | --- |
+//! | request facts (RFC 3261 validation) | [`crate::message::check`] | [`Message`] | [`RequestFacts`] |
+//! | the token taken out | `take_token.rs` | [`Message`], [`Inbound`] | [`Found`] |
+//! | the verdict on it | `verdict.rs` | [`Found`], a [`Validator`] or a given verdict | [`Authorization`] |
+//! | admission: the identity against the token, the lifetime | `admission.rs` | facts, [`Authorization`] | [`Admission`] |
+//! | the forwarded request (Via, Path, ..., the Annex U header of `annex_u.rs`) | `forward.rs` | all of the above | bytes |
+
+mod admission;
+mod annex_u;
+mod forward;
+mod take_token;
+mod verdict;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+pub use annex_u::annex_u_authorization;
+pub(crate) use verdict::Source;
+
+use super::config::Config;
+use super::decision::{Admitted, DropReason, RejectCause};
+use super::inbound::Inbound;
+use crate::message::{Message, RequestFacts, check_proxy_request};
+use crate::validate::Authorization;
+use admission::Admission;
+
+/// Where the procedure stopped, when it did not produce a request for the core.
+pub(crate) enum Stop {
+    /// Answer the client with the edge's own error response.
+    Reject(RejectCause),
+    /// Send nothing.
+    Drop(DropReason),
+    /// The validator answers later; the token it must judge.
+    Later(String),
+}
+
+impl From<RejectCause> for Stop {
+    fn from(cause: RejectCause) -> Stop {
+        Stop::Reject(cause)
+    }
+}
+
+/// The REGISTER forwarded to the core, and who was admitted.
+pub(crate) struct Forwarded {
+    pub bytes: Bytes,
+    pub admitted: Admitted,
+}
+
+/// Runs the procedure on a parsed REGISTER.
+pub(crate) fn run(
+    config: &Config,
+    msg: &Message,
+    inbound: &Inbound<'_>,
+    source: Source<'_>,
+) -> Result<Forwarded, Stop> {
+    let facts = request_facts(msg)?;
+    let token = take_token::take(config, msg, inbound)?;
+    let auth = verdict::judge(source, &token, inbound.now)?;
+    let admission = admission::admit(config, &facts, &auth, inbound.now)?;
+    let bytes = forward::build(config, msg, &facts, &token, &auth, &admission, inbound)
+        .map_err(|e| Stop::Drop(DropReason::Write(e)))?;
+    forward::refuse_leak(&bytes, &token)?;
+    Ok(Forwarded {
+        bytes,
+        admitted: admitted(&auth, &admission),
+    })
+}
+
+/// The RFC 3261 checks of a proxy (16.3), with the edge supporting no Proxy-Require
+/// extension.
+fn request_facts(msg: &Message) -> Result<RequestFacts<'_>, Stop> {
+    check_proxy_request(msg, &[]).map_err(|v| Stop::Reject(RejectCause::Request(v)))
+}
+
+fn admitted(auth: &Arc<Authorization>, admission: &Admission<'_>) -> Admitted {
+    Admitted {
+        impi: auth.impi.as_str().to_owned(),
+        aor: admission.aor.to_owned(),
+        expires: admission.granted,
+    }
+}
