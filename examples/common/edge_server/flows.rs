@@ -1,0 +1,104 @@
+//! The flow table: which client connection each [`FlowId`] names. The edge hides the
+//! id (MAC-protected) in its own Via branch, so this map is the only per-client state
+//! the server keeps; UDP peers, having no connection, get one id per source address.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use sip_oauth::edge::FlowId;
+use tokio::sync::mpsc;
+
+/// Bound on the UDP peer table; past it the table starts over (old peers get new ids
+/// and late responses to them are dropped, as after a restart).
+const MAX_UDP_FLOWS: usize = 100_000;
+/// Outgoing queue per connection; a client that does not read loses messages.
+pub(super) const QUEUE: usize = 64;
+
+/// How to reach the client behind a flow.
+#[derive(Clone)]
+pub(super) enum Route {
+    /// A stream connection (WebSocket or TCP), fed through its writer's queue.
+    Stream {
+        label: String,
+        tx: mpsc::Sender<Bytes>,
+    },
+    /// A UDP peer, answered from the client-facing UDP socket.
+    Udp { peer: SocketAddr },
+}
+
+/// Every open flow, and the flows given to UDP peers.
+pub(super) struct Flows {
+    routes: Mutex<HashMap<FlowId, Route>>,
+    udp_peers: Mutex<HashMap<SocketAddr, FlowId>>,
+    next: AtomicU64,
+}
+
+impl Flows {
+    /// An empty table; the first id is 1.
+    pub(super) fn new() -> Flows {
+        Flows {
+            routes: Mutex::new(HashMap::new()),
+            udp_peers: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(1),
+        }
+    }
+
+    /// Gives `route` a new id.
+    pub(super) fn open(&self, route: Route) -> FlowId {
+        let flow = FlowId(self.next.fetch_add(1, Ordering::Relaxed));
+        if let Ok(mut m) = self.routes.lock() {
+            m.insert(flow, route);
+        }
+        flow
+    }
+
+    /// Gives a stream connection labelled `label` a new id; returns it with the
+    /// receiving end of the connection's outgoing queue and a sender into that queue.
+    pub(super) fn open_stream(
+        &self,
+        label: &str,
+    ) -> (FlowId, mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>) {
+        let (tx, rx) = mpsc::channel::<Bytes>(QUEUE);
+        let flow = self.open(Route::Stream {
+            label: label.to_owned(),
+            tx: tx.clone(),
+        });
+        (flow, tx, rx)
+    }
+
+    /// Forgets `flow` (its connection closed).
+    pub(super) fn close(&self, flow: FlowId) {
+        if let Ok(mut m) = self.routes.lock() {
+            m.remove(&flow);
+        }
+    }
+
+    /// The flow of UDP peer `peer`, given a new id on its first datagram.
+    pub(super) fn udp(&self, peer: SocketAddr) -> FlowId {
+        let Ok(mut peers) = self.udp_peers.lock() else {
+            return FlowId(0);
+        };
+        if let Some(f) = peers.get(&peer) {
+            return *f;
+        }
+        if peers.len() >= MAX_UDP_FLOWS {
+            if let Ok(mut flows) = self.routes.lock() {
+                for f in peers.values() {
+                    flows.remove(f);
+                }
+            }
+            peers.clear();
+        }
+        let flow = self.open(Route::Udp { peer });
+        peers.insert(peer, flow);
+        flow
+    }
+
+    /// How to reach the client of `flow`, or `None` when it is gone.
+    pub(super) fn route(&self, flow: FlowId) -> Option<Route> {
+        self.routes.lock().ok()?.get(&flow).cloned()
+    }
+}
