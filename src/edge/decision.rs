@@ -31,6 +31,8 @@ pub enum RequestDecision {
         bytes: Bytes,
         /// Why the request was refused.
         rejection: Rejection,
+        /// The refused request, parsed (for the host's log or state).
+        request: Message,
     },
     /// The validator answers later (it asks a remote service): keep the pending
     /// registration, obtain the verdict for [`PendingRegister::token`], then hand both to

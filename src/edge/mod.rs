@@ -107,18 +107,20 @@ impl Edge {
         &self.config
     }
 
-    /// Handles a request from a client.
+    /// Handles a request from a client. Every request is checked as a proxy checks it
+    /// (RFC 3261 16.3, by [`crate::message::check_proxy_request`]) and refused with the
+    /// status of the rule it breaks; a REGISTER then runs the edge's procedure, any other
+    /// request is handed back for the host's own proxy logic.
     pub fn on_request(&self, bytes: impl Into<Bytes>, inbound: &Inbound<'_>) -> RequestDecision {
         let msg = match Message::parse_with(bytes.into(), &self.config.limits) {
             Ok(m) => m,
             Err(e) => return RequestDecision::Drop(DropReason::Unparseable(e)),
         };
-        match msg.method() {
+        let register = match msg.method() {
             None => return RequestDecision::Drop(DropReason::WrongDirection),
-            Some("REGISTER") => {}
             Some("ACK") => return RequestDecision::Drop(DropReason::Ack),
-            Some(_) => return RequestDecision::NotRegister(msg),
-        }
+            Some(method) => method == "REGISTER",
+        };
         // Without a Via and a CSeq there is no answer the client could match.
         for name in [HeaderName::Via, HeaderName::CSeq] {
             if msg.first(name).is_none() {
@@ -128,8 +130,14 @@ impl Edge {
                 }));
             }
         }
-        let source = Source::Validator(self.validator.as_ref());
-        let outcome = register::run(&self.config, &msg, inbound, source);
+        let outcome = match register::request_facts(&msg) {
+            Err(stop) => Err(stop),
+            Ok(_) if !register => return RequestDecision::NotRegister(msg),
+            Ok(facts) => {
+                let source = Source::Validator(self.validator.as_ref());
+                register::run(&self.config, &msg, &facts, inbound, source)
+            }
+        };
         self.decide(outcome, msg, inbound)
     }
 
@@ -142,12 +150,17 @@ impl Edge {
         verdict: Result<Arc<Authorization>, ValidationError>,
     ) -> RequestDecision {
         let inbound = pending.inbound();
-        let outcome = register::run(
-            &self.config,
-            &pending.request,
-            &inbound,
-            Source::Given(verdict),
-        );
+        // The checks are repeated rather than stored: their facts borrow the request,
+        // and the same bytes give the same facts.
+        let outcome = register::request_facts(&pending.request).and_then(|facts| {
+            register::run(
+                &self.config,
+                &pending.request,
+                &facts,
+                &inbound,
+                Source::Given(verdict),
+            )
+        });
         let msg = pending.request.clone();
         self.decide(outcome, msg, &inbound)
     }
@@ -170,6 +183,7 @@ impl Edge {
                         flow: inbound.flow,
                         bytes,
                         rejection,
+                        request: msg,
                     },
                     Err(e) => RequestDecision::Drop(DropReason::Write(e)),
                 }

@@ -1,14 +1,14 @@
 //! Carrying out the edge's decisions: a client request or a core response goes to the
 //! sans-IO [`Edge`](sip_oauth::edge::Edge), and what it decides is sent where it says and
-//! logged. This is the only file that matches on [`Decision`], so a change to that type
-//! is made here.
+//! logged. This is the only file that matches on the edge's decisions
+//! ([`RequestDecision`], [`ResponseDecision`]), so a change to them is made here.
 
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use sip_oauth::edge::{Decision, DropReason, FlowId, Inbound, Transport};
-use sip_oauth::message::{Builder, Message};
+use sip_oauth::edge::{DropReason, FlowId, Inbound, RequestDecision, ResponseDecision, Transport};
+use sip_oauth::message::Builder;
 
 use super::log_lines::{self, LazyAor};
 use super::{Hop, Shared};
@@ -31,56 +31,61 @@ pub(super) async fn on_client_request(
         now: SystemTime::now(),
         transport_token: token,
     };
-    // Only refusals need the AOR read back for the log; admissions report it.
+    // Only drops need the AOR read back for the log; the other decisions carry it.
     let aor = LazyAor(&bytes);
     match shared.edge.on_request(bytes.clone(), &inbound) {
-        Decision::Forward { bytes, admitted } => {
+        RequestDecision::Forward { bytes, admitted } => {
             log_lines::forwarded(label, &admitted);
             if let Err(e) = shared.to_core(bytes).await {
-                log_lines::core_send_failed(label, aor, &e);
+                log_lines::core_send_failed(label, &admitted.aor, &e);
             }
         }
-        Decision::Reply {
+        RequestDecision::Reply {
             flow,
             bytes,
-            outcome,
+            rejection,
+            request,
         } => {
             let sent = shared.to_client(flow, bytes).await.is_some();
-            log_lines::rejected(label, aor, &outcome, sent);
+            log_lines::rejected(label, log_lines::aor_of(&request), &rejection, sent);
         }
-        Decision::NotRegister => {
-            let msg = Message::parse(bytes.clone());
-            let reply = msg.ok().and_then(|m| {
-                Builder::response_to(&m, 501, "Not Implemented Here", Some("ep"))
-                    .ok()
-                    .map(Builder::finish)
-            });
+        RequestDecision::NotRegister(request) => {
+            let reply = Builder::response_to(&request, 501, "Not Implemented Here", Some("ep"))
+                .ok()
+                .map(Builder::finish);
             if let Some(r) = reply {
                 let _ = shared.to_client(flow, r).await;
             }
-            log_lines::not_register(label, aor);
+            log_lines::not_register(label, log_lines::aor_of(&request));
         }
-        Decision::Drop(reason) => log_lines::client_dropped(label, aor, &reason),
+        // The example's validators always answer at once.
+        RequestDecision::Pending(pending) => {
+            log_lines::not_register(label, log_lines::aor_of(pending.request()));
+        }
+        RequestDecision::Drop(reason) => log_lines::client_dropped(label, aor, &reason),
     }
 }
 
 /// One response from the core: relay it to the client flow its Via names.
 pub(super) async fn on_core_response(shared: &Shared, bytes: Bytes) {
     shared.tap(Hop::FromCore, &bytes);
-    match shared.edge.on_response(bytes, SystemTime::now()) {
-        Decision::Reply {
+    match shared.edge.on_response(bytes) {
+        ResponseDecision::Relay {
             flow,
             bytes,
-            outcome,
+            status,
+            registered,
         } => {
-            let aor = log_lines::aor_of(&bytes);
+            let aor = match &registered {
+                Some(r) => r.aor.clone(),
+                None => LazyAor(&bytes).to_string(),
+            };
             match shared.to_client(flow, bytes).await {
-                Some(label) => log_lines::relayed(&label, &aor, &outcome),
-                None => log_lines::relay_client_gone(flow, &aor, &outcome),
+                Some(label) => log_lines::relayed(&label, &aor, status, registered.as_ref()),
+                None => log_lines::relay_client_gone(flow, &aor, status),
             }
         }
-        Decision::Drop(DropReason::HopByHop) => {}
-        Decision::Drop(reason) => log_lines::core_dropped(&reason),
-        Decision::Forward { .. } | Decision::NotRegister => {}
+        ResponseDecision::Drop(DropReason::HopByHop) => {}
+        ResponseDecision::Drop(reason) => log_lines::core_dropped(&reason),
     }
 }

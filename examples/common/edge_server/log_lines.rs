@@ -8,7 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use sip_oauth::edge::{Admitted, DropReason, FlowId, Outcome, RejectCause};
+use sip_oauth::edge::{Admitted, DropReason, FlowId, Registered, Rejection};
 use sip_oauth::message::header::NameAddr;
 use sip_oauth::message::{HeaderName, Message};
 
@@ -30,15 +30,15 @@ pub(super) struct LazyAor<'a>(pub(super) &'a [u8]);
 
 impl Display for LazyAor<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&aor_of(self.0))
+        match Message::parse(Bytes::copy_from_slice(self.0)) {
+            Ok(msg) => f.write_str(&aor_of(&msg)),
+            Err(_) => f.write_str("-"),
+        }
     }
 }
 
 /// The address of record of a message, for the log (its To URI).
-pub(super) fn aor_of(bytes: &[u8]) -> String {
-    let Ok(msg) = Message::parse(Bytes::copy_from_slice(bytes)) else {
-        return "-".to_owned();
-    };
+pub(super) fn aor_of(msg: &Message) -> String {
     msg.required_str(HeaderName::To)
         .ok()
         .and_then(|(to, _)| {
@@ -47,28 +47,6 @@ pub(super) fn aor_of(bytes: &[u8]) -> String {
                 .map(|a| a.uri().as_str().to_owned())
         })
         .unwrap_or_else(|| "-".to_owned())
-}
-
-fn cause_text(cause: &RejectCause) -> String {
-    match cause {
-        RejectCause::NoToken => "no token".to_owned(),
-        RejectCause::BadToken(e) => e.to_string(),
-        RejectCause::Invalid(e) => e.to_string(),
-        RejectCause::IdentityMismatch => "AOR not among the token's IMPUs".to_owned(),
-        RejectCause::OutlivesToken => "registration would outlive the token".to_owned(),
-        RejectCause::TooManyHops => "Max-Forwards exhausted".to_owned(),
-        RejectCause::UnsupportedUriScheme => "unsupported URI scheme".to_owned(),
-        RejectCause::BadExtension => "unsupported extension required".to_owned(),
-        RejectCause::Malformed(e) => format!("malformed: {e}"),
-        other => format!("{other:?}"),
-    }
-}
-
-fn drop_text(reason: &DropReason) -> String {
-    match reason {
-        DropReason::Unparseable(e) => format!("unparseable: {e}"),
-        other => format!("{other:?}"),
-    }
 }
 
 /// A client's REGISTER was admitted and forwarded to the core.
@@ -90,11 +68,8 @@ pub(super) fn core_send_failed(label: &str, aor: impl Display, e: &io::Error) {
 }
 
 /// The edge answered a client's request itself; `sent` is false when the client was gone.
-pub(super) fn rejected(label: &str, aor: impl Display, outcome: &Outcome, sent: bool) {
-    let why = match outcome {
-        Outcome::Rejected(r) => format!("{} {} ({})", r.status, r.reason, cause_text(&r.cause)),
-        Outcome::Relayed { status, .. } => status.to_string(),
-    };
+pub(super) fn rejected(label: &str, aor: impl Display, r: &Rejection, sent: bool) {
+    let why = format!("{} {} ({})", r.status, r.reason, r.cause);
     let gone = if sent { "" } else { " (client gone)" };
     line(label, aor, "rejected", format_args!("{why}{gone}"));
 }
@@ -106,31 +81,18 @@ pub(super) fn not_register(label: &str, aor: impl Display) {
 
 /// A client's message was dropped without an answer.
 pub(super) fn client_dropped(label: &str, aor: impl Display, reason: &DropReason) {
-    line(label, aor, "dropped", drop_text(reason));
-}
-
-/// The status of a response relayed from the core, and what its registration holds.
-fn relayed_status(outcome: &Outcome) -> (u16, String) {
-    match outcome {
-        Outcome::Relayed {
-            status,
-            registered: Some(r),
-        } => (
-            *status,
-            format!(
-                " service-route={} bindings={}",
-                r.service_route.join(","),
-                r.contacts.len()
-            ),
-        ),
-        Outcome::Relayed { status, .. } => (*status, String::new()),
-        Outcome::Rejected(r) => (r.status, String::new()),
-    }
+    line(label, aor, "dropped", reason);
 }
 
 /// A response from the core (for AOR `aor`) was relayed to client `label`.
-pub(super) fn relayed(label: &str, aor: &str, outcome: &Outcome) {
-    let (status, detail) = relayed_status(outcome);
+pub(super) fn relayed(label: &str, aor: &str, status: u16, registered: Option<&Registered>) {
+    let detail = registered.map_or_else(String::new, |r| {
+        format!(
+            " service-route={} bindings={}",
+            r.service_route.join(","),
+            r.contacts.len()
+        )
+    });
     line(
         label,
         aor,
@@ -140,8 +102,7 @@ pub(super) fn relayed(label: &str, aor: &str, outcome: &Outcome) {
 }
 
 /// A response from the core (for AOR `aor`) was dropped: the client of `flow` is gone.
-pub(super) fn relay_client_gone(flow: FlowId, aor: &str, outcome: &Outcome) {
-    let (status, _) = relayed_status(outcome);
+pub(super) fn relay_client_gone(flow: FlowId, aor: &str, status: u16) {
     line(
         format_args!("flow:{}", flow.0),
         aor,
@@ -152,7 +113,7 @@ pub(super) fn relay_client_gone(flow: FlowId, aor: &str, outcome: &Outcome) {
 
 /// A message from the core was dropped.
 pub(super) fn core_dropped(reason: &DropReason) {
-    line("core", "-", "dropped", drop_text(reason));
+    line("core", "-", "dropped", reason);
 }
 
 /// The TCP connection to the core could not be made.

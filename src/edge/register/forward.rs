@@ -196,7 +196,11 @@ pub(crate) fn build(
     path.push_str(&config.codec.path_token(&flow));
     path.push('@');
     path.push_str(&config.edge_host);
-    path.push_str(if facts.contacts.outbound { ";lr;ob>" } else { ";lr>" });
+    path.push_str(if facts.contacts.outbound {
+        ";lr;ob>"
+    } else {
+        ";lr>"
+    });
     add(&mut ed, HeaderName::Path, &path)?;
     add(&mut ed, HeaderName::Require, "path")?;
     if let Some(id) = &config.visited_network_id {

@@ -52,18 +52,18 @@ pub(crate) struct Forwarded {
     pub admitted: Admitted,
 }
 
-/// Runs the procedure on a parsed REGISTER.
+/// Runs the procedure on a REGISTER that passed the proxy checks.
 pub(crate) fn run(
     config: &Config,
     msg: &Message,
+    facts: &RequestFacts<'_>,
     inbound: &Inbound<'_>,
     source: Source<'_>,
 ) -> Result<Forwarded, Stop> {
-    let facts = request_facts(msg)?;
     let token = take_token::take(config, msg, inbound)?;
     let auth = verdict::judge(source, &token, inbound.now)?;
-    let admission = admission::admit(config, &facts, &auth, inbound.now)?;
-    let bytes = forward::build(config, msg, &facts, &token, &auth, &admission, inbound)
+    let admission = admission::admit(config, facts, &auth, inbound.now)?;
+    let bytes = forward::build(config, msg, facts, &token, &auth, &admission, inbound)
         .map_err(|e| Stop::Drop(DropReason::Write(e)))?;
     forward::refuse_leak(&bytes, &token)?;
     Ok(Forwarded {
@@ -74,7 +74,7 @@ pub(crate) fn run(
 
 /// The RFC 3261 checks of a proxy (16.3), with the edge supporting no Proxy-Require
 /// extension.
-fn request_facts(msg: &Message) -> Result<RequestFacts<'_>, Stop> {
+pub(crate) fn request_facts(msg: &Message) -> Result<RequestFacts<'_>, Stop> {
     check_proxy_request(msg, &[]).map_err(|v| Stop::Reject(RejectCause::Request(v)))
 }
 
