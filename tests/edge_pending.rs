@@ -111,3 +111,17 @@ fn the_default_verdict_is_the_synchronous_answer() {
     assert_eq!(v.verdict("t", now()), Verdict::Now(Ok(Arc::new(bob()))));
     assert!(matches!(v.verdict("u", now()), Verdict::Now(Err(_))));
 }
+
+#[test]
+fn combinators_pass_a_later_verdict_through() {
+    use sip_oauth::validate::{ByIssuer, CachingValidator};
+    let token = sample_token();
+    let cached = CachingValidator::new(Remote, 16);
+    assert_eq!(cached.verdict(&token, now()), Verdict::Later);
+    let routed = ByIssuer::new().fallback(Remote);
+    assert_eq!(routed.verdict(&token, now()), Verdict::Later);
+    // Through the edge too: a cache in front of a remote validator still defers.
+    let d = edge_with(config(), CachingValidator::new(Remote, 16))
+        .on_request(REGISTER.to_vec(), &wss());
+    assert!(matches!(d, RequestDecision::Pending(_)), "{d:?}");
+}

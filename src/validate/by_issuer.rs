@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::jwt::{self, DEFAULT_MAX_TOKEN_BYTES};
-use super::{Authorization, ValidationError, Validator};
+use super::{Authorization, ValidationError, Validator, Verdict};
 
 /// Picks a validator by the token's `iss`.
 pub struct ByIssuer {
@@ -64,12 +64,9 @@ impl ByIssuer {
     }
 }
 
-impl Validator for ByIssuer {
-    fn validate(
-        &self,
-        token: &str,
-        now: SystemTime,
-    ) -> Result<Arc<Authorization>, ValidationError> {
+impl ByIssuer {
+    /// The validator the token's `iss` routes to.
+    fn pick(&self, token: &str) -> Result<&dyn Validator, ValidationError> {
         if token.len() > self.max_token_bytes {
             return Err(ValidationError::Oversized {
                 len: token.len(),
@@ -79,8 +76,27 @@ impl Validator for ByIssuer {
         let issuer = jwt::peek_issuer(token)?;
         let routed = issuer.and_then(|iss| self.routes.get(&iss));
         match routed.or(self.fallback.as_ref()) {
-            Some(validator) => validator.validate(token, now),
+            Some(validator) => Ok(validator.as_ref()),
             None => Err(ValidationError::WrongIssuer),
+        }
+    }
+}
+
+impl Validator for ByIssuer {
+    fn validate(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<Arc<Authorization>, ValidationError> {
+        self.pick(token)?.validate(token, now)
+    }
+
+    /// The routed validator's verdict, so a route that answers later (introspection for
+    /// one issuer) can sit beside routes that answer at once.
+    fn verdict(&self, token: &str, now: SystemTime) -> Verdict {
+        match self.pick(token) {
+            Ok(v) => v.verdict(token, now),
+            Err(e) => Verdict::Now(Err(e)),
         }
     }
 }

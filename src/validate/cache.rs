@@ -16,7 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use super::{Authorization, ValidationError, Validator};
+use super::{Authorization, ValidationError, Validator, Verdict};
 
 /// Most shards; each has its own lock so connections on different cores rarely contend.
 const MAX_SHARDS: usize = 16;
@@ -201,34 +201,78 @@ fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<V: Validator> Validator for CachingValidator<V> {
-    fn validate(
-        &self,
-        token: &str,
-        now: SystemTime,
-    ) -> Result<Arc<Authorization>, ValidationError> {
+impl<V: Validator> CachingValidator<V> {
+    /// The remembered grant for `token`, or the key to remember it under.
+    fn cached(&self, token: &str, now: SystemTime) -> Result<Arc<Authorization>, Option<u64>> {
         if self.per_shard == 0 {
-            return self.inner.validate(token, now);
+            return Err(None);
         }
         let key = bucket_key(token.as_bytes());
         let Some(shard) = self.shard(key) else {
-            return self.inner.validate(token, now);
+            return Err(None);
         };
         if let Some(e) = lock(shard).map.get(&key) {
             if now < e.until && constant_time_eq(&e.token, token.as_bytes()) {
                 return Ok(Arc::clone(&e.authorization));
             }
         }
-        let authorization = self.inner.validate(token, now)?;
-        if let Some(until) = self.cache_until(&authorization, now).filter(|u| now < *u) {
+        Err(Some(key))
+    }
+
+    /// Remembers a verified grant until it (or the cache's own limit) expires.
+    fn remember(
+        &self,
+        key: Option<u64>,
+        token: &str,
+        authorization: &Arc<Authorization>,
+        now: SystemTime,
+    ) {
+        let Some(key) = key else {
+            return;
+        };
+        let Some(shard) = self.shard(key) else {
+            return;
+        };
+        if let Some(until) = self.cache_until(authorization, now).filter(|u| now < *u) {
             let entry = Entry {
                 token: token.as_bytes().into(),
-                authorization: Arc::clone(&authorization),
+                authorization: Arc::clone(authorization),
                 until,
             };
             self.insert(shard, key, entry, now);
         }
-        Ok(authorization)
+    }
+}
+
+impl<V: Validator> Validator for CachingValidator<V> {
+    fn validate(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<Arc<Authorization>, ValidationError> {
+        match self.cached(token, now) {
+            Ok(hit) => Ok(hit),
+            Err(key) => {
+                let authorization = self.inner.validate(token, now)?;
+                self.remember(key, token, &authorization, now);
+                Ok(authorization)
+            }
+        }
+    }
+
+    /// A cache hit answers now; otherwise the inner validator's verdict, remembered when
+    /// it is an answer given now (a verdict given later reaches the host, not the cache).
+    fn verdict(&self, token: &str, now: SystemTime) -> Verdict {
+        match self.cached(token, now) {
+            Ok(hit) => Verdict::Now(Ok(hit)),
+            Err(key) => match self.inner.verdict(token, now) {
+                Verdict::Now(Ok(authorization)) => {
+                    self.remember(key, token, &authorization, now);
+                    Verdict::Now(Ok(authorization))
+                }
+                other => other,
+            },
+        }
     }
 }
 
