@@ -7,7 +7,9 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sip_oauth::edge::{Config, Decision, Edge, FlowId, Inbound, Transport};
+use sip_oauth::edge::{
+    Config, Edge, FlowId, Inbound, RequestDecision, ResponseDecision, Transport,
+};
 use sip_oauth::identity::{Impi, Impu};
 use sip_oauth::message::Message;
 use sip_oauth::validate::jwt::{Algorithm, KeySource};
@@ -89,7 +91,7 @@ fn bench(c: &mut Criterion) {
     let cached = Edge::new(config(), CachingValidator::new(jwt(), 4096));
 
     let forwarded = match signed.on_request(request.clone(), &inbound) {
-        Decision::Forward { bytes, .. } => bytes,
+        RequestDecision::Forward { bytes, .. } => bytes,
         other => panic!("sample not forwarded: {other:?}"),
     };
     let fwd = std::str::from_utf8(&forwarded).expect("utf-8");
@@ -105,8 +107,8 @@ fn bench(c: &mut Criterion) {
             .into_bytes(),
     );
     assert!(matches!(
-        signed.on_response(ok.clone(), now()),
-        Decision::Reply { .. }
+        signed.on_response(ok.clone()),
+        ResponseDecision::Relay { .. }
     ));
 
     let mut g = c.benchmark_group("edge");
@@ -123,7 +125,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| cached.on_request(black_box(request.clone()), &inbound))
     });
     g.bench_function("200 OK relay", |b| {
-        b.iter(|| signed.on_response(black_box(ok.clone()), now()))
+        b.iter(|| signed.on_response(black_box(ok.clone())))
     });
     g.finish();
 }

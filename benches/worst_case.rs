@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use sip_oauth::edge::{Config, Decision, Edge, FlowId, Inbound, Transport};
+use sip_oauth::edge::{Config, Edge, FlowId, Inbound, RequestDecision, Transport};
 use sip_oauth::identity::{Impi, Impu};
 use sip_oauth::message::{Limits, Message};
 use sip_oauth::validate::{Authorization, FixedValidator};
@@ -119,7 +119,7 @@ fn bench(c: &mut Criterion) {
     assert_eq!(parsed.headers().len(), Limits::DEFAULT.max_headers);
     for msg in [&sample, &worst] {
         match edge.on_request(msg.clone(), &inbound) {
-            Decision::Forward { .. } => {}
+            RequestDecision::Forward { .. } => {}
             other => panic!("not forwarded: {other:?}"),
         }
     }

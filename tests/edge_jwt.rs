@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use sip_oauth::edge::{Decision, Outcome, RejectCause};
+use sip_oauth::edge::{RejectCause, RequestDecision};
 use sip_oauth::validate::{CachingValidator, ValidationError};
 
 #[test]
@@ -12,7 +12,7 @@ fn signed_token_is_admitted() {
     let e = edge_with(config(), jwt_validator());
     let token = mint_hs256(1800, HS_SECRET);
     match e.on_request(register_carrying(&token), &wss()) {
-        Decision::Forward { bytes, admitted } => {
+        RequestDecision::Forward { bytes, admitted } => {
             assert_eq!(admitted.impi, format!("bob@{HOME}"));
             assert_eq!(admitted.aor, format!("sip:bob@{HOME}"));
             assert_eq!(admitted.expires, Some(1800));
@@ -27,9 +27,9 @@ fn signed_token_is_admitted() {
 fn rejection(token: &str) -> (u16, RejectCause, String) {
     let e = edge_with(config(), jwt_validator());
     match e.on_request(register_carrying(token), &wss()) {
-        Decision::Reply {
+        RequestDecision::Reply {
             bytes,
-            outcome: Outcome::Rejected(r),
+            rejection: r,
             ..
         } => (
             r.status,
@@ -61,6 +61,6 @@ fn cached_validation_gives_the_same_answer() {
     let token = mint_hs256(1800, HS_SECRET);
     let first = e.on_request(register_carrying(&token), &wss());
     let second = e.on_request(register_carrying(&token), &wss());
-    assert!(matches!(first, Decision::Forward { .. }));
+    assert!(matches!(first, RequestDecision::Forward { .. }));
     assert_eq!(first, second);
 }

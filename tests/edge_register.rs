@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use common::*;
 use sip_oauth::edge::{
-    AuthEntityPlacement, Decision, DropReason, ExpiryPolicy, FlowId, Inbound, Outcome, RejectCause,
-    Transport,
+    AuthEntityPlacement, DropReason, ExpiryPolicy, FlowId, Inbound, RejectCause, RequestDecision,
+    ResponseDecision, Transport,
 };
 use sip_oauth::identity::HeaderText;
 use sip_oauth::message::{HeaderName, Message};
@@ -39,11 +39,12 @@ fn seed_scenario_relays_the_200_ok() {
     let e = edge();
     let out = forwarded(e.on_request(REGISTER.to_vec(), &wss()));
     let ok = ok_for(&out);
-    match e.on_response(ok, now()) {
-        Decision::Reply {
+    match e.on_response(ok) {
+        ResponseDecision::Relay {
             flow,
             bytes,
-            outcome: Outcome::Relayed { status, registered },
+            status,
+            registered,
         } => {
             assert_eq!(flow, FlowId(7));
             assert_eq!(status, 200);
@@ -139,7 +140,10 @@ fn challenge_names_scope_and_authorisation_server_when_configured() {
 fn invalid_token_gets_401_invalid_token() {
     let e = edge_with(config(), FixedValidator::new());
     let d = e.on_request(REGISTER.to_vec(), &wss());
-    let Decision::Reply { bytes, outcome, .. } = d else {
+    let RequestDecision::Reply {
+        bytes, rejection, ..
+    } = d
+    else {
         panic!("expected a reply");
     };
     let reply = text(&bytes);
@@ -147,10 +151,7 @@ fn invalid_token_gets_401_invalid_token() {
     assert!(reply.starts_with("SIP/2.0 401 Unauthorized\r\n"));
     assert!(reply.contains("error=\"invalid_token\""));
     assert!(!reply.contains(&sample_token()));
-    assert!(matches!(
-        outcome,
-        Outcome::Rejected(r) if matches!(r.cause, RejectCause::Invalid(_))
-    ));
+    assert!(matches!(rejection.cause, RejectCause::Invalid(_)));
 }
 
 #[test]
@@ -293,7 +294,7 @@ fn deregistration_and_binding_fetch_are_forwarded() {
         .replace("Expires: 0\r\n", "");
     let d = edge().on_request(fetch.into_bytes(), &wss());
     match d {
-        Decision::Forward { bytes, admitted } => {
+        RequestDecision::Forward { bytes, admitted } => {
             assert_eq!(admitted.expires, None);
             assert!(!text(&bytes).contains("Expires"));
         }
@@ -319,14 +320,16 @@ fn max_forwards_exhausted_gets_483_and_missing_gets_70() {
 fn malformed_requests_get_400_naming_the_problem() {
     let req = register_with("CSeq: 1 REGISTER", "CSeq: 1 INVITE");
     let (_, reply) = replied(edge().on_request(req, &wss()));
+    // Aligned with the RFC 3261 validator: the reason names its Violation, no longer the ParseError.
     assert!(
-        reply.starts_with("SIP/2.0 400 Bad Request (expected CSeq method"),
+        reply.starts_with("SIP/2.0 400 Bad Request (CSeq method does not match the request method"),
         "{reply}"
     );
     let req = register_with("Call-ID: 3mq0v1ccpo3db3lr8v9tqk\r\n", "");
     let (_, reply) = replied(edge().on_request(req, &wss()));
+    // Aligned with the RFC 3261 validator: the reason names its Violation, no longer the ParseError.
     assert!(
-        reply.starts_with("SIP/2.0 400 Bad Request (missing Call-ID header"),
+        reply.starts_with("SIP/2.0 400 Bad Request (missing mandatory Call-ID header"),
         "{reply}"
     );
     let req = register_with(
@@ -362,25 +365,36 @@ fn non_sip_request_uri_gets_416() {
 fn other_requests_are_left_to_the_host() {
     let invite =
         b"INVITE sip:alice@example.com SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\n\
-        CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
-    assert_eq!(
+        Max-Forwards: 70\r\nTo: <sip:alice@example.com>\r\nFrom: <sip:bob@example.com>;tag=1\r\n\
+        Call-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@a.invalid;transport=ws>\r\n\
+        Content-Length: 0\r\n\r\n";
+    assert!(matches!(
         edge().on_request(invite.to_vec(), &wss()),
-        Decision::NotRegister
+        RequestDecision::NotRegister(m) if m.method() == Some("INVITE")
+    ));
+    // Aligned with the RFC 3261 validator: a non-REGISTER is proxy-checked before it is handed back, so one without To, From, Call-ID and Max-Forwards is refused (was NotRegister).
+    let bare =
+        b"INVITE sip:alice@example.com SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\n\
+        CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    let (_, reply) = replied(edge().on_request(bare.to_vec(), &wss()));
+    assert!(
+        reply.starts_with("SIP/2.0 400 Bad Request (missing mandatory To header"),
+        "{reply}"
     );
     let ack =
         b"ACK sip:alice@example.com SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\n\
         CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
     assert_eq!(
         edge().on_request(ack.to_vec(), &wss()),
-        Decision::Drop(DropReason::Ack)
+        RequestDecision::Drop(DropReason::Ack)
     );
     assert_eq!(
         edge().on_request(OK_FROM_SCSCF.to_vec(), &wss()),
-        Decision::Drop(DropReason::WrongDirection)
+        RequestDecision::Drop(DropReason::WrongDirection)
     );
     assert!(matches!(
         edge().on_request(b"garbage".to_vec(), &wss()),
-        Decision::Drop(DropReason::Unparseable(_))
+        RequestDecision::Drop(DropReason::Unparseable(_))
     ));
 }
 
@@ -525,28 +539,28 @@ fn responses_that_are_not_ours_are_dropped() {
     let e = edge();
     // The sample's branch was not minted by this edge.
     assert!(matches!(
-        e.on_response(OK_FROM_SCSCF.to_vec(), now()),
-        Decision::Drop(DropReason::Tampered(_))
+        e.on_response(OK_FROM_SCSCF.to_vec()),
+        ResponseDecision::Drop(DropReason::Tampered(_))
     ));
     let foreign = text(OK_FROM_SCSCF).replace("pcscf.visited.example:5060", "other.example");
     assert_eq!(
-        e.on_response(foreign.into_bytes(), now()),
-        Decision::Drop(DropReason::NotOurs)
+        e.on_response(foreign.into_bytes()),
+        ResponseDecision::Drop(DropReason::NotOurs)
     );
     let out = forwarded(e.on_request(REGISTER.to_vec(), &wss()));
     let ok = String::from_utf8(ok_for(&out)).unwrap();
     let trying = ok.replace("SIP/2.0 200 OK", "SIP/2.0 100 Trying");
     assert_eq!(
-        e.on_response(trying.into_bytes(), now()),
-        Decision::Drop(DropReason::HopByHop)
+        e.on_response(trying.into_bytes()),
+        ResponseDecision::Drop(DropReason::HopByHop)
     );
     // Flip one character of the minted branch.
     let at = ok.find("branch=z9hG4bKoa").unwrap() + 20;
     let mut tampered = ok.clone().into_bytes();
     tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
     assert!(matches!(
-        e.on_response(tampered, now()),
-        Decision::Drop(DropReason::Tampered(_))
+        e.on_response(tampered),
+        ResponseDecision::Drop(DropReason::Tampered(_))
     ));
     // A key rotation invalidates old branches.
     let other = edge_with(
@@ -554,8 +568,8 @@ fn responses_that_are_not_ours_are_dropped() {
         FixedValidator::new(),
     );
     assert!(matches!(
-        other.on_response(ok.into_bytes(), now()),
-        Decision::Drop(DropReason::Tampered(_))
+        other.on_response(ok.into_bytes()),
+        ResponseDecision::Drop(DropReason::Tampered(_))
     ));
 }
 
@@ -566,10 +580,11 @@ fn core_errors_are_relayed() {
     let forbidden = String::from_utf8(ok_for(&out))
         .unwrap()
         .replace("SIP/2.0 200 OK", "SIP/2.0 403 Forbidden");
-    match e.on_response(forbidden.into_bytes(), now()) {
-        Decision::Reply {
+    match e.on_response(forbidden.into_bytes()) {
+        ResponseDecision::Relay {
             flow,
-            outcome: Outcome::Relayed { status, registered },
+            status,
+            registered,
             bytes,
         } => {
             assert_eq!((flow, status, registered), (FlowId(7), 403, None));

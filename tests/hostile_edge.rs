@@ -9,7 +9,9 @@ mod common;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
-use sip_oauth::edge::{Decision, DropReason, FlowId, FlowTokenError, Outcome, RejectCause};
+use sip_oauth::edge::{
+    DropReason, FlowId, FlowTokenError, RejectCause, RequestDecision, ResponseDecision,
+};
 use sip_oauth::message::{HeaderName, Limits, Message, ParseErrorKind};
 use sip_oauth::token::ExtractError;
 use sip_oauth::validate::jwt::{Algorithm, KeySource};
@@ -61,17 +63,17 @@ fn assert_clean_forward(bytes: &[u8], token: &str) -> Message {
     msg
 }
 
-fn status_of(d: &Decision) -> Option<u16> {
+fn status_of(d: &RequestDecision) -> Option<u16> {
     match d {
-        Decision::Reply { bytes, .. } => Message::parse(bytes.clone()).ok()?.status(),
+        RequestDecision::Reply { bytes, .. } => Message::parse(bytes.clone()).ok()?.status(),
         _ => None,
     }
 }
 
-fn rejection(d: &Decision) -> (u16, RejectCause) {
+fn rejection(d: &RequestDecision) -> (u16, RejectCause) {
     match d {
-        Decision::Reply {
-            outcome: Outcome::Rejected(r),
+        RequestDecision::Reply {
+            rejection: r,
             bytes,
             ..
         } => {
@@ -84,9 +86,9 @@ fn rejection(d: &Decision) -> (u16, RejectCause) {
     }
 }
 
-fn unparseable(d: &Decision) -> ParseErrorKind {
+fn unparseable(d: &RequestDecision) -> ParseErrorKind {
     match d {
-        Decision::Drop(DropReason::Unparseable(e)) => e.kind.clone(),
+        RequestDecision::Drop(DropReason::Unparseable(e)) => e.kind.clone(),
         other => panic!("expected an unparseable drop, got {other:?}"),
     }
 }
@@ -101,9 +103,9 @@ fn truncated_register_is_never_forwarded() {
     for n in 0..REGISTER.len() {
         let d = edge.on_request(REGISTER[..n].to_vec(), &wss());
         match &d {
-            Decision::Forward { .. } => panic!("forwarded a register cut at {n}"),
-            Decision::Drop(DropReason::Unparseable(_)) => {}
-            Decision::Reply { bytes, .. } => {
+            RequestDecision::Forward { .. } => panic!("forwarded a register cut at {n}"),
+            RequestDecision::Drop(DropReason::Unparseable(_)) => {}
+            RequestDecision::Reply { bytes, .. } => {
                 assert!(!find(bytes, token.as_bytes()));
                 assert_eq!(status_of(&d).map(|s| s / 100), Some(4), "cut at {n}");
             }
@@ -255,14 +257,14 @@ fn repeated_separators_in_contact_and_via() {
         ];
         for (i, case) in cases.into_iter().enumerate() {
             match edge.on_request(case, &wss()) {
-                Decision::Forward { bytes, .. } => {
+                RequestDecision::Forward { bytes, .. } => {
                     assert_clean_forward(&bytes, &token);
                 }
-                d @ Decision::Reply { .. } => {
+                d @ RequestDecision::Reply { .. } => {
                     let (status, _) = rejection(&d);
                     assert_eq!(status, 400, "case {i} with {n}");
                 }
-                Decision::Drop(DropReason::Unparseable(_)) => {}
+                RequestDecision::Drop(DropReason::Unparseable(_)) => {}
                 other => panic!("case {i} with {n}: {other:?}"),
             }
         }
@@ -290,15 +292,17 @@ fn nul_bare_cr_and_bare_lf_anywhere_are_never_forwarded() {
                     // inside); a NUL may, where the message layer keeps control bytes
                     // of values it does not interpret verbatim (see
                     // `control_bytes_in_values_are_kept_verbatim` in hostile_message.rs).
-                    Decision::Forward { bytes, .. } => {
+                    RequestDecision::Forward { bytes, .. } => {
                         assert_clean_forward(&bytes, &token);
                     }
-                    Decision::Reply { bytes, .. } => {
+                    RequestDecision::Reply { bytes, .. } => {
                         assert!(!find(&bytes, token.as_bytes()));
                         let reply = Message::parse(bytes).unwrap();
                         assert!(reply.status().is_some_and(|s| s >= 400));
                     }
-                    Decision::Drop(_) | Decision::NotRegister => {}
+                    RequestDecision::Drop(_)
+                    | RequestDecision::NotRegister(_)
+                    | RequestDecision::Pending(_) => {}
                 }
             }
         }
@@ -324,8 +328,8 @@ fn invalid_utf8_in_display_names() {
         let d = edge.on_request(input, &wss());
         let (status, cause) = rejection(&d);
         assert_eq!(status, 400, "{from}: {cause:?}");
-        assert!(matches!(cause, RejectCause::Malformed(_)), "{cause:?}");
-        if let Decision::Reply { bytes, .. } = d {
+        assert!(matches!(cause, RejectCause::Request(_)), "{cause:?}");
+        if let RequestDecision::Reply { bytes, .. } = d {
             assert!(!find(&bytes, token.as_bytes()));
         }
     }
@@ -396,7 +400,7 @@ fn empty_oversized_and_non_b64token_bearer_values() {
     let (status, cause) = rejection(&d);
     assert_eq!(status, 401);
     assert!(matches!(cause, RejectCause::Invalid(_)));
-    if let Decision::Reply { bytes, .. } = &d {
+    if let RequestDecision::Reply { bytes, .. } = &d {
         assert!(!find(bytes, "A".repeat(64).as_bytes()));
     }
     for bad in [
@@ -500,7 +504,7 @@ fn identities_carrying_header_syntax_are_refused() {
             continue;
         }
         assert!(
-            !matches!(d, Decision::Forward { .. }),
+            !matches!(d, RequestDecision::Forward { .. }),
             "{claim} = {bad:?} forwarded"
         );
         let (status, cause) = rejection(&d);
@@ -512,7 +516,7 @@ fn identities_carrying_header_syntax_are_refused() {
             ),
             "{claim} = {bad:?}: {cause:?}"
         );
-        if let Decision::Reply { bytes, .. } = d {
+        if let RequestDecision::Reply { bytes, .. } = d {
             assert!(!find(&bytes, b"Injected"));
             assert!(!find(&bytes, b"evil"));
             assert!(!find(&bytes, b"forged"));
@@ -625,7 +629,7 @@ fn json_bomb_is_refused_or_ignored_without_exhausting_the_stack() {
         for payload in payloads {
             let jwt = hs256_raw(r#"{"alg":"HS256"}"#, &payload, HS_SECRET);
             match edge.on_request(register_carrying(&jwt), &wss()) {
-                Decision::Forward { bytes, .. } => {
+                RequestDecision::Forward { bytes, .. } => {
                     assert_clean_forward(&bytes, &jwt);
                     assert!(!find(&bytes, token.as_bytes()));
                 }
@@ -669,8 +673,8 @@ fn every_single_character_change_of_the_branch() {
     // The untouched response routes to the client's flow.
     let flow = wss().flow;
     assert!(matches!(
-        edge.on_response(ok.clone(), now()),
-        Decision::Reply { flow: f, .. } if f == flow
+        edge.on_response(ok.clone()),
+        ResponseDecision::Relay { flow: f, .. } if f == flow
     ));
     // Branch layout (26 bytes, base64url without padding, 35 characters): bits 0..64
     // the flow id, 64..128 a transaction hash, 128..208 the MAC over the flow id, and
@@ -686,14 +690,14 @@ fn every_single_character_change_of_the_branch() {
             }
             let mut t = ok.clone();
             t[at + i] = c;
-            let d = edge.on_response(t, now());
+            let d = edge.on_response(t);
             let what = format!("char {i} {} -> {}: {d:?}", orig as char, c as char);
             if i < prefix.len() {
                 // Not a branch this edge minted.
                 assert!(
                     matches!(
                         d,
-                        Decision::Drop(DropReason::Tampered(FlowTokenError::Foreign))
+                        ResponseDecision::Drop(DropReason::Tampered(FlowTokenError::Foreign))
                     ),
                     "{what}"
                 );
@@ -703,7 +707,7 @@ fn every_single_character_change_of_the_branch() {
                 assert!(
                     matches!(
                         d,
-                        Decision::Drop(DropReason::Tampered(FlowTokenError::Encoding))
+                        ResponseDecision::Drop(DropReason::Tampered(FlowTokenError::Encoding))
                     ),
                     "{what}"
                 );
@@ -720,14 +724,14 @@ fn every_single_character_change_of_the_branch() {
                 assert!(
                     matches!(
                         d,
-                        Decision::Drop(DropReason::Tampered(FlowTokenError::Encoding))
+                        ResponseDecision::Drop(DropReason::Tampered(FlowTokenError::Encoding))
                     ),
                     "{what}"
                 );
             } else if bits.iter().all(|bit| (64..128).contains(bit)) {
                 routed += 1;
                 assert!(
-                    matches!(d, Decision::Reply { flow: f, .. } if f == flow),
+                    matches!(d, ResponseDecision::Relay { flow: f, .. } if f == flow),
                     "{what}"
                 );
             } else {
@@ -736,7 +740,7 @@ fn every_single_character_change_of_the_branch() {
                 assert!(
                     matches!(
                         d,
-                        Decision::Drop(DropReason::Tampered(FlowTokenError::BadMac))
+                        ResponseDecision::Drop(DropReason::Tampered(FlowTokenError::BadMac))
                     ),
                     "{what}"
                 );
@@ -806,7 +810,7 @@ fn an_empty_element_before_the_edge_via_is_not_an_entry() {
     let ok = String::from_utf8(ok)
         .unwrap()
         .replacen("Via: ", "Via: ,", 1);
-    let (flow, text) = replied(edge.on_response(ok.into_bytes(), now()));
+    let (flow, text) = relayed(edge.on_response(ok.into_bytes()));
     assert_eq!(flow, wss().flow);
     let msg = Message::parse(text.clone().into_bytes()).unwrap();
     let vias: Vec<_> = msg

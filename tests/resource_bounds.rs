@@ -14,7 +14,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-use sip_oauth::edge::{Decision, FlowId, Inbound, Transport};
+use sip_oauth::edge::{FlowId, Inbound, RequestDecision, ResponseDecision, Transport};
 use sip_oauth::message::{Limits, Message};
 
 struct Counting;
@@ -186,29 +186,33 @@ fn a_hundred_thousand_mutated_messages_stay_within_the_heap_ceiling() {
         let before = CURRENT.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
         let bytes = input.clone();
-        let decision = if request {
+        if request {
             let inbound = Inbound {
                 flow: FlowId(i as u64),
                 transport: flows[i / 2 % flows.len()],
                 ..wss()
             };
-            edge.on_request(bytes, &inbound)
-        } else {
-            edge.on_response(bytes, now())
-        };
-        peak = peak.max(PEAK.load(Ordering::Relaxed) - before);
-        match decision {
-            Decision::Forward { bytes, .. } => {
-                // Spot-check outputs without paying a parse for every one.
-                if i % 64 == 0 {
-                    assert!(Message::parse(bytes).is_ok());
+            let decision = edge.on_request(bytes, &inbound);
+            peak = peak.max(PEAK.load(Ordering::Relaxed) - before);
+            match decision {
+                RequestDecision::Forward { bytes, .. } => {
+                    // Spot-check outputs without paying a parse for every one.
+                    if i % 64 == 0 {
+                        assert!(Message::parse(bytes).is_ok());
+                    }
+                    tally.forwarded += 1;
                 }
-                tally.forwarded += 1;
+                RequestDecision::Reply { .. } => tally.replied += 1,
+                RequestDecision::Drop(_) => tally.dropped += 1,
+                RequestDecision::NotRegister(_) | RequestDecision::Pending(_) => tally.other += 1,
             }
-            Decision::Reply { .. } if request => tally.replied += 1,
-            Decision::Reply { .. } => tally.relayed += 1,
-            Decision::Drop(_) => tally.dropped += 1,
-            Decision::NotRegister => tally.other += 1,
+        } else {
+            let decision = edge.on_response(bytes);
+            peak = peak.max(PEAK.load(Ordering::Relaxed) - before);
+            match decision {
+                ResponseDecision::Relay { .. } => tally.relayed += 1,
+                ResponseDecision::Drop(_) => tally.dropped += 1,
+            }
         }
     }
     println!(

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use libfuzzer_sys::fuzz_target;
-use sip_oauth::edge::{Config, Decision, Edge, FlowId, Inbound, Transport};
+use sip_oauth::edge::{Config, Edge, FlowId, Inbound, RequestDecision, Transport};
 use sip_oauth::identity::{Impi, Impu};
 use sip_oauth::message::{HeaderName, Limits, Message};
 use sip_oauth::token::{TokenLocation, extract};
@@ -79,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
         transport_token: None,
     };
     match edge().on_request(wire.to_vec(), &inbound) {
-        Decision::Forward { bytes, admitted } => {
+        RequestDecision::Forward { bytes, admitted } => {
             let out = Message::parse_with(bytes.clone(), &ROOMY)
                 .unwrap_or_else(|e| panic!("forwarded request does not parse: {e}: {bytes:?}"));
             assert_eq!(out.method(), Some("REGISTER"));
@@ -99,12 +99,14 @@ fuzz_target!(|data: &[u8]| {
                 "token leaked: {bytes:?}"
             );
         }
-        Decision::Reply { flow, bytes, .. } => {
+        RequestDecision::Reply { flow, bytes, .. } => {
             assert_eq!(flow, inbound.flow);
             let out = Message::parse_with(bytes.clone(), &ROOMY)
                 .unwrap_or_else(|e| panic!("reply does not parse: {e}: {bytes:?}"));
             assert!(out.status().is_some(), "{bytes:?}");
         }
-        Decision::NotRegister | Decision::Drop(_) => {}
+        RequestDecision::NotRegister(_)
+        | RequestDecision::Pending(_)
+        | RequestDecision::Drop(_) => {}
     }
 });

@@ -5,7 +5,9 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use sip_oauth::edge::{Config, Decision, Edge, FlowId, Inbound, Transport};
+use sip_oauth::edge::{
+    Config, Edge, FlowId, Inbound, RequestDecision, ResponseDecision, Transport,
+};
 use sip_oauth::identity::{Impi, Impu};
 use sip_oauth::validate::{Authorization, FixedValidator, Validator};
 
@@ -76,17 +78,28 @@ pub fn register_with(from: &str, to: &str) -> Vec<u8> {
     text.replacen(from, to, 1).into_bytes()
 }
 
-pub fn forwarded(d: Decision) -> Bytes {
+pub fn forwarded(d: RequestDecision) -> Bytes {
     match d {
-        Decision::Forward { bytes, .. } => bytes,
+        RequestDecision::Forward { bytes, .. } => bytes,
         other => panic!("expected Forward, got {other:?}"),
     }
 }
 
-pub fn replied(d: Decision) -> (FlowId, String) {
+pub fn replied(d: RequestDecision) -> (FlowId, String) {
     match d {
-        Decision::Reply { flow, bytes, .. } => (flow, String::from_utf8(bytes.to_vec()).unwrap()),
+        RequestDecision::Reply { flow, bytes, .. } => {
+            (flow, String::from_utf8(bytes.to_vec()).unwrap())
+        }
         other => panic!("expected Reply, got {other:?}"),
+    }
+}
+
+pub fn relayed(d: ResponseDecision) -> (FlowId, String) {
+    match d {
+        ResponseDecision::Relay { flow, bytes, .. } => {
+            (flow, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+        other => panic!("expected Relay, got {other:?}"),
     }
 }
 
