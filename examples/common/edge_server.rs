@@ -19,7 +19,7 @@ use sip_oauth::edge::{
     Decision, DropReason, Edge, FlowId, Inbound, Outcome, RejectCause, Transport,
 };
 use sip_oauth::message::header::NameAddr;
-use sip_oauth::message::{Builder, HeaderName, Message};
+use sip_oauth::message::{Builder, HeaderName, HeaderValue, Message, Token};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -415,9 +415,14 @@ async fn on_client_request(
         Decision::NotRegister => {
             let msg = Message::parse(bytes.clone());
             let reply = msg.ok().and_then(|m| {
-                Builder::response_to(&m, 501, "Not Implemented Here", Some("ep"))
-                    .ok()
-                    .map(Builder::finish)
+                Builder::response_to(
+                    &m,
+                    501,
+                    &HeaderValue::from_static("Not Implemented Here"),
+                    Some(&Token::from_static("ep")),
+                )
+                .ok()
+                .map(Builder::finish)
             });
             if let Some(r) = reply {
                 let _ = shared.to_client(flow, r).await;

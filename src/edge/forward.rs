@@ -2,101 +2,77 @@
 //! authentication plus the P-CSCF duties of TS 24.229 5.2.2 (Via, Path, Require,
 //! P-Visited-Network-ID, P-Charging-Vector) and RFC 3261 16.6.
 
-use std::net::IpAddr;
-
 use bytes::Bytes;
 
-use super::config::{AuthEntityPlacement, Config};
+use super::config::{AuthEntityAt, Config};
 use super::inbound::Inbound;
 use super::register::Checked;
 use crate::identity::Impi;
 use crate::message::decimal::Decimal;
-use crate::message::header::{is_token, push_escaped_str, push_quoted};
-use crate::message::{Editor, HeaderName, Message, WriteError};
+use crate::message::{
+    AsHeaderValue, Editor, FieldName, HeaderName, HeaderValue, HostPort, Message, QuotedText,
+    Token, ValueBuilder, WriteError,
+};
 use crate::token::Place;
 
 /// The Annex U `Authorization` value: `Digest username="<IMPI>", realm="<realm>",
 /// uri="sip:<home domain>", nonce="", response="", integrity-protected="auth-done"`,
 /// with an optional extra auth-param (`name="value"`) appended.
 ///
-/// Every value is written as a quoted-string; CR, LF and NUL are refused even though
-/// the identity types already exclude them.
+/// Every part is a checked type, so the value needs no check of its own.
 ///
 /// ```
 /// use sip_oauth::edge::annex_u_authorization;
 /// use sip_oauth::identity::Impi;
+/// use sip_oauth::message::{HostPort, QuotedText};
 ///
 /// let impi = Impi::try_from("bob@home.example")?;
-/// let v = annex_u_authorization(&impi, "home.example", "home.example", None)?;
-/// assert_eq!(v, "Digest username=\"bob@home.example\", realm=\"home.example\", \
+/// let realm = QuotedText::try_from("home.example")?;
+/// let home = HostPort::try_from("home.example")?;
+/// let v = annex_u_authorization(&impi, &realm, &home, None);
+/// assert_eq!(v.as_str(), "Digest username=\"bob@home.example\", realm=\"home.example\", \
 ///     uri=\"sip:home.example\", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn annex_u_authorization(
     impi: &Impi,
-    realm: &str,
-    home_domain: &str,
-    extra: Option<(&str, &str)>,
-) -> Result<String, WriteError> {
+    realm: &QuotedText,
+    home_domain: &HostPort,
+    extra: Option<(&Token, &QuotedText)>,
+) -> HeaderValue {
     // The fixed text is under 128 bytes: sized once, the value is never reallocated
     // unless a part needs escapes.
-    let extra_len = extra.map_or(0, |(n, v)| n.len() + v.len() + 6);
-    let mut out = String::with_capacity(
-        128 + impi.as_str().len() + realm.len() + home_domain.len() + extra_len,
+    let extra_len = extra.map_or(0, |(n, v)| n.as_str().len() + v.as_str().len() + 6);
+    let mut out = ValueBuilder::with_capacity(
+        128 + impi.as_str().len() + realm.as_str().len() + home_domain.as_str().len() + extra_len,
     );
-    out.push_str("Digest username=\"");
-    push_escaped_str(&mut out, "username", impi.as_str())?;
-    out.push_str("\", realm=\"");
-    push_escaped_str(&mut out, "realm", realm)?;
-    // The domain is checked on configuration; quoting it with the prefix keeps one string.
-    out.push_str("\", uri=\"sip:");
-    push_escaped_str(&mut out, "uri", home_domain)?;
-    out.push_str("\", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
+    push_annex_u(&mut out, impi, realm, home_domain, extra);
+    out.finish()
+}
+
+/// Appends the value of [`annex_u_authorization`].
+fn push_annex_u(
+    out: &mut ValueBuilder,
+    impi: &Impi,
+    realm: &QuotedText,
+    home_domain: &HostPort,
+    extra: Option<(&Token, &QuotedText)>,
+) {
+    const USERNAME: HeaderValue = HeaderValue::from_static("Digest username=");
+    const REALM: HeaderValue = HeaderValue::from_static(", realm=");
+    const URI: HeaderValue = HeaderValue::from_static(", uri=\"sip:");
+    const REST: HeaderValue = HeaderValue::from_static(
+        "\", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"",
+    );
+    const COMMA: HeaderValue = HeaderValue::from_static(", ");
+    const EQUALS: HeaderValue = HeaderValue::from_static("=");
+    out.push(&USERNAME).push_quoted(impi.as_quoted());
+    out.push(&REALM).push_quoted(realm);
+    // A host holds no quote or backslash: it is written inside the quotes as it stands.
+    out.push(&URI).push(home_domain).push(&REST);
     if let Some((name, value)) = extra {
-        if !is_token(name) {
-            return Err(WriteError::Invalid {
-                what: "auth-param name",
-                expected: "token",
-            });
-        }
-        out.push_str(", ");
-        out.push_str(name);
-        out.push_str("=\"");
-        push_escaped_str(&mut out, "auth-param", value)?;
-        out.push('"');
+        out.push(&COMMA).push(name).push(&EQUALS).push_quoted(value);
     }
-    Ok(out)
-}
-
-/// Appends the `received` value for a peer address (RFC 3261 18.2.1; IPv6 without
-/// brackets).
-fn push_ip(out: &mut String, ip: IpAddr) {
-    match ip {
-        IpAddr::V4(v4) => {
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                push_decimal(out, octet);
-            }
-        }
-        IpAddr::V6(v6) => {
-            use std::fmt::Write;
-            // Display of Ipv6Addr is the RFC 5952 text form; it cannot fail on a String.
-            let _ = write!(out, "{v6}");
-        }
-    }
-}
-
-/// Appends `n` in decimal, one char per digit (no UTF-8 check of a digit buffer).
-fn push_decimal(out: &mut String, n: u8) {
-    if n >= 100 {
-        out.push(char::from(b'0' + n / 100));
-    }
-    if n >= 10 {
-        out.push(char::from(b'0' + n / 10 % 10));
-    }
-    out.push(char::from(b'0' + n % 10));
 }
 
 /// Builds the forwarded REGISTER.
@@ -158,7 +134,7 @@ pub(crate) fn build(
                 ed.set_request_uri(&kept)?;
             }
         }
-        Place::Contact { span, .. } => ed.replace_span(*span, "")?,
+        Place::Contact { span, .. } => ed.replace_span(*span, HeaderValue::EMPTY)?,
         _ => {}
     }
 
@@ -170,107 +146,103 @@ pub(crate) fn build(
     let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
     let flow = config.codec.flow_mac(inbound.flow);
     // One buffer for every value the edge writes, each copied into the editor before
-    // the next is built.
-    let mut via = String::with_capacity(128);
-    via.push_str("SIP/2.0/");
-    via.push_str(config.core_transport);
-    via.push(' ');
-    via.push_str(&config.edge_host);
-    via.push_str(";branch=");
-    via.push_str(&config.codec.branch(&flow, &transaction));
-    ed.insert_top_trusted(HeaderName::Via, &via)?;
+    // the next is built. Every part is checked text, so no value is scanned again.
+    const SIP_2_0: HeaderValue = HeaderValue::from_static("SIP/2.0/");
+    const SPACE: HeaderValue = HeaderValue::from_static(" ");
+    const BRANCH: HeaderValue = HeaderValue::from_static(";branch=");
+    let mut v = ValueBuilder::with_capacity(128);
+    v.push(&SIP_2_0)
+        .push(&config.core_transport.token())
+        .push(&SPACE)
+        .push(&config.edge_host)
+        .push(&BRANCH);
+    config.codec.push_branch(&mut v, &flow, &transaction);
+    ed.insert_top(HeaderName::Via, &v)?;
 
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
-    let mut param = via;
-    param.clear();
+    const RECEIVED: HeaderValue = HeaderValue::from_static("received=");
+    const SEMI_RECEIVED: HeaderValue = HeaderValue::from_static(";received=");
+    v.clear();
     match checked.client_via_received {
         Some(span) => {
-            param.push_str("received=");
-            push_ip(&mut param, inbound.peer.ip());
-            ed.replace_span(span, &param)?;
+            v.push(&RECEIVED).push_ip(inbound.peer.ip());
+            ed.replace_span(span, &v)?;
         }
         None => {
-            param.push_str(";received=");
-            push_ip(&mut param, inbound.peer.ip());
-            ed.insert_text(via_span.end as usize, &param)?;
+            v.push(&SEMI_RECEIVED).push_ip(inbound.peer.ip());
+            ed.insert_text(via_span.end as usize, &v)?;
         }
     }
     if let (Some(None), Some(span)) = (checked.client_via_rport, checked.client_via_rport_span) {
-        param.clear();
-        param.push_str("rport=");
-        param.push_str(Decimal::new(inbound.peer.port()).as_str());
-        ed.replace_span(span, &param)?;
+        const RPORT: HeaderValue = HeaderValue::from_static("rport=");
+        v.clear();
+        v.push(&RPORT).push_decimal(inbound.peer.port());
+        ed.replace_span(span, &v)?;
     }
 
     // RFC 3261 16.6 step 3.
     match checked.max_forwards {
-        Some((index, n)) => ed.replace_value(index, Decimal::new(u32::from(n)).as_str())?,
-        None => ed.insert_after_trusted(via_index, HeaderName::MaxForwards, "70")?,
+        Some((index, n)) => ed.replace_value(index, Decimal::new(u32::from(n)))?,
+        None => ed.insert_after(
+            via_index,
+            HeaderName::MaxForwards,
+            HeaderValue::from_static("70"),
+        )?,
     }
 
     for &(span, limit) in &checked.expiry_edits {
-        ed.replace_span(span, Decimal::new(limit).as_str())?;
+        ed.replace_span(span, Decimal::new(limit))?;
     }
 
     // The edge's own headers go before Content-Length (or at the end).
-    // Every value added through `add` (and the Via and Max-Forwards above) is built
-    // from checked parts: configuration text checked when set, codec output in
-    // base64url or hex, digits, and quoted-strings written by the checking quoters.
-    let add = |ed: &mut Editor<'_>, name: HeaderName, value: &str| match anchor {
-        Some(i) => ed.insert_before_trusted(i, name, value),
-        None => ed.append_trusted(name, value),
+    let add = |ed: &mut Editor<'_>, name: &dyn FieldName, value: &dyn AsHeaderValue| match anchor {
+        Some(i) => ed.insert_before(i, name, value),
+        None => ed.append(name, value),
     };
     if let Some(n) = checked.add_expires {
-        add(&mut ed, HeaderName::Expires, Decimal::new(n).as_str())?;
+        add(&mut ed, &HeaderName::Expires, &Decimal::new(n))?;
     }
     let auth = &checked.auth;
-    let entity = auth.auth_entity.as_ref().map(|e| e.as_str());
+    let entity = auth.auth_entity.as_ref();
     let extra = match (&config.auth_entity, entity) {
-        (AuthEntityPlacement::AuthParam(name), Some(e)) => Some((name.as_str(), e)),
+        (AuthEntityAt::AuthParam(name), Some(e)) => Some((name, e.as_quoted())),
         _ => None,
     };
-    let authorization =
-        annex_u_authorization(&auth.impi, &config.realm, &config.home_domain, extra)?;
-    add(&mut ed, HeaderName::Authorization, &authorization)?;
-    if let (AuthEntityPlacement::Header(name), Some(e)) = (&config.auth_entity, entity) {
-        crate::message::check_header_value("authorisation entity", e)?;
-        // A configured name: the editor checks it as any caller's.
-        match anchor {
-            Some(i) => ed.insert_before(i, name, e)?,
-            None => ed.append(name, e)?,
-        }
+    let (realm, home) = (&config.realm, &config.home_domain);
+    v.clear();
+    push_annex_u(&mut v, &auth.impi, realm, home, extra);
+    add(&mut ed, &HeaderName::Authorization, &v)?;
+    if let (AuthEntityAt::Header(name), Some(e)) = (&config.auth_entity, entity) {
+        add(&mut ed, name, &e.to_value())?;
     }
     // RFC 3327 / RFC 5626 5.2: Path with the flow token, `ob` when the client uses outbound.
-    let mut path = param;
-    path.clear();
-    path.push_str("<sip:");
-    path.push_str(&config.codec.path_token(&flow));
-    path.push('@');
-    path.push_str(&config.edge_host);
-    path.push_str(if checked.outbound { ";lr;ob>" } else { ";lr>" });
-    add(&mut ed, HeaderName::Path, &path)?;
-    add(&mut ed, HeaderName::Require, "path")?;
+    const SIP: HeaderValue = HeaderValue::from_static("<sip:");
+    const AT: HeaderValue = HeaderValue::from_static("@");
+    const LR_OB: HeaderValue = HeaderValue::from_static(";lr;ob>");
+    const LR: HeaderValue = HeaderValue::from_static(";lr>");
+    v.clear();
+    v.push(&SIP);
+    config.codec.push_path_token(&mut v, &flow);
+    v.push(&AT)
+        .push(&config.edge_host)
+        .push(&if checked.outbound { LR_OB } else { LR });
+    add(&mut ed, &HeaderName::Path, &v)?;
+    add(
+        &mut ed,
+        &HeaderName::Require,
+        &HeaderValue::from_static("path"),
+    )?;
     if let Some(id) = &config.visited_network_id {
-        if is_token(id) {
-            add(&mut ed, HeaderName::PVisitedNetworkId, id)?;
-        } else {
-            let mut q = Vec::with_capacity(id.len() + 2);
-            push_quoted(&mut q, "P-Visited-Network-ID", id)?;
-            add(
-                &mut ed,
-                HeaderName::PVisitedNetworkId,
-                &String::from_utf8_lossy(&q),
-            )?;
-        }
+        add(&mut ed, &HeaderName::PVisitedNetworkId, id)?;
     }
-    let mut pcv = path;
-    pcv.clear();
-    pcv.push_str("icid-value=");
-    pcv.push_str(&config.codec.icid(&flow, &transaction));
+    const ICID: HeaderValue = HeaderValue::from_static("icid-value=");
+    const ORIG_IOI: HeaderValue = HeaderValue::from_static(";orig-ioi=");
+    v.clear();
+    v.push(&ICID);
+    config.codec.push_icid(&mut v, &flow, &transaction);
     if let Some(ioi) = &config.orig_ioi {
-        pcv.push_str(";orig-ioi=");
-        pcv.push_str(ioi);
+        v.push(&ORIG_IOI).push(ioi);
     }
-    add(&mut ed, HeaderName::PChargingVector, &pcv)?;
+    add(&mut ed, &HeaderName::PChargingVector, &v)?;
     ed.finish()
 }

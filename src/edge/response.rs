@@ -39,7 +39,7 @@ pub(crate) fn relay(config: &Config, bytes: Bytes) -> Decision {
         Some(p) => format!("{}:{p}", via.host_str()),
         None => via.host_str().to_owned(),
     };
-    if !sent_by.eq_ignore_ascii_case(&config.edge_host) {
+    if !sent_by.eq_ignore_ascii_case(config.edge_host.as_str()) {
         return Decision::Drop(DropReason::NotOurs);
     }
     let flow = match via.branch().map(|b| config.codec.flow_from_branch(b)) {
