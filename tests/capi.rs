@@ -159,9 +159,8 @@ fn on_request(edge: &EdgeGuard, msg: &[u8]) -> Out {
 
 fn on_response(edge: &EdgeGuard, msg: &[u8]) -> Out {
     let mut d = null_mut();
-    let rc = unsafe {
-        sip_oauth_edge_on_response(edge.0, msg.as_ptr(), msg.len(), &mut d, null_mut())
-    };
+    let rc =
+        unsafe { sip_oauth_edge_on_response(edge.0, msg.as_ptr(), msg.len(), &mut d, null_mut()) };
     assert_eq!(rc, SIP_OAUTH_OK);
     read(d)
 }

@@ -87,7 +87,7 @@ pub unsafe extern "C" fn sip_oauth_edge_new(
             let jwt_config =
                 json::validator_config(ffi::str_arg(validator_json, "validator_json")?)?;
             let jwt = Arc::new(JwtValidator::new(jwt_config).map_err(|e| match e {
-                crate::validate::jwt::ConfigError::Key(k) => CapiError::Keys(k.to_string()),
+                crate::validate::jwt::JwtConfigError::Key(k) => CapiError::Keys(k.to_string()),
                 other => CapiError::Config(other.to_string()),
             })?);
             let validator: Arc<dyn Validator> = jwt.clone();
