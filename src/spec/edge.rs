@@ -3,7 +3,7 @@
 use std::num::NonZeroUsize;
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use super::error::SpecError;
 use super::secret::Secret;
@@ -107,11 +107,7 @@ impl Textual for AuthEntitySpec {
     }
 }
 
-impl<'de> Deserialize<'de> for AuthEntitySpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        text::deserialize(d)
-    }
-}
+text::deserialize_textual!(AuthEntitySpec);
 
 /// Parser limits ([`Limits`]); an absent one keeps its default, zero is refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

@@ -178,11 +178,7 @@ impl Textual for AuthEntitySourceSpec {
     }
 }
 
-impl<'de> Deserialize<'de> for AuthEntitySourceSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        text::deserialize(d)
-    }
-}
+text::deserialize_textual!(AuthEntitySourceSpec);
 
 /// Tells an explicit `null` (`Some(None)`) from an absent key (`None`).
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {

@@ -89,11 +89,13 @@ where
     D::Error: std::fmt::Display,
 {
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        // A syntax error leaves an unknown last segment (`?`): the key is its parent.
         let path = e.path().to_string();
-        let key = match (root.is_empty(), path == ".") {
+        let path = path.trim_end_matches('?').trim_end_matches('.');
+        let key = match (root.is_empty(), path.is_empty()) {
             (true, true) => "(document)".to_owned(),
             (false, true) => root.to_owned(),
-            (true, false) => path,
+            (true, false) => path.to_owned(),
             (false, false) => format!("{root}.{path}"),
         };
         SpecError::new(SpecErrorKind::Document, key, e.into_inner())

@@ -78,3 +78,16 @@ pub(crate) fn named<'a>(text: &'a str, expecting: &str) -> Result<(String, &'a s
 pub(crate) fn keyword(text: &str) -> String {
     text.trim().replace('_', "-")
 }
+
+/// Implements [`Deserialize`] through [`deserialize`] for a [`Textual`] type.
+macro_rules! deserialize_textual {
+    ($(#[$doc:meta])* $t:ty) => {
+        $(#[$doc])*
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::spec::text::deserialize(d)
+            }
+        }
+    };
+}
+pub(crate) use deserialize_textual;

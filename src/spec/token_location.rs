@@ -22,7 +22,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use super::text::{self, Item, Textual, keyword, named};
 use crate::token::{CredentialsHeader, TokenLocation};
@@ -152,13 +152,11 @@ impl Textual for TokenLocation {
     }
 }
 
-/// Reads a string in the grammar of [this module](crate::spec::token_location), an array of
-/// them, or one of the older C API maps.
-impl<'de> Deserialize<'de> for TokenLocation {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        text::deserialize(d)
-    }
-}
+text::deserialize_textual!(
+    /// Reads a string in the grammar of [this module](crate::spec::token_location), an array
+    /// of them, or one of the older C API maps.
+    TokenLocation
+);
 
 #[cfg(test)]
 mod tests {
