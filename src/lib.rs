@@ -97,5 +97,7 @@ pub mod capi;
 pub mod edge;
 pub mod identity;
 pub mod message;
+#[cfg(feature = "serde")]
+pub mod spec;
 pub mod token;
 pub mod validate;
