@@ -18,7 +18,7 @@ use common::{edge_setup, log};
 async fn run() -> Result<(), String> {
     let usage = format!(
         "usage: epcscf [--config FILE] [flags]\n\n{}",
-        edge_setup::USAGE
+        edge_setup::usage()
     );
     let settings = Settings::from_args(edge_setup::KNOWN, &usage)?;
     let addrs = edge_setup::addrs(&settings)?;

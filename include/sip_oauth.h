@@ -100,36 +100,46 @@ const char *sip_oauth_version(void);
 void sip_oauth_string_free(char *s);
 
 /*
- * Creates an edge. `edge_json` configures the edge; required fields:
+ * Creates an edge. `edge_json` configures the edge (the Rust `sip_oauth::spec::EdgeSpec`);
+ * required fields:
  *   "home_domain"  home network domain (also the Digest realm unless "realm" is given)
  *   "edge_host"    this edge's host or host:port, written in its Via and Path
  *   "flow_key"     secret of at least 16 bytes protecting the flow tokens in the edge's
  *                  Via branch and Path: {"hex": "..."} | {"base64": "..."} | {"text": "..."}
+ *                  | {"file": "/path"}
  * optional fields:
  *   "realm", "visited_network_id" (P-Visited-Network-ID), "orig_ioi" (P-Charging-Vector),
  *   "core_transport": "udp" | "tcp" | "tls" | "ws" | "wss" (Via toward the core),
- *   "token_location": "authorization_bearer" (default, RFC 8898) |
- *       "proxy_authorization_bearer" | "transport" | {"header": "X-Token"} |
- *       {"auth_param": {"header": "authorization" | "proxy_authorization", "param": "..."}} |
- *       {"request_uri_param": "..."} | {"contact_uri_param": "..."} | {"first_of": [...]},
+ *   "token_location": "authorization" (default, RFC 8898) | "proxy-authorization" |
+ *       "transport" | "any" | "header:NAME" | "auth-param:NAME" | "proxy-auth-param:NAME" |
+ *       "uri-param:NAME" | "contact-uri-param:NAME" | a comma list or an array of these
+ *       (first match wins); the older spellings "authorization_bearer",
+ *       "proxy_authorization_bearer", {"header": "X-Token"},
+ *       {"auth_param": {"header": "authorization" | "proxy_authorization", "param": "..."}},
+ *       {"request_uri_param": "..."}, {"contact_uri_param": "..."}, {"first_of": [...]}
+ *       are still accepted,
  *   "expiry_policy": "cap" (default) | "reject" | "ignore",
- *   "auth_entity": "omit" | {"auth_param": "name"} | {"header": "Name"},
+ *   "auth_entity": "omit" | "auth-param:NAME" | "header:NAME" (or {"auth_param": "name"},
+ *       {"header": "Name"}),
  *   "challenge_scope", "authz_server" (added to Bearer challenges), "reply_to_tag",
- *   "limits": {"max_message_bytes": n, "max_headers": n, "max_line_bytes": n}.
- * `validator_json` configures the JWT validator; required field:
- *   "key": {"hmac_secret": {"hex"|"base64"|"text": "..."}} | {"pem": "-----BEGIN ..."} |
- *          {"jwks": {"keys": [...]}}
+ *   "limits": {"max_message_bytes": n, "max_headers": n, "max_line_bytes": n} (n > 0).
+ * `validator_json` configures the JWT validator (the Rust `sip_oauth::spec::JwtSpec`);
+ * required field:
+ *   "key": {"hmac_secret": {"hex"|"base64"|"text"|"file": "..."}} | {"pem": "-----BEGIN ..."} |
+ *          {"pem_file": "/path"} | {"der_file": "/path"} | {"jwks": {"keys": [...]}} |
+ *          {"jwks_file": "/path"}
  * optional fields:
  *   "algorithms": ["HS256", "RS256", ...] (default: all that fit the keys; never "none"),
  *   "issuer", "audience", "required_scopes": a string or an array of strings,
- *   "leeway_seconds" (default 30), "require_exp" (default true),
+ *   "leeway_seconds" (default 30, at most 3600), "require_exp" (default true),
  *   "require_at_jwt" (default false), "max_token_bytes" (default 8192),
  *   "backend": "aws_lc" | "rust_crypto" (those compiled in),
  *   "claims": {"impi": name or [names] (default ["impi", "sub"]), "impus": name or null,
  *              "require_impus": bool, "wwsf": name or null,
- *              "auth_entity": "none" | "issuer" | {"claim": "..."} | {"fixed": "..."}}.
- * Unknown fields are errors. On success *out_edge holds the edge (free it with
- * sip_oauth_edge_free).
+ *              "auth_entity": "none" | "issuer" | "claim:NAME" | "fixed:VALUE"
+ *                             (or {"claim": "..."}, {"fixed": "..."})}.
+ * Unknown fields are errors; error messages name the field. On success *out_edge holds
+ * the edge (free it with sip_oauth_edge_free).
  */
 int sip_oauth_edge_new(const char *edge_json, const char *validator_json,
                        sip_oauth_edge **out_edge, char **out_error);

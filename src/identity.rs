@@ -19,6 +19,9 @@
 
 use std::fmt;
 
+use crate::message::header::{Host, Scheme, parse_hostport};
+use crate::message::{HeaderValue, QuotedText};
+
 /// Longest accepted IMPI, in bytes (RFC 7542 section 2.2 caps an NAI at 253 octets; a little
 /// room is left for deployments that exceed it slightly).
 pub const MAX_IMPI_LEN: usize = 255;
@@ -69,23 +72,24 @@ pub enum IdentityError {
     OuterSpace,
 }
 
-/// Checks shared by every kind: length, controls, quotes.
-fn check_common(s: &str, max: usize) -> Result<(), IdentityError> {
+/// Checks shared by every kind: length, then the writers' check of quoted text (no
+/// CR, LF, NUL or other control), then quotes and backslashes (so no kind needs escapes)
+/// and the controls beyond ASCII.
+fn check_common(s: &str, max: usize) -> Result<QuotedText, IdentityError> {
     if s.is_empty() {
         return Err(IdentityError::Empty);
     }
     if s.len() > max {
         return Err(IdentityError::TooLong { max });
     }
-    for c in s.chars() {
-        if c.is_control() {
-            return Err(IdentityError::ControlCharacter);
-        }
-        if c == '"' || c == '\\' {
-            return Err(IdentityError::Quote);
-        }
+    let text = QuotedText::new("identity", s).map_err(|_| IdentityError::ControlCharacter)?;
+    if text.to_value().is_none() {
+        return Err(IdentityError::Quote);
     }
-    Ok(())
+    if !s.is_ascii() && s.chars().any(char::is_control) {
+        return Err(IdentityError::ControlCharacter);
+    }
+    Ok(text)
 }
 
 /// Checks for values written bare or inside a URI: no whitespace, no separators, ASCII only.
@@ -101,21 +105,6 @@ fn check_token_chars(s: &str) -> Result<(), IdentityError> {
     Ok(())
 }
 
-/// A domain name: dot-separated labels of letters, digits and hyphens (RFC 7542 section 2.2
-/// `realm`), not starting or ending a label with a hyphen.
-fn is_domain(realm: &str) -> bool {
-    !realm.is_empty()
-        && realm.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-}
-
 /// A private user identity (IMPI) as a Network Access Identifier, `user@realm`
 /// (3GPP TS 23.003 section 13.3, RFC 7542).
 ///
@@ -123,22 +112,34 @@ fn is_domain(realm: &str) -> bool {
 /// exactly one `@` and a domain-name realm, so it can be written into a Digest `username`
 /// quoted-string (TS 33.203 Annex U) unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Impi(String);
+pub struct Impi(QuotedText);
 
 impl Impi {
     /// The identity as written.
     pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The identity as quoted text (no copy; it never needs escapes).
+    pub fn as_quoted(&self) -> &QuotedText {
         &self.0
+    }
+
+    /// The identity as a header value (no copy).
+    pub fn to_value(&self) -> HeaderValue {
+        self.0.to_value().unwrap_or(HeaderValue::EMPTY)
     }
 
     /// The realm: the part after the `@`.
     pub fn realm(&self) -> &str {
-        self.0.rsplit_once('@').map_or("", |(_, realm)| realm)
+        self.as_str()
+            .rsplit_once('@')
+            .map_or("", |(_, realm)| realm)
     }
 
     /// The user part: the part before the `@`.
     pub fn user(&self) -> &str {
-        self.0.rsplit_once('@').map_or("", |(user, _)| user)
+        self.as_str().rsplit_once('@').map_or("", |(user, _)| user)
     }
 }
 
@@ -146,16 +147,17 @@ impl TryFrom<&str> for Impi {
     type Error = IdentityError;
 
     fn try_from(s: &str) -> Result<Self, Self::Error> {
-        check_common(s, MAX_IMPI_LEN)?;
+        let text = check_common(s, MAX_IMPI_LEN)?;
         check_token_chars(s)?;
         let (user, realm) = s.split_once('@').ok_or(IdentityError::NotNai)?;
         if user.is_empty() || realm.contains('@') {
             return Err(IdentityError::NotNai);
         }
-        if !is_domain(realm) {
+        // The realm is a domain name in the host grammar every writer uses.
+        if !matches!(parse_hostport(realm), Ok((Host::Domain(_), None))) {
             return Err(IdentityError::BadRealm);
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(text))
     }
 }
 
@@ -163,20 +165,19 @@ impl TryFrom<String> for Impi {
     type Error = IdentityError;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        Impi::try_from(s.as_str())?;
-        Ok(Self(s))
+        Impi::try_from(s.as_str())
     }
 }
 
 impl fmt::Display for Impi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl AsRef<str> for Impi {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
@@ -187,48 +188,49 @@ impl AsRef<str> for Impi {
 /// be placed inside `<...>` in a name-addr without escaping. `;` is allowed, since URI
 /// parameters use it and it cannot end a name-addr inside angle brackets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Impu(String);
+pub struct Impu(HeaderValue);
 
 impl Impu {
     /// The URI as written.
     pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The URI as a header value (no copy).
+    pub fn as_value(&self) -> &HeaderValue {
         &self.0
     }
 
-    /// The URI scheme in lower case: `sip`, `sips` or `tel`.
-    pub fn scheme(&self) -> &'static str {
-        match scheme_len(&self.0) {
-            Some(4)
-                if self
-                    .0
-                    .as_bytes()
-                    .first()
-                    .is_some_and(|b| b.eq_ignore_ascii_case(&b't')) =>
-            {
-                "tel"
-            }
-            Some(5) => "sips",
-            _ => "sip",
-        }
+    /// The URI scheme: [`Scheme::Sip`], [`Scheme::Sips`] or [`Scheme::Tel`].
+    pub fn scheme(&self) -> Scheme<'static> {
+        scheme_of(self.as_str()).map_or(Scheme::Sip, |(scheme, _)| scheme)
     }
 }
 
-/// The length of `sip:`, `sips:` or `tel:` (case-insensitive) at the start of `s`.
-fn scheme_len(s: &str) -> Option<usize> {
-    ["sips:", "sip:", "tel:"]
-        .into_iter()
-        .find(|p| {
-            s.get(..p.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(p))
-        })
-        .map(str::len)
+/// The scheme of an IMPU (`sip:`, `sips:` or `tel:`, case-insensitive) at the start of
+/// `s`, and the length of its prefix.
+fn scheme_of(s: &str) -> Option<(Scheme<'static>, usize)> {
+    [
+        ("sips:", Scheme::Sips),
+        ("sip:", Scheme::Sip),
+        ("tel:", Scheme::Tel),
+    ]
+    .into_iter()
+    .find(|(p, _)| {
+        s.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+    .map(|(p, scheme)| (scheme, p.len()))
 }
 
 impl TryFrom<&str> for Impu {
     type Error = IdentityError;
 
     fn try_from(s: &str) -> Result<Self, Self::Error> {
-        check_common(s, MAX_IMPU_LEN)?;
+        // Quoted text without quotes or backslashes is a header value as it stands.
+        let value = check_common(s, MAX_IMPU_LEN)?
+            .to_value()
+            .ok_or(IdentityError::Quote)?;
         for b in s.bytes() {
             match b {
                 b' ' | b'\t' => return Err(IdentityError::Whitespace),
@@ -237,9 +239,9 @@ impl TryFrom<&str> for Impu {
                 _ => return Err(IdentityError::ForbiddenCharacter),
             }
         }
-        let scheme = scheme_len(s).ok_or(IdentityError::BadScheme)?;
+        let (_, scheme) = scheme_of(s).ok_or(IdentityError::BadScheme)?;
         match s.get(scheme..) {
-            Some(rest) if !rest.is_empty() && !rest.starts_with(';') => Ok(Self(s.to_owned())),
+            Some(rest) if !rest.is_empty() && !rest.starts_with(';') => Ok(Self(value)),
             _ => Err(IdentityError::EmptyUri),
         }
     }
@@ -249,20 +251,19 @@ impl TryFrom<String> for Impu {
     type Error = IdentityError;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        Impu::try_from(s.as_str())?;
-        Ok(Self(s))
+        Impu::try_from(s.as_str())
     }
 }
 
 impl fmt::Display for Impu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl AsRef<str> for Impu {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
@@ -272,12 +273,22 @@ impl AsRef<str> for Impu {
 /// Used for the WWSF identity and the identity of the authorisation entity, whose form
 /// TS 24.371 leaves open; a writer still has to quote it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct HeaderText(String);
+pub struct HeaderText(QuotedText);
 
 impl HeaderText {
     /// The text as written.
     pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The text as quoted text (no copy; it never needs escapes).
+    pub fn as_quoted(&self) -> &QuotedText {
         &self.0
+    }
+
+    /// The text as a header value (no copy).
+    pub fn to_value(&self) -> HeaderValue {
+        self.0.to_value().unwrap_or(HeaderValue::EMPTY)
     }
 }
 
@@ -285,11 +296,11 @@ impl TryFrom<&str> for HeaderText {
     type Error = IdentityError;
 
     fn try_from(s: &str) -> Result<Self, Self::Error> {
-        check_common(s, MAX_HEADER_TEXT_LEN)?;
+        let text = check_common(s, MAX_HEADER_TEXT_LEN)?;
         if s.starts_with(' ') || s.ends_with(' ') {
             return Err(IdentityError::OuterSpace);
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(text))
     }
 }
 
@@ -297,20 +308,19 @@ impl TryFrom<String> for HeaderText {
     type Error = IdentityError;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        HeaderText::try_from(s.as_str())?;
-        Ok(Self(s))
+        HeaderText::try_from(s.as_str())
     }
 }
 
 impl fmt::Display for HeaderText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl AsRef<str> for HeaderText {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
@@ -362,13 +372,16 @@ mod tests {
     fn impu_accepts_sip_sips_tel() {
         assert_eq!(
             Impu::try_from("sip:alice@home.example").unwrap().scheme(),
-            "sip"
+            Scheme::Sip
         );
         assert_eq!(
             Impu::try_from("SIPS:alice@home.example").unwrap().scheme(),
-            "sips"
+            Scheme::Sips
         );
-        assert_eq!(Impu::try_from("tel:+15551234567").unwrap().scheme(), "tel");
+        assert_eq!(
+            Impu::try_from("tel:+15551234567").unwrap().scheme(),
+            Scheme::Tel
+        );
         assert!(Impu::try_from("sip:alice@home.example;user=phone").is_ok());
     }
 

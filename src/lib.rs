@@ -14,7 +14,7 @@
 //! ```
 //! use std::time::{Duration, SystemTime};
 //! use sip_oauth::edge::{Config, Decision, Edge, FlowId, Inbound, Outcome, Transport};
-//! use sip_oauth::message::{Builder, HeaderName, Message};
+//! use sip_oauth::message::{Builder, HeaderName, HeaderValue, Message, Token};
 //! use sip_oauth::validate::{JwtConfig, JwtValidator, jwt::{Algorithm, KeySource}};
 //!
 //! let secret = b"an-hs256-secret-of-at-least-32-bytes";
@@ -67,9 +67,12 @@
 //!     uri=\"sip:home.example\", nonce=\"\", response=\"\", integrity-protected=\"auth-done\"");
 //!
 //! // The S-CSCF answers 200 OK; the edge relays it to connection 7.
-//! let ok = Builder::response_to(&forwarded, 200, "OK", Some("scscf1"))?
-//!     .header("Service-Route", "<sip:orig@scscf.home.example;lr>")?
-//!     .header("Contact", "<sip:bob@df7jal23ls0d.invalid;transport=ws>;expires=600")?
+//! let route = HeaderValue::try_from("<sip:orig@scscf.home.example;lr>")?;
+//! let contact = HeaderValue::try_from("<sip:bob@df7jal23ls0d.invalid;transport=ws>;expires=600")?;
+//! let ok = Builder::response_to(&forwarded, 200, &HeaderValue::from_static("OK"),
+//!     Some(&Token::from_static("scscf1")))?
+//!     .header(HeaderName::ServiceRoute, &route)?
+//!     .header(HeaderName::Contact, &contact)?
 //!     .finish();
 //! match edge.on_response(ok, now) {
 //!     Decision::Reply { flow, outcome: Outcome::Relayed { status, registered }, .. } => {
@@ -94,5 +97,7 @@ pub mod capi;
 pub mod edge;
 pub mod identity;
 pub mod message;
+#[cfg(feature = "serde")]
+pub mod spec;
 pub mod token;
 pub mod validate;

@@ -12,7 +12,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use sip_oauth::message::header::{
-    CSeq, Contact, Credentials, NameAddr, Transport, Via, parse_call_id,
+    CSeq, Contact, Credentials, NameAddr, Via, ViaTransport, parse_call_id,
 };
 use sip_oauth::message::{HeaderName, Message};
 
@@ -85,7 +85,7 @@ fn parse_and_read(input: Bytes) -> Seen {
     for f in msg.find(HeaderName::Via) {
         for via in Via::parse_list(text(f)).flatten() {
             seen.vias += 1;
-            if via.1.transport() == Transport::Wss && via.1.branch().is_some() {
+            if via.1.transport() == ViaTransport::Wss && via.1.branch().is_some() {
                 seen.wss_vias += 1;
             }
         }

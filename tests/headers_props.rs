@@ -4,10 +4,18 @@
 use proptest::prelude::*;
 use sip_oauth::message::header::{
     Allow, AuthScheme, CSeq, Challenge, ChargingVector, Contact, ContentType, Credentials, Host,
-    NameAddr, OptionTags, Param, Transport, Uri, Via, VisitedNetwork, check_header_value,
-    check_token, parse_call_id, parse_content_length, parse_expires, parse_hostport,
-    parse_max_forwards, percent_decode, push_quoted, split_list, unquote,
+    NameAddr, OptionTags, Param, Uri, Via, ViaTransport, VisitedNetwork, parse_call_id,
+    parse_content_length, parse_expires, parse_hostport, parse_max_forwards, percent_decode,
+    split_list, unquote,
 };
+use sip_oauth::message::{HeaderValue, HostPort, QuotedText, Token, ValueBuilder};
+
+/// `s` written as a quoted-string.
+fn quoted_string(s: &str) -> String {
+    let mut v = ValueBuilder::default();
+    v.push_quoted(&QuotedText::try_from(s).expect("allowed"));
+    v.to_string()
+}
 
 /// Text made mostly of the SIP grammar's delimiters, so parsers get deep into their
 /// states instead of failing on the first byte.
@@ -50,12 +58,12 @@ proptest! {
         let _ = parse_hostport(&s);
         let _ = ChargingVector::parse(&s).map(|c| (c.icid_value(), c.orig_ioi()));
         let _ = VisitedNetwork::parse_list(&s).count();
-        let _ = check_token("t", &s);
-        let _ = check_header_value("v", &s);
-        let mut out = Vec::new();
-        if push_quoted(&mut out, "q", &s).is_err() {
-            prop_assert!(out.is_empty());
-        }
+        let _ = Token::try_from(s.as_str());
+        let _ = HostPort::try_from(s.as_str());
+        prop_assert_eq!(
+            HeaderValue::try_from(s.as_str()).is_ok(),
+            QuotedText::try_from(s.as_str()).is_ok()
+        );
         let _ = unquote(&s);
         for (_, v) in Via::parse_list(&s).flatten() {
             let _ = (v.branch(), v.rport(), v.received_addr(), v.ttl(), v.params().count());
@@ -185,7 +193,7 @@ proptest! {
         let v = Via::parse(&text).map_err(|e| TestCaseError::fail(format!("{text:?}: {e}")))?;
         prop_assert_eq!(v.protocol_name(), "SIP");
         prop_assert_eq!(v.protocol_version(), "2.0");
-        prop_assert_eq!(v.transport(), Transport::from_token(transport));
+        prop_assert_eq!(v.transport(), ViaTransport::from_token(transport));
         prop_assert_eq!(v.host(), host);
         prop_assert_eq!(v.port(), port);
         prop_assert_eq!(v.branch(), Some(branch.as_str()));
@@ -223,9 +231,7 @@ proptest! {
         let mut text = String::from(sp.0);
         match &display {
             Some((true, d)) => {
-                let mut q = Vec::new();
-                push_quoted(&mut q, "display", d).expect("allowed");
-                text.push_str(&String::from_utf8(q).expect("utf8"));
+                text.push_str(&quoted_string(d));
                 text.push_str(sp.1);
             }
             Some((false, d)) => {
@@ -278,9 +284,7 @@ proptest! {
             text.push('=');
             text.push_str(sp.0);
             if *quoted {
-                let mut q = Vec::new();
-                push_quoted(&mut q, "v", value).expect("allowed");
-                text.push_str(&String::from_utf8(q).expect("utf8"));
+                text.push_str(&quoted_string(value));
             } else {
                 text.push_str(value);
             }

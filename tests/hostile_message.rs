@@ -3,8 +3,17 @@
 //! parser with size, count or nesting.
 
 use sip_oauth::message::{
-    Builder, Editor, Frame, HeaderName, Limits, Message, ParseError, ParseErrorKind, frame,
+    Builder, Editor, Frame, HeaderName, HeaderValue, Limits, Message, ParseError, ParseErrorKind,
+    Token, frame,
 };
+
+fn n(s: &str) -> Token {
+    Token::try_from(s).unwrap()
+}
+
+fn v(s: &str) -> HeaderValue {
+    HeaderValue::try_from(s).unwrap()
+}
 
 fn parse(b: &[u8]) -> Result<Message, ParseError> {
     Message::parse(b.to_vec())
@@ -224,7 +233,7 @@ fn control_bytes_in_values_are_kept_verbatim() {
     assert_eq!(&m.value_bytes(h)[1..value.len() + 1], &value[..]);
     assert!(m.value_str(h).is_err());
     // A reply built from it still parses, and an unchanged edit is the same bytes.
-    let out = Builder::response_to(&m, 400, "Bad Request", None)
+    let out = Builder::response_to(&m, 400, &v("Bad Request"), None)
         .unwrap()
         .finish();
     assert!(Message::parse(out).is_ok());
@@ -353,7 +362,7 @@ fn escaped_nul_survives_edit_and_reply() {
     let text = b"OPTIONS sip:a@b SIP/2.0\r\nFrom: \"x\\\0y\" <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nl: 0\r\n\r\n";
     let m = parse(text).unwrap();
     let mut ed = Editor::new(&m);
-    ed.insert_top("Via", "SIP/2.0/TCP h;branch=z9hG4bK1")
+    ed.insert_top(n("Via"), v("SIP/2.0/TCP h;branch=z9hG4bK1"))
         .unwrap();
     let out = ed.finish().unwrap();
     let again = Message::parse(out).unwrap();
@@ -361,7 +370,7 @@ fn escaped_nul_survives_edit_and_reply() {
         again.value_bytes(again.first(HeaderName::From).unwrap()),
         b"\"x\\\0y\" <sip:a@b>;tag=1"
     );
-    let reply = Builder::response_to(&m, 200, "OK", Some("t"))
+    let reply = Builder::response_to(&m, 200, &v("OK"), Some(&n("t")))
         .unwrap()
         .finish();
     let reply = Message::parse(reply).unwrap();

@@ -3,7 +3,9 @@
 //! the framer; random edits always produce a message that parses again.
 
 use proptest::prelude::*;
-use sip_oauth::message::{Editor, Frame, HeaderName, Limits, Message, frame};
+use sip_oauth::message::{
+    Editor, Frame, HeaderName, HeaderValue, Limits, Message, Token, WriteError, frame,
+};
 
 /// Known header names as they may be spelled: long forms and compact forms. Content-Length
 /// is left out: the generator places it itself so the body framing is known.
@@ -268,6 +270,11 @@ fn check_total(input: &[u8]) {
     }
 }
 
+/// The checked name and value of a field to write (the editor takes no other).
+fn field(name: &str, value: &str) -> Result<(Token, HeaderValue), WriteError> {
+    Ok((Token::try_from(name)?, HeaderValue::try_from(value)?))
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Top(String, String),
@@ -358,12 +365,17 @@ proptest! {
             // Refusals (Content-Length names and values) are fine; what is accepted must
             // produce a message that parses.
             let _ = match op {
-                Op::Top(name, v) => ed.insert_top(&name, &v),
-                Op::Append(name, v) => ed.append(&name, &v),
-                Op::After(i, name, v) if n > 0 => ed.insert_after(i.index(n), &name, &v),
-                Op::Before(i, name, v) if n > 0 => ed.insert_before(i.index(n), &name, &v),
+                Op::Top(name, v) => field(&name, &v).and_then(|(name, v)| ed.insert_top(&name, &v)),
+                Op::Append(name, v) => field(&name, &v).and_then(|(name, v)| ed.append(&name, &v)),
+                Op::After(i, name, v) if n > 0 => {
+                    field(&name, &v).and_then(|(name, v)| ed.insert_after(i.index(n), &name, &v))
+                }
+                Op::Before(i, name, v) if n > 0 => {
+                    field(&name, &v).and_then(|(name, v)| ed.insert_before(i.index(n), &name, &v))
+                }
                 Op::Remove(i) if n > 0 => ed.remove(i.index(n)),
-                Op::Replace(i, v) if n > 0 => ed.replace_value(i.index(n), &v),
+                Op::Replace(i, v) if n > 0 => HeaderValue::try_from(v)
+                    .and_then(|v| ed.replace_value(i.index(n), &v)),
                 Op::Body(b) => {
                     ed.set_body(&b);
                     new_body = Some(b);

@@ -14,8 +14,8 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use sip_oauth::message::header::{
-    CSeq, Contact, ContentType, Credentials, Host, NameAddr, Scheme, TokenList, Transport, Uri,
-    Via, parse_call_id, parse_expires, parse_max_forwards, percent_decode, split_list,
+    CSeq, Contact, ContentType, Credentials, Host, NameAddr, Scheme, TokenList, Uri, Via,
+    ViaTransport, parse_call_id, parse_expires, parse_max_forwards, percent_decode, split_list,
 };
 use sip_oauth::message::{
     Frame, HeaderName, Limits, Message, ParseError, ParseErrorKind, Violation, check_proxy_request,
@@ -212,9 +212,9 @@ fn wsinv(b: &[u8]) -> Verdict {
             .map(|v| (v.transport(), v.host_str()))
             .collect::<Vec<_>>(),
         [
-            (Transport::Udp, "192.0.2.2"),
-            (Transport::Tcp, "spindle.example.com"),
-            (Transport::Udp, "192.168.255.111")
+            (ViaTransport::Udp, "192.0.2.2"),
+            (ViaTransport::Tcp, "spindle.example.com"),
+            (ViaTransport::Udp, "192.168.255.111")
         ]
     );
     assert_eq!(
@@ -484,7 +484,7 @@ fn longreq(b: &[u8]) -> Verdict {
     assert!(
         v[..33]
             .iter()
-            .all(|v| v.transport() == Transport::Tcp && v.branch().is_none())
+            .all(|v| v.transport() == ViaTransport::Tcp && v.branch().is_none())
     );
     let last = v[33];
     assert_eq!(last.received(), Some("192.0.2.5"));
@@ -568,11 +568,11 @@ fn transports(b: &[u8]) -> Verdict {
     assert_eq!(
         v.iter().map(Via::transport).collect::<Vec<_>>(),
         [
-            Transport::Udp,
-            Transport::Sctp,
-            Transport::Tls,
-            Transport::Other("UNKNOWN"),
-            Transport::Tcp
+            ViaTransport::Udp,
+            ViaTransport::Sctp,
+            ViaTransport::Tls,
+            ViaTransport::Other("UNKNOWN"),
+            ViaTransport::Tcp
         ]
     );
     assert_eq!(v[3].host_str(), "t4.example.com");

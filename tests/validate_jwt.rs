@@ -7,7 +7,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 use sip_oauth::identity::IdentityError;
-use sip_oauth::validate::jwt::{AuthEntitySource, ClaimNames, ConfigError, KeyError, KeySource};
+use sip_oauth::validate::jwt::{AuthEntitySource, ClaimNames, JwtConfigError, KeyError, KeySource};
 use sip_oauth::validate::{BearerError, JwtConfig, JwtValidator, ValidationError, Validator};
 use validate_support::*;
 
@@ -243,7 +243,7 @@ fn rsa_token_against_hmac_key_and_disallowed_algorithms() {
     );
     // An allow-list that fits no key is a configuration error.
     let err = JwtValidator::new(hs_config().algorithms([Algorithm::RS256])).unwrap_err();
-    assert_eq!(err, ConfigError::Key(KeyError::NoUsableKey));
+    assert_eq!(err, JwtConfigError::Key(KeyError::NoUsableKey));
 }
 
 #[test]
@@ -251,7 +251,7 @@ fn weak_hmac_secret_is_a_configuration_error() {
     let err = JwtValidator::new(JwtConfig::new(KeySource::Hmac(b"short".to_vec()))).unwrap_err();
     assert!(matches!(
         err,
-        ConfigError::Key(KeyError::WeakSecret { len: 5, .. })
+        JwtConfigError::Key(KeyError::WeakSecret { len: 5, .. })
     ));
     // A 32-byte secret allows HS256 but not HS512 (RFC 7518 section 3.2).
     let v = JwtValidator::new(
@@ -449,7 +449,7 @@ fn configurable_claim_names_and_auth_entity() {
     };
     assert!(matches!(
         JwtValidator::new(hs_config().claims(too_many)),
-        Err(ConfigError::ImpiClaims { .. })
+        Err(JwtConfigError::ImpiClaims { .. })
     ));
 }
 
@@ -583,11 +583,11 @@ fn public_keys_from_pem_and_der() {
     );
     assert_eq!(
         JwtValidator::new(JwtConfig::new(KeySource::Pem(b"not a key".to_vec()))).unwrap_err(),
-        ConfigError::Key(KeyError::InvalidPem)
+        JwtConfigError::Key(KeyError::InvalidPem)
     );
     assert_eq!(
         JwtValidator::new(JwtConfig::new(KeySource::Der(vec![0x30, 0x00]))).unwrap_err(),
-        ConfigError::Key(KeyError::InvalidDer)
+        JwtConfigError::Key(KeyError::InvalidDer)
     );
 }
 

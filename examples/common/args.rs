@@ -1,5 +1,7 @@
 //! Settings from `--name value` flags and an optional TOML file (`--config FILE`);
 //! a flag overrides the file. Names use `-` on the command line and `_` or `-` in the file.
+//! A program may also accept tables in the file (`[edge]`), listed as `"[edge]"` among its
+//! known names, which it reads itself.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -9,6 +11,7 @@ use std::str::FromStr;
 pub struct Settings {
     flags: HashMap<String, String>,
     file: HashMap<String, String>,
+    tables: toml::Table,
 }
 
 impl Settings {
@@ -43,7 +46,7 @@ impl Settings {
                     (name.to_owned(), v)
                 }
             };
-            if name != "config" && !known.contains(&name.as_str()) {
+            if name.starts_with('[') || (name != "config" && !known.contains(&name.as_str())) {
                 return Err(format!("unknown flag --{name}\n\n{usage}"));
             }
             s.flags.insert(name, value);
@@ -53,6 +56,10 @@ impl Settings {
                 std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
             let table: toml::Table = text.parse().map_err(|e| format!("{path}: {e}"))?;
             for (k, v) in table {
+                if v.is_table() && known.contains(&format!("[{k}]").as_str()) {
+                    s.tables.insert(k, v);
+                    continue;
+                }
                 let key = k.replace('_', "-");
                 if !known.contains(&key.as_str()) {
                     return Err(format!("{path}: unknown setting {k:?}"));
@@ -78,6 +85,21 @@ impl Settings {
             .get(name)
             .or_else(|| self.file.get(name))
             .map(String::as_str)
+    }
+
+    /// The value of `name` given on the command line.
+    pub fn flag(&self, name: &str) -> Option<&str> {
+        self.flags.get(name).map(String::as_str)
+    }
+
+    /// Whether the file gives `name` at its top level.
+    pub fn in_file(&self, name: &str) -> bool {
+        self.file.contains_key(name)
+    }
+
+    /// The tables of the file the program accepted (`[edge]`, ...).
+    pub fn tables(&self) -> &toml::Table {
+        &self.tables
     }
 
     /// The value of `name`, or `default`.

@@ -1,62 +1,203 @@
 //! Building an [`Edge`] and its addresses from [`Settings`] (flags or TOML).
+//!
+//! The edge and validator settings are those of [`sip_oauth::spec::Spec`]: the file gives
+//! them in its `[edge]` and `[jwt]` tables, and each flag below sets one of their keys
+//! (a flag wins over the file). The listen addresses, the core address and the token cache
+//! belong to this program and sit at the top of the file.
 
 use std::net::SocketAddr;
 
-use sip_oauth::edge::{Config, Edge, Transport};
-use sip_oauth::token::{CredentialsHeader, TokenLocation};
-use sip_oauth::validate::jwt::KeySource;
-use sip_oauth::validate::{CachingValidator, JwtConfig, JwtValidator};
+use sip_oauth::edge::Edge;
+use sip_oauth::spec::{self, Spec, SpecError};
+use sip_oauth::validate::CachingValidator;
+use toml::Value;
 
 use super::args::Settings;
 use super::edge_server::EdgeAddrs;
 
-/// The settings the eP-CSCF understands.
-pub const KNOWN: &[&str] = &[
-    "ws-listen",
-    "udp-listen",
-    "tcp-listen",
-    "core",
-    "core-transport",
-    "core-bind",
-    "home-domain",
-    "edge-host",
-    "issuer",
-    "audience",
-    "scope",
-    "hmac-secret",
-    "hmac-secret-file",
-    "public-key",
-    "jwks",
-    "token-location",
-    "flow-key",
-    "visited-network-id",
-    "cache",
+/// How a flag's text becomes the value of its key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A setting of this program, not of the specification.
+    Program,
+    /// A file table, not a flag.
+    Table,
+    Text,
+    /// A comma list.
+    List,
+    Int,
+    Bool,
+}
+
+/// One flag: its name, its argument, the key it sets, how, and its help.
+struct Flag {
+    name: &'static str,
+    arg: &'static str,
+    key: &'static str,
+    kind: Kind,
+    /// A key holding one of several alternatives, cleared before this flag sets its own.
+    replaces: Option<&'static str>,
+    help: &'static str,
+}
+
+const fn flag(name: &'static str, arg: &'static str, key: &'static str, kind: Kind) -> Flag {
+    Flag {
+        name,
+        arg,
+        key,
+        kind,
+        replaces: None,
+        help: "",
+    }
+}
+
+impl Flag {
+    const fn help(mut self, help: &'static str) -> Flag {
+        self.help = help;
+        self
+    }
+
+    const fn replaces(mut self, key: &'static str) -> Flag {
+        self.replaces = Some(key);
+        self
+    }
+}
+
+use Kind::{Bool, Int, List, Program, Table, Text};
+
+const FLAGS: [Flag; 44] = [
+    flag("[edge]", "", "edge", Table),
+    flag("[jwt]", "", "jwt", Table),
+    flag("ws-listen", "ADDR", "", Program)
+        .help("SIP over WebSocket listener, subprotocol sip (default 127.0.0.1:8080; 'off')"),
+    flag("udp-listen", "ADDR", "", Program)
+        .help("SIP over UDP listener (default 127.0.0.1:5060; 'off')"),
+    flag("tcp-listen", "ADDR", "", Program)
+        .help("SIP over TCP listener (default 127.0.0.1:5060; 'off')"),
+    flag("core", "ADDR", "", Program).help("the S-CSCF (default 127.0.0.1:5070)"),
+    flag("core-bind", "ADDR", "", Program)
+        .help("local address of the core-facing UDP socket (default 127.0.0.1:0)"),
+    flag("cache", "N", "", Program).help("remember up to N verified tokens (default 0: off)"),
+    flag("home-domain", "D", "edge.home_domain", Text)
+        .help("home network domain (default ims.mnc001.mcc001.3gppnetwork.org)"),
+    flag("edge-host", "H[:P]", "edge.edge_host", Text)
+        .help("this edge's address in Via and Path (default: the core-facing socket)"),
+    flag("flow-key", "K", "edge.flow_key.text", Text)
+        .replaces("edge.flow_key")
+        .help("secret (>= 16 bytes) protecting flow tokens (default: random per run)"),
+    flag("flow-key-file", "F", "edge.flow_key.file", Text)
+        .replaces("edge.flow_key")
+        .help("the same, read from a file"),
+    flag("realm", "R", "edge.realm", Text).help("Digest realm (default: the home domain)"),
+    flag("core-transport", "T", "edge.core_transport", Text)
+        .help("udp or tcp toward the core (default udp)"),
+    flag("token-location", "L", "edge.token_location", Text).help(
+        "where the token is: authorization, proxy-authorization, transport (WebSocket \
+         handshake), any (the default: authorization,transport), header:NAME, \
+         auth-param:NAME, proxy-auth-param:NAME, uri-param:NAME, contact-uri-param:NAME, \
+         or a comma list of them",
+    ),
+    flag("visited-network-id", "V", "edge.visited_network_id", Text)
+        .help("adds P-Visited-Network-ID"),
+    flag("orig-ioi", "I", "edge.orig_ioi", Text).help("adds orig-ioi to P-Charging-Vector"),
+    flag("auth-entity", "P", "edge.auth_entity", Text)
+        .help("where a third-party WAF is named: omit (default), auth-param:NAME, header:NAME"),
+    flag("challenge-scope", "S", "edge.challenge_scope", Text)
+        .help("scope=\"S\" in Bearer challenges"),
+    flag("authz-server", "URL", "edge.authz_server", Text)
+        .help("authz_server=\"URL\" in Bearer challenges"),
+    flag("expiry-policy", "P", "edge.expiry_policy", Text)
+        .help("registration outliving its token: cap (default), reject, ignore"),
+    flag("reply-to-tag", "T", "edge.reply_to_tag", Text)
+        .help("To tag of the edge's own error responses (default ep)"),
+    flag(
+        "max-message-bytes",
+        "N",
+        "edge.limits.max_message_bytes",
+        Int,
+    )
+    .help("largest SIP message (default 65536)"),
+    flag("max-headers", "N", "edge.limits.max_headers", Int)
+        .help("most header fields in a message (default 256)"),
+    flag("max-line-bytes", "N", "edge.limits.max_line_bytes", Int)
+        .help("longest header line (default 8192)"),
+    flag("hmac-secret", "S", "jwt.key.hmac_secret.text", Text)
+        .replaces("jwt.key")
+        .help("HS256/384/512 secret, as text (one key source only)"),
+    flag("hmac-secret-file", "F", "jwt.key.hmac_secret.file", Text)
+        .replaces("jwt.key")
+        .help("HS256/384/512 secret, from a file"),
+    flag("public-key", "F", "jwt.key.pem_file", Text)
+        .replaces("jwt.key")
+        .help("RS/ES/EdDSA public key, PEM file"),
+    flag("public-key-der", "F", "jwt.key.der_file", Text)
+        .replaces("jwt.key")
+        .help("RS/ES/EdDSA public key, DER file"),
+    flag("jwks", "F", "jwt.key.jwks_file", Text)
+        .replaces("jwt.key")
+        .help("JSON Web Key Set file"),
+    flag("algorithms", "LIST", "jwt.algorithms", List)
+        .help("accepted algorithms, e.g. HS256,RS256 (default: all that fit the key)"),
+    flag("issuer", "LIST", "jwt.issuer", List).help("accepted token issuers (iss)"),
+    flag("audience", "LIST", "jwt.audience", List).help("accepted audiences (aud)"),
+    flag("scope", "LIST", "jwt.required_scopes", List).help("scopes the token must grant"),
+    flag("leeway", "SECONDS", "jwt.leeway_seconds", Int)
+        .help("clock-skew leeway (default 30, at most 3600)"),
+    flag("require-exp", "BOOL", "jwt.require_exp", Bool)
+        .help("refuse tokens without exp (default true)"),
+    flag("require-at-jwt", "BOOL", "jwt.require_at_jwt", Bool)
+        .help("require typ at+jwt (default false)"),
+    flag("max-token-bytes", "N", "jwt.max_token_bytes", Int).help("longest token (default 8192)"),
+    flag("backend", "B", "jwt.backend", Text).help("aws_lc or rust_crypto (those compiled in)"),
+    flag("impi-claim", "LIST", "jwt.claims.impi", List)
+        .help("claims tried for the IMPI (default impi,sub)"),
+    flag("impus-claim", "NAME", "jwt.claims.impus", Text)
+        .help("claim with the IMPUs (default impus; '' to not read)"),
+    flag("require-impus", "BOOL", "jwt.claims.require_impus", Bool)
+        .help("refuse tokens without IMPUs (default false)"),
+    flag("wwsf-claim", "NAME", "jwt.claims.wwsf", Text)
+        .help("claim with the WWSF identity (default wwsf; '' to not read)"),
+    flag("auth-entity-source", "S", "jwt.claims.auth_entity", Text)
+        .help("the WAF's identity: none (default), issuer, claim:NAME, fixed:VALUE"),
 ];
 
+// `Settings` takes a plain list of names; derived here so the table stays the one list.
+const fn names<const N: usize>(flags: &[Flag; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = flags[i].name;
+        i += 1;
+    }
+    out
+}
+
+const KNOWN_NAMES: [&str; FLAGS.len()] = names(&FLAGS);
+
+/// The settings the eP-CSCF understands (flags, top-level file keys and file tables).
+pub const KNOWN: &[&str] = &KNOWN_NAMES;
+
+fn all_flags() -> impl Iterator<Item = &'static Flag> {
+    FLAGS.iter()
+}
+
 /// The help text of the eP-CSCF settings.
-pub const USAGE: &str = "\
-settings (flags, or the same names in a TOML file given with --config FILE):
-  --ws-listen ADDR        SIP over WebSocket listener, subprotocol sip (default 127.0.0.1:8080; 'off')
-  --udp-listen ADDR       SIP over UDP listener (default 127.0.0.1:5060; 'off')
-  --tcp-listen ADDR       SIP over TCP listener (default 127.0.0.1:5060; 'off')
-  --core ADDR             the S-CSCF (default 127.0.0.1:5070)
-  --core-transport T      udp or tcp (default udp)
-  --core-bind ADDR        local address of the core-facing UDP socket (default 127.0.0.1:0)
-  --home-domain D         home network domain and Digest realm (default ims.mnc001.mcc001.3gppnetwork.org)
-  --edge-host H[:P]       this edge's address in Via and Path (default: the core-facing socket)
-  --issuer URL            accepted token issuer (iss), repeatable as a comma list
-  --audience A            accepted audience (aud), comma list
-  --scope S               scope the token must grant (e.g. sip)
-  --hmac-secret S         HS256/384/512 secret (text)    | exactly one key source:
-  --hmac-secret-file F    HS256/384/512 secret (file)    |
-  --public-key F          RS/ES/EdDSA public key PEM      |
-  --jwks F                JSON Web Key Set file           |
-  --token-location L      authorization (RFC 8898, default with 'any'), proxy-authorization,
-                          transport (WebSocket handshake), any (authorization, then transport),
-                          header:NAME, auth-param:NAME, uri-param:NAME
-  --flow-key K            secret (>= 16 bytes) protecting flow tokens (default: random per run)
-  --visited-network-id V  adds P-Visited-Network-ID
-  --cache N               remember up to N verified tokens (default 0: off)";
+pub fn usage() -> String {
+    let mut out = String::from(
+        "settings: flags, or a TOML file given with --config FILE whose top level holds the\n\
+         program's own settings and whose [edge] and [jwt] tables hold the [keys] shown\n\
+         (see examples/epcscf.toml and sip_oauth::spec); a flag wins over the file.\n",
+    );
+    for f in all_flags().filter(|f| f.kind != Table) {
+        let left = format!("  --{} {}", f.name, f.arg);
+        out.push_str(&format!("{left:<26}{}", f.help));
+        if f.kind != Program {
+            out.push_str(&format!(" [{}]", f.key));
+        }
+        out.push('\n');
+    }
+    out
+}
 
 fn addr(s: &Settings, name: &str, default: &str) -> Result<Option<SocketAddr>, String> {
     let v = s.get_or(name, default);
@@ -68,12 +209,142 @@ fn addr(s: &Settings, name: &str, default: &str) -> Result<Option<SocketAddr>, S
         .map_err(|e| format!("--{name} {v:?}: {e}"))
 }
 
+/// The value at a dotted key of a table.
+fn lookup<'a>(table: &'a toml::Table, key: &str) -> Option<&'a Value> {
+    let mut parts = key.split('.');
+    let mut value = table.get(parts.next()?)?;
+    for p in parts {
+        value = value.as_table()?.get(p)?;
+    }
+    Some(value)
+}
+
+/// The table at a dotted key, made if missing.
+fn table_at<'a>(table: &'a mut toml::Table, key: &str) -> Result<&'a mut toml::Table, String> {
+    let mut t = table;
+    for p in key.split('.').filter(|p| !p.is_empty()) {
+        t = t
+            .entry(p)
+            .or_insert_with(|| Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| format!("{key}: {p} is not a table"))?;
+    }
+    Ok(t)
+}
+
+fn set(table: &mut toml::Table, key: &str, value: Value) -> Result<(), String> {
+    let (parent, last) = key.rsplit_once('.').unwrap_or(("", key));
+    table_at(table, parent)?.insert(last.to_owned(), value);
+    Ok(())
+}
+
+fn remove(table: &mut toml::Table, key: &str) -> Result<(), String> {
+    let (parent, last) = key.rsplit_once('.').unwrap_or(("", key));
+    table_at(table, parent)?.remove(last);
+    Ok(())
+}
+
+fn value(f: &Flag, text: &str) -> Result<Value, String> {
+    let bad = |what: &str| format!("--{} {text:?}: {what}", f.name);
+    Ok(match f.kind {
+        Int => Value::Integer(text.trim().parse().map_err(|_| bad("not an integer"))?),
+        Bool => Value::Boolean(text.trim().parse().map_err(|_| bad("true or false"))?),
+        List => Value::Array(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        ),
+        _ => Value::String(text.to_owned()),
+    })
+}
+
+/// The specification: the file's tables, each flag given set at its key, then the defaults
+/// of this program for what neither names. `edge_host` is used when neither names one.
+pub fn spec(s: &Settings, edge_host: &str) -> Result<Spec, String> {
+    let mut table = s.tables().clone();
+    let mut replaced: Vec<&str> = Vec::new();
+    for f in all_flags().filter(|f| !matches!(f.kind, Program | Table)) {
+        if s.in_file(f.name) {
+            return Err(format!(
+                "{} belongs in the file's [{}] table, as {}",
+                f.name,
+                f.key.split('.').next().unwrap_or_default(),
+                f.key
+            ));
+        }
+        let Some(text) = s.flag(f.name) else { continue };
+        if let Some(group) = f.replaces {
+            if replaced.contains(&group) {
+                let others: Vec<String> = all_flags()
+                    .filter(|o| o.replaces == Some(group))
+                    .map(|o| format!("--{}", o.name))
+                    .collect();
+                return Err(format!("give only one of {}", others.join(", ")));
+            }
+            replaced.push(group);
+            remove(&mut table, group)?;
+        }
+        set(&mut table, f.key, value(f, text)?)?;
+    }
+    if lookup(&table, "jwt.key").is_none() {
+        return Err(
+            "a key is needed: --hmac-secret, --hmac-secret-file, --public-key, \
+                    --public-key-der or --jwks (or [jwt.key] in the file)"
+                .into(),
+        );
+    }
+    let flow_key = super::wic_client::random_id(32);
+    let defaults = [
+        ("edge.home_domain", "ims.mnc001.mcc001.3gppnetwork.org"),
+        ("edge.edge_host", edge_host),
+        ("edge.flow_key.text", flow_key.as_str()),
+        ("edge.token_location", "any"),
+    ];
+    for (key, default) in defaults {
+        let present = match key.strip_suffix(".text") {
+            Some(secret) => lookup(&table, secret).is_some(),
+            None => lookup(&table, key).is_some(),
+        };
+        if !present {
+            set(&mut table, key, Value::String(default.to_owned()))?;
+        }
+    }
+    spec::deserialize("", Value::Table(table)).map_err(|e| explain(s, &e))
+}
+
+/// The error's key, and the flag that set it if one did.
+fn explain(s: &Settings, e: &SpecError) -> String {
+    // The TOML value deserializer repeats the key on a line of its own.
+    let why = e.why.lines().next().unwrap_or_default();
+    let under = |k: &str| {
+        e.key == k || e.key.starts_with(&format!("{k}.")) || e.key.starts_with(&format!("{k}["))
+    };
+    let flag = all_flags().find(|f| {
+        s.flag(f.name).is_some() && !matches!(f.kind, Program | Table) && {
+            under(f.key) || f.replaces.is_some_and(&under)
+        }
+    });
+    match flag {
+        Some(f) => format!("{}: {why} (--{})", e.key, f.name),
+        None => format!("{}: {why}", e.key),
+    }
+}
+
 /// The listen and core addresses.
 pub fn addrs(s: &Settings) -> Result<EdgeAddrs, String> {
-    let core_tcp = match s.get_or("core-transport", "udp") {
+    let transport = match s.flag("core-transport") {
+        Some(t) => Some(t.to_owned()),
+        None => lookup(s.tables(), "edge.core_transport").map(|v| match v.as_str() {
+            Some(t) => t.to_owned(),
+            None => v.to_string(),
+        }),
+    };
+    let core_tcp = match transport.as_deref().unwrap_or("udp") {
         "udp" => false,
         "tcp" => true,
-        other => return Err(format!("--core-transport {other:?}: udp or tcp")),
+        other => return Err(format!("core transport {other:?}: udp or tcp")),
     };
     Ok(EdgeAddrs {
         ws: addr(s, "ws-listen", "127.0.0.1:8080")?,
@@ -85,91 +356,11 @@ pub fn addrs(s: &Settings) -> Result<EdgeAddrs, String> {
     })
 }
 
-fn token_location(v: &str) -> Result<TokenLocation, String> {
-    Ok(match v.split_once(':') {
-        None => match v {
-            "authorization" => TokenLocation::AuthorizationBearer,
-            "proxy-authorization" => TokenLocation::ProxyAuthorizationBearer,
-            "transport" => TokenLocation::Transport,
-            "any" => TokenLocation::FirstOf(vec![
-                TokenLocation::AuthorizationBearer,
-                TokenLocation::Transport,
-            ]),
-            _ => return Err(format!("--token-location {v:?} is not known")),
-        },
-        Some(("header", name)) => TokenLocation::Header(name.to_owned()),
-        Some(("auth-param", name)) => TokenLocation::AuthParam {
-            header: CredentialsHeader::Authorization,
-            param: name.to_owned(),
-        },
-        Some(("uri-param", name)) => TokenLocation::RequestUriParam(name.to_owned()),
-        _ => return Err(format!("--token-location {v:?} is not known")),
-    })
-}
-
-fn key_source(s: &Settings) -> Result<KeySource, String> {
-    let read = |f: &str| std::fs::read(f).map_err(|e| format!("reading {f}: {e}"));
-    let sources = [
-        s.get("hmac-secret")
-            .map(|v| Ok(KeySource::Hmac(v.as_bytes().to_vec()))),
-        s.get("hmac-secret-file").map(|f| {
-            read(f).map(|mut b| {
-                // A trailing newline from `echo` is not part of the secret.
-                while b.last().is_some_and(|c| *c == b'\n' || *c == b'\r') {
-                    b.pop();
-                }
-                KeySource::Hmac(b)
-            })
-        }),
-        s.get("public-key").map(|f| read(f).map(KeySource::Pem)),
-        s.get("jwks").map(|f| {
-            read(f).and_then(|b| {
-                serde_json::from_slice(&b)
-                    .map(KeySource::Jwks)
-                    .map_err(|e| format!("{f}: {e}"))
-            })
-        }),
-    ];
-    let mut given = sources.into_iter().flatten();
-    let first = given
-        .next()
-        .ok_or("a key is needed: --hmac-secret, --hmac-secret-file, --public-key or --jwks")?;
-    if given.next().is_some() {
-        return Err(
-            "give only one of --hmac-secret, --hmac-secret-file, --public-key, --jwks".into(),
-        );
-    }
-    first
-}
-
 /// The edge: validator and configuration. `edge_host` is used when the settings name none.
 pub fn edge(s: &Settings, edge_host: &str) -> Result<Edge, String> {
-    let mut jwt = JwtConfig::new(key_source(s)?);
-    for i in s.list("issuer") {
-        jwt = jwt.issuer(i);
-    }
-    for a in s.list("audience") {
-        jwt = jwt.audience(a);
-    }
-    for sc in s.list("scope") {
-        jwt = jwt.required_scope(sc);
-    }
-    let validator = JwtValidator::new(jwt).map_err(|e| e.to_string())?;
-    let flow_key = match s.get("flow-key") {
-        Some(k) => k.to_owned(),
-        None => super::wic_client::random_id(32),
-    };
-    let home = s.get_or("home-domain", "ims.mnc001.mcc001.3gppnetwork.org");
-    let host = s.get_or("edge-host", edge_host);
-    let mut config = Config::new(home, host, flow_key.as_bytes())
-        .map_err(|e| e.to_string())?
-        .token_location(token_location(s.get_or("token-location", "any"))?);
-    if s.get_or("core-transport", "udp") == "tcp" {
-        config = config.core_transport(Transport::Tcp);
-    }
-    if let Some(v) = s.get("visited-network-id") {
-        config = config.visited_network_id(v).map_err(|e| e.to_string())?;
-    }
+    let spec = spec(s, edge_host)?;
+    let validator = spec.jwt.build().map_err(|e| explain(s, &e))?;
+    let config = spec.edge.build().map_err(|e| explain(s, &e))?;
     let cache: usize = s.parsed("cache")?.unwrap_or(0);
     Ok(if cache > 0 {
         Edge::new(config, CachingValidator::new(validator, cache))

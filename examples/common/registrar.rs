@@ -14,7 +14,11 @@ use bytes::Bytes;
 use sip_oauth::message::header::{
     AuthScheme, Contact, Credentials, IntegrityProtected, NameAddr, parse_expires, split_list,
 };
-use sip_oauth::message::{Builder, HeaderName, Message};
+use sip_oauth::message::{Builder, HeaderName, HeaderValue, Message, Token};
+
+const FORBIDDEN: HeaderValue = HeaderValue::from_static("Forbidden");
+const OK: HeaderValue = HeaderValue::from_static("OK");
+const TAG: Token = Token::from_static("sc");
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -82,7 +86,7 @@ impl Registrar {
             .and_then(|(t, _)| NameAddr::parse(t).ok().map(|a| a.uri().as_str().to_owned()))
             .unwrap_or_else(|| "-".to_owned());
         let refuse = |why: &str| {
-            let bytes = Builder::response_to(&msg, 403, "Forbidden", Some("sc"))
+            let bytes = Builder::response_to(&msg, 403, &FORBIDDEN, Some(&TAG))
                 .ok()?
                 .finish();
             Some(Answer {
@@ -103,20 +107,19 @@ impl Registrar {
             Ok(g) => g,
             Err(why) => return refuse(why),
         };
-        let mut b = Builder::response_to(&msg, 200, "OK", Some("sc")).ok()?;
+        let mut b = Builder::response_to(&msg, 200, &OK, Some(&TAG)).ok()?;
         for (uri, params, secs) in &granted {
-            b.push("Contact", &format!("<{uri}>;expires={secs}{params}"))
-                .ok()?;
+            let contact = HeaderValue::try_from(format!("<{uri}>;expires={secs}{params}")).ok()?;
+            b.push(HeaderName::Contact, &contact).ok()?;
         }
         for field in msg.find(HeaderName::Path) {
-            b.push("Path", msg.value_str(field).ok()?).ok()?;
+            let path = HeaderValue::try_from(msg.value_str(field).ok()?).ok()?;
+            b.push(HeaderName::Path, &path).ok()?;
         }
-        b.push(
-            "Service-Route",
-            &format!("<sip:orig@scscf.{};lr>", self.home),
-        )
-        .ok()?;
-        b.push("P-Associated-URI", &format!("<{aor}>")).ok()?;
+        let route = HeaderValue::try_from(format!("<sip:orig@scscf.{};lr>", self.home)).ok()?;
+        b.push(HeaderName::ServiceRoute, &route).ok()?;
+        let associated = HeaderValue::try_from(format!("<{aor}>")).ok()?;
+        b.push(HeaderName::PAssociatedUri, &associated).ok()?;
         Some(Answer {
             bytes: b.finish(),
             log: format!(

@@ -6,7 +6,9 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use sip_oauth::message::{Builder, Editor, HeaderName, Limits, Message, Span};
+use sip_oauth::message::{
+    Builder, Editor, HeaderName, HeaderValue, Limits, Message, Span, Token, WriteError,
+};
 
 /// Room for whatever the edits add, so a re-parse fails only on a malformed result.
 const ROOMY: Limits = Limits {
@@ -21,6 +23,20 @@ fn text<'a>(u: &mut Unstructured<'a>) -> Result<&'a str> {
     Ok(std::str::from_utf8(bytes).unwrap_or("x"))
 }
 
+/// A header value from the input, or the writer's refusal of it.
+fn value(u: &mut Unstructured<'_>) -> Result<std::result::Result<HeaderValue, WriteError>> {
+    Ok(HeaderValue::try_from(text(u)?))
+}
+
+/// A field name and value from the input, or the refusal of either.
+fn field(
+    u: &mut Unstructured<'_>,
+) -> Result<std::result::Result<(Token, HeaderValue), WriteError>> {
+    let name = Token::try_from(text(u)?);
+    let value = value(u)?;
+    Ok(name.and_then(|n| Ok((n, value?))))
+}
+
 fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<Option<Vec<u8>>> {
     let n = msg.headers().len();
     let index = if n == 0 { 0 } else { u.choose_index(n)? };
@@ -28,14 +44,17 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
     // Refusals are fine; only what is accepted must re-parse.
     let len = msg.as_bytes().len();
     let _ = match u.int_in_range(0..=11)? {
-        0 => ed.insert_top(text(u)?, text(u)?),
-        1 => ed.append(text(u)?, text(u)?),
-        2 => ed.insert_after(index, text(u)?, text(u)?),
-        3 => ed.insert_before(index, text(u)?, text(u)?),
+        0 => field(u)?.and_then(|(n, v)| ed.insert_top(&n, &v)),
+        1 => field(u)?.and_then(|(n, v)| ed.append(&n, &v)),
+        2 => field(u)?.and_then(|(n, v)| ed.insert_after(index, &n, &v)),
+        3 => field(u)?.and_then(|(n, v)| ed.insert_before(index, &n, &v)),
         4 => ed.remove(index),
-        5 => ed.replace_value(index, text(u)?),
+        5 => value(u)?.and_then(|v| ed.replace_value(index, &v)),
         6 => ed.set_request_uri(text(u)?),
-        8 => ed.insert_text(u.int_in_range(0..=len)?, text(u)?),
+        8 => {
+            let at = u.int_in_range(0..=len)?;
+            value(u)?.and_then(|v| ed.insert_text(at, &v))
+        }
         9 => {
             let a = u.int_in_range(0..=len)?;
             let b = u.int_in_range(a..=len)?;
@@ -43,7 +62,7 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
                 start: a as u32,
                 end: b as u32,
             };
-            ed.replace_span(span, text(u)?)
+            value(u)?.and_then(|v| ed.replace_span(span, &v))
         }
         10 => {
             let v = msg.header(index).map_or(0, |h| h.value_span.len());
@@ -77,7 +96,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // A reply built from any parsed message parses too.
-    if let Ok(reply) = Builder::response_to(&msg, 400, "Bad Request", Some("fz1")) {
+    if let Ok(reply) = Builder::response_to(
+        &msg,
+        400,
+        &HeaderValue::from_static("Bad Request"),
+        Some(&Token::from_static("fz1")),
+    ) {
         let reply = reply.finish();
         let parsed = Message::parse_with(reply.clone(), &ROOMY)
             .unwrap_or_else(|e| panic!("reply does not parse: {e}: {reply:?}"));

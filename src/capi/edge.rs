@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use super::decision::SipOauthDecision;
 use super::error::{CapiError, guard, quiet};
-use super::{ffi, json};
+use super::ffi;
 use crate::edge::{Edge, FlowId, Inbound, Transport};
+use crate::spec::{EdgeSpec, JwtSpec};
 use crate::validate::{JwtValidator, Validator};
 
 /// The opaque edge handle (`sip_oauth_edge` in C): an [`Edge`] checking tokens with a
@@ -83,13 +84,16 @@ pub unsafe extern "C" fn sip_oauth_edge_new(
             if out_edge.is_null() {
                 return Err(CapiError::Null("out_edge"));
             }
-            let config = json::edge_config(ffi::str_arg(edge_json, "edge_json")?)?;
-            let jwt_config =
-                json::validator_config(ffi::str_arg(validator_json, "validator_json")?)?;
-            let jwt = Arc::new(JwtValidator::new(jwt_config).map_err(|e| match e {
-                crate::validate::jwt::ConfigError::Key(k) => CapiError::Keys(k.to_string()),
-                other => CapiError::Config(other.to_string()),
-            })?);
+            let edge_spec = EdgeSpec::from_json(ffi::str_arg(edge_json, "edge_json")?);
+            let config = edge_spec
+                .and_then(|s| s.build())
+                .map_err(CapiError::spec("edge configuration"))?;
+            let jwt_spec = JwtSpec::from_json(ffi::str_arg(validator_json, "validator_json")?);
+            let jwt = Arc::new(
+                jwt_spec
+                    .and_then(|s| s.build())
+                    .map_err(CapiError::spec("validator configuration"))?,
+            );
             let validator: Arc<dyn Validator> = jwt.clone();
             let edge = Edge::from_shared(Arc::new(config), validator);
             ffi::write_opt(out_edge, ffi::into_handle(SipOauthEdge { edge, jwt }));
@@ -211,7 +215,12 @@ pub unsafe extern "C" fn sip_oauth_edge_replace_jwks(
     unsafe {
         guard("sip_oauth_edge_replace_jwks", out_error, || {
             let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
-            let set = json::jwk_set(ffi::str_arg(jwks_json, "jwks_json")?)?;
+            let set = serde_json::from_str(ffi::str_arg(jwks_json, "jwks_json")?).map_err(|e| {
+                CapiError::Json {
+                    what: "JWK Set",
+                    why: e.to_string(),
+                }
+            })?;
             handle
                 .jwt
                 .replace_jwks(set)

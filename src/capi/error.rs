@@ -5,6 +5,7 @@ use std::ffi::{c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::ffi;
+use crate::spec::{SpecError, SpecErrorKind};
 
 /// Why a C ABI call failed. The text (from `Display`) is what `out_error` receives.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +55,18 @@ impl CapiError {
             Self::Keys(_) => super::SIP_OAUTH_ERR_KEYS,
             Self::Argument { .. } => super::SIP_OAUTH_ERR_ARGUMENT,
             Self::Panic(_) => super::SIP_OAUTH_ERR_PANIC,
+        }
+    }
+
+    /// Maps a specification error of the document `what` onto the C API's codes.
+    pub(crate) fn spec(what: &'static str) -> impl Fn(SpecError) -> CapiError {
+        move |e| match e.kind {
+            SpecErrorKind::Document => CapiError::Json {
+                what,
+                why: e.to_string(),
+            },
+            SpecErrorKind::Keys => CapiError::Keys(e.to_string()),
+            _ => CapiError::Config(e.to_string()),
         }
     }
 }

@@ -31,7 +31,6 @@ mod decision;
 mod edge;
 mod error;
 mod ffi;
-mod json;
 
 use std::ffi::{CStr, c_char, c_int};
 

@@ -3,8 +3,8 @@
 use thiserror::Error;
 
 use super::flow_token::{FlowTokenCodec, FlowTokenError};
-use crate::message::Limits;
-use crate::message::header::{check_header_value, is_token};
+use super::inbound::Transport;
+use crate::message::{HeaderValue, HostPort, Limits, QuotedText, Token, ValueBuilder, WriteError};
 use crate::token::TokenLocation;
 
 /// What to do when a REGISTER asks for a registration that would outlive the token.
@@ -51,55 +51,53 @@ pub enum ConfigError {
     FlowKey(#[from] FlowTokenError),
 }
 
-/// Everything the edge needs to know about itself and its home network.
+/// [`AuthEntityPlacement`] with its name checked, as the forwarder writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AuthEntityAt {
+    Omit,
+    AuthParam(Token),
+    Header(Token),
+}
+
+/// Everything the edge needs to know about itself and its home network. Every text
+/// field is a checked type, checked once when it is set.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub(crate) home_domain: String,
-    pub(crate) realm: String,
-    pub(crate) edge_host: String,
-    pub(crate) core_transport: &'static str,
+    pub(crate) home_domain: HostPort,
+    pub(crate) realm: QuotedText,
+    pub(crate) edge_host: HostPort,
+    pub(crate) core_transport: Transport,
     pub(crate) token_location: TokenLocation,
-    pub(crate) visited_network_id: Option<String>,
-    pub(crate) orig_ioi: Option<String>,
-    pub(crate) auth_entity: AuthEntityPlacement,
-    pub(crate) challenge_scope: Option<String>,
-    pub(crate) authz_server: Option<String>,
+    /// The whole `P-Visited-Network-ID` value: the token as is, other text quoted.
+    pub(crate) visited_network_id: Option<HeaderValue>,
+    pub(crate) orig_ioi: Option<HeaderValue>,
+    pub(crate) auth_entity: AuthEntityAt,
+    pub(crate) challenge_scope: Option<QuotedText>,
+    pub(crate) authz_server: Option<QuotedText>,
     pub(crate) expiry: ExpiryPolicy,
     pub(crate) limits: Limits,
     pub(crate) codec: FlowTokenCodec,
-    pub(crate) to_tag: String,
+    pub(crate) to_tag: Token,
     pub(crate) require_secure_transport: bool,
 }
 
-fn header_text(field: &'static str, v: &str) -> Result<(), ConfigError> {
+/// The configuration error for a value the checked types refused.
+fn invalid(field: &'static str) -> impl Fn(WriteError) -> ConfigError {
+    move |e| ConfigError::Invalid {
+        field,
+        why: match e {
+            WriteError::ForbiddenByte { .. } => "holds a control character",
+            WriteError::Invalid { expected, .. } => expected,
+            WriteError::TooLarge { .. } => "too long",
+        },
+    }
+}
+
+fn non_empty(field: &'static str, v: &str) -> Result<(), ConfigError> {
     if v.is_empty() {
         return Err(ConfigError::Invalid {
             field,
             why: "empty",
-        });
-    }
-    check_header_value(field, v).map_err(|_| ConfigError::Invalid {
-        field,
-        why: "holds a control character",
-    })?;
-    if v.contains(['"', '\\', '<', '>', ',', ';', ' ']) {
-        return Err(ConfigError::Invalid {
-            field,
-            why: "holds a quote, backslash, bracket, comma, semicolon or space",
-        });
-    }
-    Ok(())
-}
-
-fn host_text(field: &'static str, v: &str) -> Result<(), ConfigError> {
-    header_text(field, v)?;
-    let ok = v
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']'));
-    if !ok {
-        return Err(ConfigError::Invalid {
-            field,
-            why: "is not a host or host:port",
         });
     }
     Ok(())
@@ -111,37 +109,38 @@ impl Config {
     /// in its Via and Path), with `flow_key` (at least 16 secret bytes) protecting the
     /// flow tokens in its Via branches and Path URIs.
     pub fn new(home_domain: &str, edge_host: &str, flow_key: &[u8]) -> Result<Config, ConfigError> {
-        host_text("home_domain", home_domain)?;
-        host_text("edge_host", edge_host)?;
+        let home = HostPort::new("home_domain", home_domain).map_err(invalid("home_domain"))?;
+        let edge_host = HostPort::new("edge_host", edge_host).map_err(invalid("edge_host"))?;
         Ok(Config {
-            home_domain: home_domain.to_owned(),
-            realm: home_domain.to_owned(),
-            edge_host: edge_host.to_owned(),
-            core_transport: "UDP",
+            realm: home.clone().into(),
+            home_domain: home,
+            edge_host,
+            core_transport: Transport::Udp,
             token_location: TokenLocation::default(),
             visited_network_id: None,
             orig_ioi: None,
-            auth_entity: AuthEntityPlacement::Omit,
+            auth_entity: AuthEntityAt::Omit,
             challenge_scope: None,
             authz_server: None,
             expiry: ExpiryPolicy::Cap,
             limits: Limits::DEFAULT,
             codec: FlowTokenCodec::new(flow_key)?,
-            to_tag: "ep".to_owned(),
+            to_tag: Token::from_static("ep"),
             require_secure_transport: false,
         })
     }
 
-    /// Sets the Digest realm of the Annex U Authorization and of the Bearer challenge.
+    /// Sets the Digest realm of the Annex U Authorization and of the Bearer challenge
+    /// (written as a quoted-string).
     pub fn realm(mut self, realm: &str) -> Result<Config, ConfigError> {
-        header_text("realm", realm)?;
-        self.realm = realm.to_owned();
+        non_empty("realm", realm)?;
+        self.realm = QuotedText::new("realm", realm).map_err(invalid("realm"))?;
         Ok(self)
     }
 
     /// Sets the transport named in the edge's own Via toward the core (`UDP` by default).
-    pub fn core_transport(mut self, transport: super::Transport) -> Config {
-        self.core_transport = transport.via_token();
+    pub fn core_transport(mut self, transport: Transport) -> Config {
+        self.core_transport = transport;
         self
     }
 
@@ -153,64 +152,66 @@ impl Config {
 
     /// Adds `P-Visited-Network-ID` with this value (a token, or written quoted).
     pub fn visited_network_id(mut self, id: &str) -> Result<Config, ConfigError> {
-        check_header_value("visited_network_id", id).map_err(|_| ConfigError::Invalid {
-            field: "visited_network_id",
-            why: "holds a control character",
-        })?;
-        if id.is_empty() || id.contains(['"', '\\']) {
-            return Err(ConfigError::Invalid {
-                field: "visited_network_id",
-                why: "empty, or holds a quote or backslash",
-            });
-        }
-        self.visited_network_id = Some(id.to_owned());
+        const FIELD: &str = "visited_network_id";
+        non_empty(FIELD, id)?;
+        let value = match Token::new(FIELD, id) {
+            Ok(token) => token.into(),
+            Err(_) => {
+                let text = QuotedText::new(FIELD, id).map_err(invalid(FIELD))?;
+                let mut v = ValueBuilder::with_capacity(id.len() + 4);
+                v.push_quoted(&text);
+                v.finish()
+            }
+        };
+        self.visited_network_id = Some(value);
         Ok(self)
     }
 
-    /// Adds `orig-ioi` with this value to the P-Charging-Vector.
+    /// Adds `orig-ioi` with this value to the P-Charging-Vector (a token or a host,
+    /// the unquoted forms of RFC 7315 `gen-value`).
     pub fn orig_ioi(mut self, ioi: &str) -> Result<Config, ConfigError> {
-        header_text("orig_ioi", ioi)?;
-        self.orig_ioi = Some(ioi.to_owned());
+        let value = match Token::new("orig_ioi", ioi) {
+            Ok(token) => token.into(),
+            Err(_) => HostPort::new("orig_ioi", ioi)
+                .map_err(|_| ConfigError::Invalid {
+                    field: "orig_ioi",
+                    why: "is neither a token nor a host",
+                })?
+                .into(),
+        };
+        self.orig_ioi = Some(value);
         Ok(self)
     }
 
     /// Sets where the authorisation entity of a third-party WAF is named.
     pub fn auth_entity(mut self, placement: AuthEntityPlacement) -> Result<Config, ConfigError> {
-        match &placement {
-            AuthEntityPlacement::AuthParam(name) | AuthEntityPlacement::Header(name)
-                if !is_token(name) =>
-            {
-                return Err(ConfigError::Invalid {
-                    field: "auth_entity",
-                    why: "parameter or header name is not a token",
-                });
-            }
-            _ => {}
-        }
-        self.auth_entity = placement;
+        let name = |n: &str| {
+            Token::new("auth_entity", n).map_err(|_| ConfigError::Invalid {
+                field: "auth_entity",
+                why: "parameter or header name is not a token",
+            })
+        };
+        self.auth_entity = match &placement {
+            AuthEntityPlacement::Omit => AuthEntityAt::Omit,
+            AuthEntityPlacement::AuthParam(n) => AuthEntityAt::AuthParam(name(n)?),
+            AuthEntityPlacement::Header(n) => AuthEntityAt::Header(name(n)?),
+        };
         Ok(self)
     }
 
     /// Adds `scope="..."` to Bearer challenges (RFC 8898 section 2.3).
     pub fn challenge_scope(mut self, scope: &str) -> Result<Config, ConfigError> {
-        check_header_value("challenge_scope", scope).map_err(|_| ConfigError::Invalid {
-            field: "challenge_scope",
-            why: "holds a control character",
-        })?;
-        if scope.contains(['"', '\\']) {
-            return Err(ConfigError::Invalid {
-                field: "challenge_scope",
-                why: "holds a quote or backslash",
-            });
-        }
-        self.challenge_scope = Some(scope.to_owned());
+        let scope =
+            QuotedText::new("challenge_scope", scope).map_err(invalid("challenge_scope"))?;
+        self.challenge_scope = Some(scope);
         Ok(self)
     }
 
     /// Adds `authz_server="<url>"` to Bearer challenges (RFC 8898 section 2.3).
     pub fn authz_server(mut self, url: &str) -> Result<Config, ConfigError> {
-        header_text("authz_server", url)?;
-        self.authz_server = Some(url.to_owned());
+        non_empty("authz_server", url)?;
+        let url = QuotedText::new("authz_server", url).map_err(invalid("authz_server"))?;
+        self.authz_server = Some(url);
         Ok(self)
     }
 
@@ -229,13 +230,10 @@ impl Config {
     /// Sets the To tag the edge puts in its own error responses (RFC 3261 8.2.6.2).
     /// It is deterministic so a retransmitted request gets an identical answer.
     pub fn reply_to_tag(mut self, tag: &str) -> Result<Config, ConfigError> {
-        if !is_token(tag) {
-            return Err(ConfigError::Invalid {
-                field: "reply_to_tag",
-                why: "is not a token",
-            });
-        }
-        self.to_tag = tag.to_owned();
+        self.to_tag = Token::new("reply_to_tag", tag).map_err(|_| ConfigError::Invalid {
+            field: "reply_to_tag",
+            why: "is not a token",
+        })?;
         Ok(self)
     }
 
@@ -248,12 +246,12 @@ impl Config {
 
     /// The home network domain.
     pub fn home_domain(&self) -> &str {
-        &self.home_domain
+        self.home_domain.as_str()
     }
 
     /// The edge's `host[:port]`.
     pub fn edge_host(&self) -> &str {
-        &self.edge_host
+        self.edge_host.as_str()
     }
 
     /// The flow-token codec (for routing terminating requests by their Path token).

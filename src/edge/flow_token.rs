@@ -10,6 +10,7 @@ use sha2::Sha256;
 use thiserror::Error;
 
 use super::inbound::FlowId;
+use crate::message::{Token, ValueBuilder};
 
 /// The RFC 3261 magic cookie every branch starts with.
 pub const BRANCH_COOKIE: &str = "z9hG4bK";
@@ -97,13 +98,17 @@ impl FlowTokenCodec {
     /// retransmissions get the same branch and distinct transactions different ones.
     /// The transaction part needs uniqueness, not secrecy: only the flow is MAC'd.
     pub fn branch(&self, flow: &FlowMac, transaction: &[&[u8]]) -> String {
-        let raw = branch_raw(flow, transaction);
         let mut out =
-            String::with_capacity(BRANCH_COOKIE.len() + BRANCH_TAG.len() + BRANCH_B64_LEN);
-        out.push_str(BRANCH_COOKIE);
-        out.push_str(BRANCH_TAG);
-        URL_SAFE_NO_PAD.encode_string(raw, &mut out);
-        out
+            ValueBuilder::with_capacity(BRANCH_COOKIE.len() + BRANCH_TAG.len() + BRANCH_B64_LEN);
+        self.push_branch(&mut out, flow, transaction);
+        out.as_str().to_owned()
+    }
+
+    /// Appends the branch of [`FlowTokenCodec::branch`] to a header value being built.
+    pub fn push_branch(&self, out: &mut ValueBuilder, flow: &FlowMac, transaction: &[&[u8]]) {
+        const PREFIX: Token = Token::from_static(concat!("z9hG4bK", "oa"));
+        out.push(&PREFIX)
+            .push_base64url(&branch_raw(flow, transaction));
     }
 
     /// Recovers the flow from a branch minted by [`FlowTokenCodec::branch`].
@@ -132,10 +137,17 @@ impl FlowTokenCodec {
     /// The flow token for the user part of the edge's Path URI (RFC 5626 5.2), so a
     /// terminating request routed through that Path can be sent down the same flow.
     pub fn path_token(&self, flow: &FlowMac) -> String {
+        let mut out = ValueBuilder::with_capacity(PATH_B64_LEN);
+        self.push_path_token(&mut out, flow);
+        out.as_str().to_owned()
+    }
+
+    /// Appends the token of [`FlowTokenCodec::path_token`] to a header value being built.
+    pub fn push_path_token(&self, out: &mut ValueBuilder, flow: &FlowMac) {
         let mut raw = [0u8; FLOW_LEN + MAC_LEN];
         raw[..FLOW_LEN].copy_from_slice(&flow.flow.0.to_be_bytes());
         raw[FLOW_LEN..].copy_from_slice(&flow.mac);
-        URL_SAFE_NO_PAD.encode(raw)
+        out.push_base64url(&raw);
     }
 
     /// Recovers the flow from a Path URI user part minted by [`FlowTokenCodec::path_token`].
@@ -159,14 +171,9 @@ impl FlowTokenCodec {
 
     /// A charging identifier (hex) for a request: its flow and transaction hash, so it
     /// is unique per transaction and identical for retransmissions.
-    pub(crate) fn icid(&self, flow: &FlowMac, transaction: &[&[u8]]) -> String {
+    pub(crate) fn push_icid(&self, out: &mut ValueBuilder, flow: &FlowMac, transaction: &[&[u8]]) {
         let raw = branch_raw(flow, transaction);
-        let mut s = String::with_capacity((FLOW_LEN + TX_LEN) * 2);
-        for &b in &raw[..FLOW_LEN + TX_LEN] {
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 15)]));
-        }
-        s
+        out.push_hex(raw.get(..FLOW_LEN + TX_LEN).unwrap_or_default());
     }
 }
 
@@ -204,8 +211,6 @@ fn transaction_hash(parts: &[&[u8]]) -> u64 {
     }
     h
 }
-
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 fn flow_of(raw: &[u8]) -> FlowId {
     let mut id = [0u8; FLOW_LEN];

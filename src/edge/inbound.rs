@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
+use crate::message::Token;
+
 /// The caller's opaque identifier of a client connection (a WebSocket, a TCP
 /// connection, or a UDP 5-tuple). The edge hands it back with every reply so the
 /// caller knows where to send it; it is never interpreted.
@@ -40,6 +42,11 @@ impl Transport {
     /// requires for bearer tokens.
     pub const fn is_secure(self) -> bool {
         matches!(self, Transport::Tls | Transport::Wss)
+    }
+
+    /// The Via transport token as a checked [`Token`], for writing.
+    pub const fn token(self) -> Token {
+        Token::from_static(self.via_token())
     }
 
     /// Whether the transport is a reliable stream (so RFC 3261 18.3 framing applies).

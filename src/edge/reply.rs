@@ -5,8 +5,9 @@ use bytes::Bytes;
 
 use super::config::Config;
 use super::decision::{RejectCause, Rejection};
-use crate::message::header::push_quoted;
-use crate::message::{Builder, Message, WriteError};
+use crate::message::{
+    Builder, HeaderName, HeaderValue, Message, QuotedText, Token, ValueBuilder, WriteError,
+};
 use crate::validate::BearerError;
 
 impl Rejection {
@@ -75,30 +76,29 @@ pub(crate) fn bearer_challenge(
     config: &Config,
     error: Option<BearerError>,
     description: Option<&str>,
-) -> Result<String, WriteError> {
-    let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(b"Bearer realm=");
-    push_quoted(&mut out, "realm", &config.realm)?;
+) -> Result<HeaderValue, WriteError> {
+    const REALM: HeaderValue = HeaderValue::from_static("Bearer realm=");
+    const SCOPE: HeaderValue = HeaderValue::from_static(", scope=");
+    const SERVER: HeaderValue = HeaderValue::from_static(", authz_server=");
+    const ERROR: HeaderValue = HeaderValue::from_static(", error=");
+    const DESCRIPTION: HeaderValue = HeaderValue::from_static(", error_description=");
+    let mut out = ValueBuilder::with_capacity(128);
+    out.push(&REALM).push_quoted(&config.realm);
     if let Some(scope) = &config.challenge_scope {
-        out.extend_from_slice(b", scope=");
-        push_quoted(&mut out, "scope", scope)?;
+        out.push(&SCOPE).push_quoted(scope);
     }
     if let Some(server) = &config.authz_server {
-        out.extend_from_slice(b", authz_server=");
-        push_quoted(&mut out, "authz_server", server)?;
+        out.push(&SERVER).push_quoted(server);
     }
     if let Some(code) = error {
-        out.extend_from_slice(b", error=");
-        push_quoted(&mut out, "error", code.as_str())?;
+        out.push(&ERROR)
+            .push_quoted(&QuotedText::from(Token::new("error", code.as_str())?));
         if let Some(d) = description {
-            out.extend_from_slice(b", error_description=");
-            push_quoted(&mut out, "error_description", d)?;
+            out.push(&DESCRIPTION)
+                .push_quoted(&QuotedText::new("error_description", d)?);
         }
     }
-    String::from_utf8(out).map_err(|_| WriteError::Invalid {
-        what: "challenge",
-        expected: "UTF-8 text",
-    })
+    Ok(out.finish())
 }
 
 /// Builds the response carrying `rejection` for `request`.
@@ -107,7 +107,7 @@ pub(crate) fn build(
     request: &Message,
     rejection: &Rejection,
 ) -> Result<Bytes, WriteError> {
-    let reason = rejection.reason_phrase();
+    let reason = HeaderValue::new("reason phrase", &rejection.reason_phrase())?;
     let mut b = Builder::response_to(request, rejection.status, &reason, Some(&config.to_tag))?;
     let description = match &rejection.cause {
         RejectCause::Invalid(e) => Some(e.description()),
@@ -121,13 +121,13 @@ pub(crate) fn build(
     };
     if challenge {
         b.push(
-            "WWW-Authenticate",
+            HeaderName::WwwAuthenticate,
             &bearer_challenge(config, rejection.bearer_error, description)?,
         )?;
     }
     if rejection.status == 420 {
         if let Some(tags) = unsupported_tags(request) {
-            b.push("Unsupported", &tags)?;
+            b.push(HeaderName::Unsupported, &tags)?;
         }
     }
     Ok(b.finish())
@@ -135,10 +135,10 @@ pub(crate) fn build(
 
 /// The option tags of Proxy-Require, which this edge supports none of (RFC 3261 16.3
 /// step 4 answers them with 420 and Unsupported). They are tokens, checked on parsing.
-pub(crate) fn unsupported_tags(request: &Message) -> Option<String> {
-    use crate::message::HeaderName;
+pub(crate) fn unsupported_tags(request: &Message) -> Option<HeaderValue> {
     use crate::message::header::OptionTags;
-    let mut out = String::new();
+    const COMMA: HeaderValue = HeaderValue::from_static(", ");
+    let mut out = ValueBuilder::default();
     for field in request.find(HeaderName::ProxyRequire) {
         let Ok(text) = request.value_str(field) else {
             continue;
@@ -147,11 +147,14 @@ pub(crate) fn unsupported_tags(request: &Message) -> Option<String> {
             continue;
         };
         for tag in tags.iter() {
-            if !out.is_empty() {
-                out.push_str(", ");
+            let Ok(tag) = Token::new("option tag", tag) else {
+                continue;
+            };
+            if !out.as_str().is_empty() {
+                out.push(&COMMA);
             }
-            out.push_str(tag);
+            out.push(&tag);
         }
     }
-    (!out.is_empty()).then_some(out)
+    (!out.as_str().is_empty()).then(|| out.finish())
 }

@@ -28,7 +28,7 @@ pub(crate) fn relay(config: &Config, bytes: Bytes) -> ResponseDecision {
         Some(p) => format!("{}:{p}", via.via.host_str()),
         None => via.via.host_str().to_owned(),
     };
-    if !sent_by.eq_ignore_ascii_case(&config.edge_host) {
+    if !sent_by.eq_ignore_ascii_case(config.edge_host.as_str()) {
         return drop(DropReason::NotOurs);
     }
     let flow = match via.via.branch().map(|b| config.codec.flow_from_branch(b)) {

@@ -5,24 +5,26 @@ use bytes::Bytes;
 
 use super::decimal::Decimal;
 use super::error::WriteError;
-use super::header::check_header_value;
 use super::message::Message;
 use super::name::HeaderName;
-use super::write::{check_not_content_length, check_request_uri, check_text, push_header};
+use super::value::{AsHeaderValue, FieldName, HeaderValue, Token};
+use super::write::check_request_uri;
 
-/// Builds a message line by line into one buffer. Every name and value is checked
-/// before it is written (no CR, LF or NUL), and Content-Length is always written last,
-/// matching the body.
+/// Builds a message line by line into one buffer. Names and values are checked types
+/// ([`FieldName`], [`AsHeaderValue`]: no CR, LF or NUL), and Content-Length is always
+/// written last, matching the body.
 ///
 /// ```
-/// use sip_oauth::message::{Builder, Message};
+/// use sip_oauth::message::{Builder, HeaderValue, Message, Token};
 ///
 /// let req = Message::parse(&b"REGISTER sip:example.com SIP/2.0\r\n\
 ///     Via: SIP/2.0/WSS abc.invalid;branch=z9hG4bK1\r\n\
 ///     From: <sip:bob@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n\
 ///     Call-ID: c1\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"[..])?;
-/// let reply = Builder::response_to(&req, 401, "Unauthorized", Some("edge1"))?
-///     .header("WWW-Authenticate", "Bearer realm=\"example.com\"")?
+/// let reason = HeaderValue::from_static("Unauthorized");
+/// let challenge = HeaderValue::try_from("Bearer realm=\"example.com\"")?;
+/// let reply = Builder::response_to(&req, 401, &reason, Some(&Token::from_static("edge1")))?
+///     .header(Token::from_static("WWW-Authenticate"), &challenge)?
 ///     .finish();
 /// let reply = Message::parse(reply)?;
 /// assert_eq!(reply.status(), Some(401));
@@ -35,19 +37,15 @@ pub struct Builder {
     body: Vec<u8>,
     /// The body's Content-Type, written at [`Builder::finish`] so a second call to
     /// [`Builder::body`] replaces it instead of adding another field.
-    content_type: Option<String>,
+    content_type: Option<HeaderValue>,
 }
 
 impl Builder {
     /// Starts a request `METHOD uri SIP/2.0`.
-    pub fn request(method: &str, uri: &str) -> Result<Builder, WriteError> {
-        super::write::check_header_name(method).map_err(|_| WriteError::Invalid {
-            what: "method",
-            expected: "token",
-        })?;
+    pub fn request(method: &Token, uri: &str) -> Result<Builder, WriteError> {
         check_request_uri(uri)?;
         let mut out = Vec::with_capacity(512);
-        out.extend_from_slice(method.as_bytes());
+        out.extend_from_slice(method.as_str().as_bytes());
         out.push(b' ');
         out.extend_from_slice(uri.as_bytes());
         out.extend_from_slice(b" SIP/2.0\r\n");
@@ -59,19 +57,18 @@ impl Builder {
     }
 
     /// Starts a response `SIP/2.0 status reason`.
-    pub fn response(status: u16, reason: &str) -> Result<Builder, WriteError> {
+    pub fn response(status: u16, reason: &HeaderValue) -> Result<Builder, WriteError> {
         if !(100..=699).contains(&status) {
             return Err(WriteError::Invalid {
                 what: "status code",
                 expected: "100..=699",
             });
         }
-        check_header_value("reason phrase", reason)?;
         let mut out = Vec::with_capacity(512);
         out.extend_from_slice(b"SIP/2.0 ");
         out.extend_from_slice(Decimal::new(status).as_bytes());
         out.push(b' ');
-        out.extend_from_slice(reason.as_bytes());
+        out.extend_from_slice(reason.as_str().as_bytes());
         out.extend_from_slice(b"\r\n");
         Ok(Builder {
             out,
@@ -86,8 +83,8 @@ impl Builder {
     pub fn response_to(
         request: &Message,
         status: u16,
-        reason: &str,
-        to_tag: Option<&str>,
+        reason: &HeaderValue,
+        to_tag: Option<&Token>,
     ) -> Result<Builder, WriteError> {
         let mut b = Builder::response(status, reason)?;
         for field in request.headers() {
@@ -108,14 +105,8 @@ impl Builder {
                 && let Some(tag) = to_tag
                 && !has_tag_param(value)
             {
-                if tag.is_empty() || !tag.bytes().all(super::parse::is_token_byte) {
-                    return Err(WriteError::Invalid {
-                        what: "To tag",
-                        expected: "token",
-                    });
-                }
                 b.out.extend_from_slice(b";tag=");
-                b.out.extend_from_slice(tag.as_bytes());
+                b.out.extend_from_slice(tag.as_str().as_bytes());
             }
             b.out.extend_from_slice(b"\r\n");
         }
@@ -123,25 +114,35 @@ impl Builder {
     }
 
     /// Adds `Name: value`. Content-Length is refused: [`Builder::finish`] writes it.
-    pub fn header(mut self, name: &str, value: &str) -> Result<Builder, WriteError> {
+    pub fn header(
+        mut self,
+        name: impl FieldName,
+        value: impl AsHeaderValue,
+    ) -> Result<Builder, WriteError> {
         self.push(name, value)?;
         Ok(self)
     }
 
     /// Adds `Name: value` in place (for loops). Content-Length is refused:
     /// [`Builder::finish`] writes it.
-    pub fn push(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
-        check_not_content_length(name)?;
-        push_header(&mut self.out, name, value)
+    pub fn push(
+        &mut self,
+        name: impl FieldName,
+        value: impl AsHeaderValue,
+    ) -> Result<(), WriteError> {
+        let name = name.name_str()?;
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b": ");
+        self.out.extend_from_slice(value.value_str().as_bytes());
+        self.out.extend_from_slice(b"\r\n");
+        Ok(())
     }
 
     /// Sets the body and its Content-Type (replacing any set before).
-    pub fn body(mut self, content_type: &str, body: &[u8]) -> Result<Builder, WriteError> {
-        check_text("Content-Type", content_type.as_bytes())?;
-        check_header_value("Content-Type", content_type)?;
-        self.content_type = Some(content_type.to_owned());
+    pub fn body(mut self, content_type: &HeaderValue, body: &[u8]) -> Builder {
+        self.content_type = Some(content_type.clone());
         self.body = body.to_vec();
-        Ok(self)
+        self
     }
 
     /// Writes Content-Type (when there is a body type), Content-Length, the empty line
@@ -149,7 +150,7 @@ impl Builder {
     pub fn finish(mut self) -> Bytes {
         if let Some(ct) = &self.content_type {
             self.out.extend_from_slice(b"Content-Type: ");
-            self.out.extend_from_slice(ct.as_bytes());
+            self.out.extend_from_slice(ct.as_str().as_bytes());
             self.out.extend_from_slice(b"\r\n");
         }
         self.out.extend_from_slice(b"Content-Length: ");
@@ -244,13 +245,19 @@ mod tests {
     }
 
     #[test]
-    fn refuses_injection() {
-        assert!(Builder::response(200, "OK\r\nX: y").is_err());
-        assert!(Builder::response(99, "x").is_err());
-        assert!(Builder::request("REG ISTER", "sip:a").is_err());
+    fn refuses_bad_status_uri_and_content_length() {
+        let x = HeaderValue::from_static("x");
+        assert!(Builder::response(99, &x).is_err());
+        let register = Token::from_static("REGISTER");
+        assert!(Builder::request(&register, "sip:a b").is_err());
         assert!(
-            Builder::request("REGISTER", "sip:a")
-                .and_then(|b| b.header("X", "1\r\nInjected: 1"))
+            Builder::request(&register, "sip:a")
+                .and_then(|b| b.header(Token::from_static("Content-Length"), &x))
+                .is_err()
+        );
+        assert!(
+            Builder::request(&register, "sip:a")
+                .and_then(|b| b.header(HeaderName::ContentLength, &x))
                 .is_err()
         );
     }

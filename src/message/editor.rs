@@ -5,11 +5,11 @@ use bytes::Bytes;
 
 use super::decimal::Decimal;
 use super::error::WriteError;
-use super::header::check_header_value;
 use super::message::Message;
 use super::name::HeaderName;
 use super::span::Span;
-use super::write::{check_header_name, check_not_content_length, check_request_uri, check_text};
+use super::value::{AsHeaderValue, FieldName};
+use super::write::check_request_uri;
 
 #[derive(Debug, Clone, Copy)]
 struct Edit {
@@ -32,22 +32,23 @@ enum Rank {
 
 /// Records edits against a parsed [`Message`] and writes the result in one pass.
 ///
-/// Every written name and value is checked: CR, LF and NUL are refused, so no edit can
-/// end a header line early. Content-Length is only written by the editor itself, from
+/// Names and values are checked types ([`FieldName`], [`AsHeaderValue`]): they hold no
+/// CR, LF or NUL, so no edit can end a header line early. Content-Length is only written by the editor itself, from
 /// the body, so no edit can make it disagree with the body. Edits address the original
 /// message (indices into [`Message::headers`], spans of the original buffer); they must
 /// not overlap. Insertions at the same place appear in the order they were made, except
 /// that [`Editor::insert_top`] fields come first and [`Editor::append`] fields last.
 ///
 /// ```
-/// use sip_oauth::message::{Editor, HeaderName, Message};
+/// use sip_oauth::message::{Editor, HeaderName, HeaderValue, Message};
 ///
 /// let msg = Message::parse(&b"REGISTER sip:example.com SIP/2.0\r\nMax-Forwards: 70\r\n\
 ///     Content-Length: 0\r\n\r\n"[..])?;
 /// let mut ed = Editor::new(&msg);
-/// ed.insert_top("Via", "SIP/2.0/TCP edge.example.com;branch=z9hG4bK1")?;
+/// let via = HeaderValue::try_from("SIP/2.0/TCP edge.example.com;branch=z9hG4bK1")?;
+/// ed.insert_top(HeaderName::Via, &via)?;
 /// let mf = msg.positions(HeaderName::MaxForwards).next().unwrap();
-/// ed.replace_value(mf, "69")?;
+/// ed.replace_value(mf, HeaderValue::from_static("69"))?;
 /// let out = ed.finish()?;
 /// assert!(out.starts_with(b"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/TCP"));
 /// assert!(out.windows(16).any(|w| w == b"Max-Forwards: 69"));
@@ -98,97 +99,22 @@ impl<'m> Editor<'m> {
     fn push_field(
         &mut self,
         at: usize,
-        name: &str,
-        value: &str,
+        name: impl FieldName,
+        value: impl AsHeaderValue,
         rank: Rank,
     ) -> Result<(), WriteError> {
-        check_header_name(name)?;
-        check_not_content_length(name)?;
-        check_header_value("header value", value)?;
+        let name = name.name_str()?;
         self.push_ranked(
             Span::new(at, at),
-            &[name.as_bytes(), b": ", value.as_bytes(), b"\r\n"],
+            &[
+                name.as_bytes(),
+                b": ",
+                value.value_str().as_bytes(),
+                b"\r\n",
+            ],
             rank,
         );
         Ok(())
-    }
-
-    /// Inserts `Name: value` for a known `name` at `at`, for text the crate built
-    /// itself. The name is the canonical spelling of a [`HeaderName`] variant, a
-    /// `token` by construction, so only the variant is checked (not `Other`, not
-    /// Content-Length) instead of every byte of a caller's text. The value is not
-    /// checked again: callers pass only values assembled from parts that were checked
-    /// when they were made (configuration checked on construction, codec output in
-    /// base64url or hex, digits, quoted-strings written by `push_quoted`), so it cannot
-    /// hold CR, LF or NUL; debug builds verify that.
-    fn push_trusted(
-        &mut self,
-        at: usize,
-        name: HeaderName,
-        value: &str,
-        rank: Rank,
-    ) -> Result<(), WriteError> {
-        let text = match name {
-            HeaderName::ContentLength => None,
-            _ => name.canonical(),
-        }
-        .ok_or(WriteError::Invalid {
-            what: "header name",
-            expected: "a known name other than Content-Length",
-        })?;
-        debug_assert!(check_header_value("header value", value).is_ok());
-        self.push_ranked(
-            Span::new(at, at),
-            &[text.as_bytes(), b": ", value.as_bytes(), b"\r\n"],
-            rank,
-        );
-        Ok(())
-    }
-
-    /// [`Editor::insert_top`] for a known name and a value the crate built (see
-    /// [`Editor::push_trusted`]).
-    pub(crate) fn insert_top_trusted(
-        &mut self,
-        name: HeaderName,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        let at = self.msg.start_line_span().end as usize;
-        self.push_trusted(at, name, value, Rank::Top)
-    }
-
-    /// [`Editor::insert_after`] for a known name and a value the crate built (see
-    /// [`Editor::push_trusted`]).
-    pub(crate) fn insert_after_trusted(
-        &mut self,
-        index: usize,
-        name: HeaderName,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        let at = self.field_span(index)?.line_span.end as usize;
-        self.push_trusted(at, name, value, Rank::Here)
-    }
-
-    /// [`Editor::insert_before`] for a known name and a value the crate built (see
-    /// [`Editor::push_trusted`]).
-    pub(crate) fn insert_before_trusted(
-        &mut self,
-        index: usize,
-        name: HeaderName,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        let at = self.field_span(index)?.line_span.start as usize;
-        self.push_trusted(at, name, value, Rank::Here)
-    }
-
-    /// [`Editor::append`] for a known name and a value the crate built (see
-    /// [`Editor::push_trusted`]).
-    pub(crate) fn append_trusted(
-        &mut self,
-        name: HeaderName,
-        value: &str,
-    ) -> Result<(), WriteError> {
-        let at = self.msg.head_end();
-        self.push_trusted(at, name, value, Rank::End)
     }
 
     fn field_span(&self, index: usize) -> Result<super::parse::HeaderField, WriteError> {
@@ -199,7 +125,11 @@ impl<'m> Editor<'m> {
     }
 
     /// Inserts `Name: value` as the first header field.
-    pub fn insert_top(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
+    pub fn insert_top(
+        &mut self,
+        name: impl FieldName,
+        value: impl AsHeaderValue,
+    ) -> Result<(), WriteError> {
         let at = self.msg.start_line_span().end as usize;
         self.push_field(at, name, value, Rank::Top)
     }
@@ -208,8 +138,8 @@ impl<'m> Editor<'m> {
     pub fn insert_after(
         &mut self,
         index: usize,
-        name: &str,
-        value: &str,
+        name: impl FieldName,
+        value: impl AsHeaderValue,
     ) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span.end as usize;
         self.push_field(at, name, value, Rank::Here)
@@ -219,15 +149,19 @@ impl<'m> Editor<'m> {
     pub fn insert_before(
         &mut self,
         index: usize,
-        name: &str,
-        value: &str,
+        name: impl FieldName,
+        value: impl AsHeaderValue,
     ) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span.start as usize;
         self.push_field(at, name, value, Rank::Here)
     }
 
     /// Appends `Name: value` after the last header field.
-    pub fn append(&mut self, name: &str, value: &str) -> Result<(), WriteError> {
+    pub fn append(
+        &mut self,
+        name: impl FieldName,
+        value: impl AsHeaderValue,
+    ) -> Result<(), WriteError> {
         let at = self.msg.head_end();
         self.push_field(at, name, value, Rank::End)
     }
@@ -242,8 +176,11 @@ impl<'m> Editor<'m> {
     /// Replaces the value of the field at `index`, keeping its name as written.
     /// Content-Length is not set this way (a value not matching the body would reframe
     /// it): use [`Editor::fix_content_length`] or [`Editor::set_body`].
-    pub fn replace_value(&mut self, index: usize, value: &str) -> Result<(), WriteError> {
-        check_header_value("header value", value)?;
+    pub fn replace_value(
+        &mut self,
+        index: usize,
+        value: impl AsHeaderValue,
+    ) -> Result<(), WriteError> {
         let field = self.field_span(index)?;
         if field.name == HeaderName::ContentLength {
             return Err(WriteError::Invalid {
@@ -252,7 +189,7 @@ impl<'m> Editor<'m> {
             });
         }
         let at = field.value_span;
-        self.push(at, &[value.as_bytes()]);
+        self.push(at, &[value.value_str().as_bytes()]);
         Ok(())
     }
 
@@ -320,7 +257,11 @@ impl<'m> Editor<'m> {
     /// Inserts raw header-value text at byte `offset` of the original message (for
     /// example a parameter into a Via value). The offset must be in a header field
     /// between its colon and its final CRLF; see [`Editor::replace_span`] for the rest.
-    pub fn insert_text(&mut self, offset: usize, text: &str) -> Result<(), WriteError> {
+    pub fn insert_text(
+        &mut self,
+        offset: usize,
+        text: impl AsHeaderValue,
+    ) -> Result<(), WriteError> {
         // Checked before the offset is narrowed into a span, so a large offset cannot
         // wrap around to a small one.
         if offset > self.msg.head_end() {
@@ -329,12 +270,12 @@ impl<'m> Editor<'m> {
         self.replace_span(Span::new(offset, offset), text)
     }
 
-    /// Replaces the original bytes of `span` with `text` (no CR, LF or NUL). The span
+    /// Replaces the original bytes of `span` with `text`. The span
     /// must lie in one header field between its colon and its final CRLF, hold no line
     /// break, and not touch a Content-Length field (see
     /// [`Editor::fix_content_length`]), nor a field holding an escaped NUL.
-    pub fn replace_span(&mut self, span: Span, text: &str) -> Result<(), WriteError> {
-        check_text("text", text.as_bytes())?;
+    pub fn replace_span(&mut self, span: Span, text: impl AsHeaderValue) -> Result<(), WriteError> {
+        let text = text.value_str();
         if span.end as usize > self.msg.head_end() || span.start > span.end {
             return Err(Self::bad_span());
         }

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use sip_oauth::edge::{DropReason, FlowId, Inbound, RequestDecision, ResponseDecision, Transport};
-use sip_oauth::message::Builder;
+use sip_oauth::message::{Builder, HeaderValue, Token};
 
 use super::log_lines::{self, LazyAor};
 use super::{Hop, Shared};
@@ -50,9 +50,14 @@ pub(super) async fn on_client_request(
             log_lines::rejected(label, log_lines::aor_of(&request), &rejection, sent);
         }
         RequestDecision::NotRegister(request) => {
-            let reply = Builder::response_to(&request, 501, "Not Implemented Here", Some("ep"))
-                .ok()
-                .map(Builder::finish);
+            let reply = Builder::response_to(
+                &request,
+                501,
+                &HeaderValue::from_static("Not Implemented Here"),
+                Some(&Token::from_static("ep")),
+            )
+            .ok()
+            .map(Builder::finish);
             if let Some(r) = reply {
                 let _ = shared.to_client(flow, r).await;
             }

@@ -2,52 +2,21 @@
 //! authentication plus the P-CSCF duties of TS 24.229 5.2.2 (Via, Path, Require,
 //! P-Visited-Network-ID, P-Charging-Vector) and RFC 3261 16.6.
 
-use std::net::IpAddr;
-
 use bytes::Bytes;
 
 use super::Stop;
 use super::admission::Admission;
-use super::annex_u::annex_u_authorization;
-use crate::edge::config::{AuthEntityPlacement, Config};
+use super::annex_u::push_annex_u;
+use crate::edge::config::{AuthEntityAt, Config};
 use crate::edge::decision::DropReason;
 use crate::edge::inbound::Inbound;
 use crate::message::decimal::Decimal;
-use crate::message::header::{is_token, push_quoted};
-use crate::message::{Editor, HeaderName, Message, RequestFacts, WriteError};
+use crate::message::{
+    AsHeaderValue, Editor, FieldName, HeaderName, HeaderValue, Message, RequestFacts, ValueBuilder,
+    WriteError,
+};
 use crate::token::{Found, Place};
 use crate::validate::Authorization;
-
-/// Appends the `received` value for a peer address (RFC 3261 18.2.1; IPv6 without
-/// brackets).
-fn push_ip(out: &mut String, ip: IpAddr) {
-    match ip {
-        IpAddr::V4(v4) => {
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                push_decimal(out, octet);
-            }
-        }
-        IpAddr::V6(v6) => {
-            use std::fmt::Write;
-            // Display of Ipv6Addr is the RFC 5952 text form; it cannot fail on a String.
-            let _ = write!(out, "{v6}");
-        }
-    }
-}
-
-/// Appends `n` in decimal, one char per digit (no UTF-8 check of a digit buffer).
-fn push_decimal(out: &mut String, n: u8) {
-    if n >= 100 {
-        out.push(char::from(b'0' + n / 100));
-    }
-    if n >= 10 {
-        out.push(char::from(b'0' + n / 10 % 10));
-    }
-    out.push(char::from(b'0' + n % 10));
-}
 
 /// Builds the forwarded REGISTER.
 pub(crate) fn build(
@@ -103,7 +72,7 @@ pub(crate) fn build(
             })?;
             ed.set_request_uri(&kept)?;
         }
-        Place::Contact { span, .. } => ed.replace_span(*span, "")?,
+        Place::Contact { span, .. } => ed.replace_span(*span, HeaderValue::EMPTY)?,
         _ => {}
     }
 
@@ -115,36 +84,38 @@ pub(crate) fn build(
     let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
     let flow = config.codec.flow_mac(inbound.flow);
     // One buffer for every value the edge writes, each copied into the editor before
-    // the next is built.
-    let mut via = String::with_capacity(128);
-    via.push_str("SIP/2.0/");
-    via.push_str(config.core_transport);
-    via.push(' ');
-    via.push_str(&config.edge_host);
-    via.push_str(";branch=");
-    via.push_str(&config.codec.branch(&flow, &transaction));
-    ed.insert_top_trusted(HeaderName::Via, &via)?;
+    // the next is built. Every part is checked text, so no value is scanned again.
+    const SIP_2_0: HeaderValue = HeaderValue::from_static("SIP/2.0/");
+    const SPACE: HeaderValue = HeaderValue::from_static(" ");
+    const BRANCH: HeaderValue = HeaderValue::from_static(";branch=");
+    let mut v = ValueBuilder::with_capacity(128);
+    v.push(&SIP_2_0)
+        .push(&config.core_transport.token())
+        .push(&SPACE)
+        .push(&config.edge_host)
+        .push(&BRANCH);
+    config.codec.push_branch(&mut v, &flow, &transaction);
+    ed.insert_top(HeaderName::Via, &v)?;
 
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
-    let mut param = via;
-    param.clear();
+    const RECEIVED: HeaderValue = HeaderValue::from_static("received=");
+    const SEMI_RECEIVED: HeaderValue = HeaderValue::from_static(";received=");
+    v.clear();
     match facts.via.received {
         Some(span) => {
-            param.push_str("received=");
-            push_ip(&mut param, inbound.peer.ip());
-            ed.replace_span(span, &param)?;
+            v.push(&RECEIVED).push_ip(inbound.peer.ip());
+            ed.replace_span(span, &v)?;
         }
         None => {
-            param.push_str(";received=");
-            push_ip(&mut param, inbound.peer.ip());
-            ed.insert_text(via_span.end as usize, &param)?;
+            v.push(&SEMI_RECEIVED).push_ip(inbound.peer.ip());
+            ed.insert_text(via_span.end as usize, &v)?;
         }
     }
     if let (Some(None), Some(span)) = (facts.via.via.rport(), facts.via.rport) {
-        param.clear();
-        param.push_str("rport=");
-        param.push_str(Decimal::new(inbound.peer.port()).as_str());
-        ed.replace_span(span, &param)?;
+        const RPORT: HeaderValue = HeaderValue::from_static("rport=");
+        v.clear();
+        v.push(&RPORT).push_decimal(inbound.peer.port());
+        ed.replace_span(span, &v)?;
     }
 
     // RFC 3261 16.6 step 3.
@@ -152,79 +123,69 @@ pub(crate) fn build(
         // Not 0: the proxy checks answered 483 (RFC 3261 16.3 step 3).
         Some(mf) => ed.replace_value(
             mf.index,
-            Decimal::new(u32::from(mf.value.saturating_sub(1))).as_str(),
+            Decimal::new(u32::from(mf.value.saturating_sub(1))),
         )?,
-        None => ed.insert_after_trusted(via_index, HeaderName::MaxForwards, "70")?,
+        None => ed.insert_after(
+            via_index,
+            HeaderName::MaxForwards,
+            HeaderValue::from_static("70"),
+        )?,
     }
 
     for &(span, limit) in &admission.lowered {
-        ed.replace_span(span, Decimal::new(limit).as_str())?;
+        ed.replace_span(span, Decimal::new(limit))?;
     }
 
     // The edge's own headers go before Content-Length (or at the end).
-    // Every value added through `add` (and the Via and Max-Forwards above) is built
-    // from checked parts: configuration text checked when set, codec output in
-    // base64url or hex, digits, and quoted-strings written by the checking quoters.
     let anchor = facts.content_length;
-    let add = |ed: &mut Editor<'_>, name: HeaderName, value: &str| match anchor {
-        Some(i) => ed.insert_before_trusted(i, name, value),
-        None => ed.append_trusted(name, value),
+    let add = |ed: &mut Editor<'_>, name: &dyn FieldName, value: &dyn AsHeaderValue| match anchor {
+        Some(i) => ed.insert_before(i, name, value),
+        None => ed.append(name, value),
     };
     if let Some(n) = admission.added_expires {
-        add(&mut ed, HeaderName::Expires, Decimal::new(n).as_str())?;
+        add(&mut ed, &HeaderName::Expires, &Decimal::new(n))?;
     }
-    let entity = auth.auth_entity.as_ref().map(|e| e.as_str());
+    let entity = auth.auth_entity.as_ref();
     let extra = match (&config.auth_entity, entity) {
-        (AuthEntityPlacement::AuthParam(name), Some(e)) => Some((name.as_str(), e)),
+        (AuthEntityAt::AuthParam(name), Some(e)) => Some((name, e.as_quoted())),
         _ => None,
     };
-    let authorization =
-        annex_u_authorization(&auth.impi, &config.realm, &config.home_domain, extra)?;
-    add(&mut ed, HeaderName::Authorization, &authorization)?;
-    if let (AuthEntityPlacement::Header(name), Some(e)) = (&config.auth_entity, entity) {
-        crate::message::check_header_value("authorisation entity", e)?;
-        // A configured name: the editor checks it as any caller's.
-        match anchor {
-            Some(i) => ed.insert_before(i, name, e)?,
-            None => ed.append(name, e)?,
-        }
+    let (realm, home) = (&config.realm, &config.home_domain);
+    v.clear();
+    push_annex_u(&mut v, &auth.impi, realm, home, extra);
+    add(&mut ed, &HeaderName::Authorization, &v)?;
+    if let (AuthEntityAt::Header(name), Some(e)) = (&config.auth_entity, entity) {
+        add(&mut ed, name, &e.to_value())?;
     }
     // RFC 3327 / RFC 5626 5.2: Path with the flow token, `ob` when the client uses outbound.
-    let mut path = param;
-    path.clear();
-    path.push_str("<sip:");
-    path.push_str(&config.codec.path_token(&flow));
-    path.push('@');
-    path.push_str(&config.edge_host);
-    path.push_str(if facts.contacts.outbound {
-        ";lr;ob>"
-    } else {
-        ";lr>"
-    });
-    add(&mut ed, HeaderName::Path, &path)?;
-    add(&mut ed, HeaderName::Require, "path")?;
+    const SIP: HeaderValue = HeaderValue::from_static("<sip:");
+    const AT: HeaderValue = HeaderValue::from_static("@");
+    const LR_OB: HeaderValue = HeaderValue::from_static(";lr;ob>");
+    const LR: HeaderValue = HeaderValue::from_static(";lr>");
+    v.clear();
+    v.push(&SIP);
+    config.codec.push_path_token(&mut v, &flow);
+    v.push(&AT)
+        .push(&config.edge_host)
+        .push(&if facts.contacts.outbound { LR_OB } else { LR });
+    add(&mut ed, &HeaderName::Path, &v)?;
+    add(
+        &mut ed,
+        &HeaderName::Require,
+        &HeaderValue::from_static("path"),
+    )?;
     if let Some(id) = &config.visited_network_id {
-        if is_token(id) {
-            add(&mut ed, HeaderName::PVisitedNetworkId, id)?;
-        } else {
-            let mut q = Vec::with_capacity(id.len() + 2);
-            push_quoted(&mut q, "P-Visited-Network-ID", id)?;
-            add(
-                &mut ed,
-                HeaderName::PVisitedNetworkId,
-                &String::from_utf8_lossy(&q),
-            )?;
-        }
+        add(&mut ed, &HeaderName::PVisitedNetworkId, id)?;
     }
-    let mut pcv = path;
-    pcv.clear();
-    pcv.push_str("icid-value=");
-    pcv.push_str(&config.codec.icid(&flow, &transaction));
+    const ICID: HeaderValue = HeaderValue::from_static("icid-value=");
+    const ORIG_IOI: HeaderValue = HeaderValue::from_static(";orig-ioi=");
+    v.clear();
+    v.push(&ICID);
+    config.codec.push_icid(&mut v, &flow, &transaction);
     if let Some(ioi) = &config.orig_ioi {
-        pcv.push_str(";orig-ioi=");
-        pcv.push_str(ioi);
+        v.push(&ORIG_IOI).push(ioi);
     }
-    add(&mut ed, HeaderName::PChargingVector, &pcv)?;
+    add(&mut ed, &HeaderName::PChargingVector, &v)?;
     ed.finish()
 }
 

@@ -101,13 +101,13 @@ static CLASSES: [u16; 256] = {
 
 /// `true` when byte `c` belongs to any of the classes in `mask` (see [`class`]).
 #[inline]
-pub(crate) fn is(c: u8, mask: u16) -> bool {
-    CLASSES[usize::from(c)] & mask != 0
+pub(crate) const fn is(c: u8, mask: u16) -> bool {
+    CLASSES[c as usize] & mask != 0
 }
 
 /// `token` characters (RFC 3261 section 25.1).
 #[inline]
-pub(crate) fn is_token_byte(c: u8) -> bool {
+pub(crate) const fn is_token_byte(c: u8) -> bool {
     is(c, class::TOKEN)
 }
 

@@ -34,7 +34,6 @@ pub mod name_addr;
 pub mod numeric;
 pub mod option_tags;
 pub mod params;
-pub mod quote;
 pub mod uri;
 pub mod via;
 pub mod visited_network;
@@ -46,6 +45,7 @@ pub use contact::Contact;
 pub use content_type::ContentType;
 pub use cseq::{CSeq, MAX_CSEQ};
 pub use host::{Host, parse_hostport};
+pub use lex::is_token;
 pub use list::{SplitList, TokenList, parse_list, split_list};
 pub use name_addr::NameAddr;
 pub use numeric::{
@@ -53,8 +53,6 @@ pub use numeric::{
 };
 pub use option_tags::OptionTags;
 pub use params::{Param, ParamIter, Params, unquote};
-pub(crate) use quote::push_escaped_str;
-pub use quote::{check_header_value, check_token, is_token, push_quoted};
 pub use uri::{Scheme, Uri, percent_decode};
-pub use via::{Transport, Via};
+pub use via::{Via, ViaTransport};
 pub use visited_network::VisitedNetwork;

@@ -15,7 +15,7 @@ use crate::message::{ParseError, ParseErrorKind};
 
 /// The transport of a Via sent-protocol (compared case-insensitively).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport<'a> {
+pub enum ViaTransport<'a> {
     /// `UDP`.
     Udp,
     /// `TCP`.
@@ -32,38 +32,38 @@ pub enum Transport<'a> {
     Other(&'a str),
 }
 
-impl<'a> Transport<'a> {
+impl<'a> ViaTransport<'a> {
     /// Classifies a transport token, ignoring case.
     pub fn from_token(t: &'a str) -> Self {
-        const KNOWN: [(&str, Transport<'static>); 6] = [
-            ("UDP", Transport::Udp),
-            ("TCP", Transport::Tcp),
-            ("TLS", Transport::Tls),
-            ("SCTP", Transport::Sctp),
-            ("WS", Transport::Ws),
-            ("WSS", Transport::Wss),
+        const KNOWN: [(&str, ViaTransport<'static>); 6] = [
+            ("UDP", ViaTransport::Udp),
+            ("TCP", ViaTransport::Tcp),
+            ("TLS", ViaTransport::Tls),
+            ("SCTP", ViaTransport::Sctp),
+            ("WS", ViaTransport::Ws),
+            ("WSS", ViaTransport::Wss),
         ];
         KNOWN
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(t))
-            .map_or(Transport::Other(t), |&(_, k)| k)
+            .map_or(ViaTransport::Other(t), |&(_, k)| k)
     }
 
-    /// The canonical upper-case token (or the text of [`Transport::Other`]).
+    /// The canonical upper-case token (or the text of [`ViaTransport::Other`]).
     pub fn as_str(&self) -> &'a str {
         match self {
-            Transport::Udp => "UDP",
-            Transport::Tcp => "TCP",
-            Transport::Tls => "TLS",
-            Transport::Sctp => "SCTP",
-            Transport::Ws => "WS",
-            Transport::Wss => "WSS",
-            Transport::Other(t) => t,
+            ViaTransport::Udp => "UDP",
+            ViaTransport::Tcp => "TCP",
+            ViaTransport::Tls => "TLS",
+            ViaTransport::Sctp => "SCTP",
+            ViaTransport::Ws => "WS",
+            ViaTransport::Wss => "WSS",
+            ViaTransport::Other(t) => t,
         }
     }
 }
 
-impl fmt::Display for Transport<'_> {
+impl fmt::Display for ViaTransport<'_> {
     /// Writes the transport token.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -75,7 +75,7 @@ impl fmt::Display for Transport<'_> {
 pub struct Via<'a> {
     protocol_name: &'a str,
     protocol_version: &'a str,
-    transport: Transport<'a>,
+    transport: ViaTransport<'a>,
     host: Host<'a>,
     host_str: &'a str,
     port: Option<u16>,
@@ -196,7 +196,7 @@ impl<'a> Via<'a> {
         Ok(Self {
             protocol_name,
             protocol_version,
-            transport: Transport::from_token(transport),
+            transport: ViaTransport::from_token(transport),
             host,
             host_str,
             port,
@@ -218,7 +218,7 @@ impl<'a> Via<'a> {
     }
 
     /// The transport.
-    pub fn transport(&self) -> Transport<'a> {
+    pub fn transport(&self) -> ViaTransport<'a> {
         self.transport
     }
 
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn samples() {
         let v = ok("SIP/2.0/WSS 8h2kqv9r1c4p.invalid;branch=z9hG4bK7739204;rport");
-        assert_eq!(v.transport(), Transport::Wss);
+        assert_eq!(v.transport(), ViaTransport::Wss);
         assert_eq!(v.host(), Host::Domain("8h2kqv9r1c4p.invalid"));
         assert_eq!(v.branch(), Some("z9hG4bK7739204"));
         assert!(v.has_rfc3261_branch());
@@ -325,7 +325,7 @@ mod tests {
             Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7)))
         );
         let v = ok("SIP/2.0/TCP pcscf.visited.example:5060;branch=z9hG4bKedge.1");
-        assert_eq!((v.transport(), v.port()), (Transport::Tcp, Some(5060)));
+        assert_eq!((v.transport(), v.port()), (ViaTransport::Tcp, Some(5060)));
         assert_eq!(v.rport(), None);
         let v = ok(
             "SIP/2.0/UDP [2001:db8::10]:5070;branch=z9hG4bK1;received=[2001:db8::1];maddr=[::1];ttl=16",
@@ -342,7 +342,7 @@ mod tests {
         let v = ok("SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw");
         assert_eq!(v.protocol_name(), "SIP");
         assert_eq!(v.protocol_version(), "2.0");
-        assert_eq!(v.transport(), Transport::Udp);
+        assert_eq!(v.transport(), ViaTransport::Udp);
         assert_eq!(v.branch(), Some("390skdjuw"));
         assert!(!v.has_rfc3261_branch());
         let list: Vec<_> = Via::parse_list("  SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8  ,\r\n SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239")
@@ -362,18 +362,18 @@ mod tests {
     fn rfc4475_transports_and_branch() {
         let t: Vec<_> = ["UDP", "SCTP", "TLS", "UNKNOWN", "TCP", "ws", "Wss"]
             .iter()
-            .map(|t| Transport::from_token(t))
+            .map(|t| ViaTransport::from_token(t))
             .collect();
         assert_eq!(
             t,
             [
-                Transport::Udp,
-                Transport::Sctp,
-                Transport::Tls,
-                Transport::Other("UNKNOWN"),
-                Transport::Tcp,
-                Transport::Ws,
-                Transport::Wss
+                ViaTransport::Udp,
+                ViaTransport::Sctp,
+                ViaTransport::Tls,
+                ViaTransport::Other("UNKNOWN"),
+                ViaTransport::Tcp,
+                ViaTransport::Ws,
+                ViaTransport::Wss
             ]
         );
         assert_eq!(
@@ -410,7 +410,7 @@ mod tests {
         assert_eq!(v.received_addr(), "2001:db8::1".parse().ok());
         // Unknown parameters, quoted values with separators inside.
         let v = ok("SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK;x=\"a;b,c\";flag");
-        assert_eq!(v.transport(), Transport::Ws);
+        assert_eq!(v.transport(), ViaTransport::Ws);
         assert_eq!(
             v.param("x").and_then(|p| p.unquoted()).as_deref(),
             Some("a;b,c")

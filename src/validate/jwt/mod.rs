@@ -43,7 +43,7 @@ use keys::KeySet;
 /// Why a [`JwtValidator`] could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ConfigError {
+pub enum JwtConfigError {
     /// The keys could not be loaded.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -119,9 +119,9 @@ impl JwtValidator {
     /// # Errors
     /// When no key is usable with the allowed algorithms, a key cannot be decoded, or the
     /// IMPI claim list is empty or too long.
-    pub fn new(config: JwtConfig) -> Result<Self, ConfigError> {
+    pub fn new(config: JwtConfig) -> Result<Self, JwtConfigError> {
         if config.claims.impi.is_empty() || config.claims.impi.len() > MAX_IMPI_CLAIMS {
-            return Err(ConfigError::ImpiClaims {
+            return Err(JwtConfigError::ImpiClaims {
                 max: MAX_IMPI_CLAIMS,
             });
         }

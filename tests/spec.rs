@@ -1,0 +1,602 @@
+//! The configuration specifications: JSON and TOML documents build the same edge, unknown
+//! keys and bad values are errors naming their key, and every key reaches the edge's or the
+//! validator's behaviour, seen on a REGISTER.
+#![cfg(feature = "serde")]
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::*;
+use sip_oauth::edge::{Decision, Edge};
+use sip_oauth::spec::{self, EdgeSpec, JwtSpec, Spec, SpecErrorKind};
+use sip_oauth::token::TokenLocation;
+
+const SECRET: &str = "spec-test-secret-0123456789abcdef0123";
+
+fn secs(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Bob's claims, with `edit` applied, signed with [`SECRET`] under `alg` and `typ`.
+fn token(
+    alg: jsonwebtoken::Algorithm,
+    typ: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> String {
+    let mut claims = bob_claims(600);
+    edit(&mut claims);
+    let mut header = jsonwebtoken::Header::new(alg);
+    header.typ = Some(typ.to_owned());
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn bob_token() -> String {
+    token(jsonwebtoken::Algorithm::HS256, "JWT", |_| {})
+}
+
+/// Every key of the specification, in JSON.
+fn full_json() -> String {
+    format!(
+        r#"{{
+  "edge": {{
+    "home_domain": "{HOME}", "edge_host": "{EDGE_HOST}",
+    "flow_key": {{"base64": "MDEyMzQ1Njc4OWFiY2RlZg"}},
+    "realm": "realm.example", "core_transport": "tcp",
+    "token_location": ["transport", "header:X-Token"],
+    "visited_network_id": "visited.example", "orig_ioi": "ioi.example",
+    "auth_entity": "header:P-Auth-Entity", "challenge_scope": "sip:register",
+    "authz_server": "https://waf.example/token", "expiry_policy": "reject",
+    "reply_to_tag": "spec7",
+    "limits": {{"max_message_bytes": 4000, "max_headers": 40, "max_line_bytes": 2000}}
+  }},
+  "jwt": {{
+    "key": {{"hmac_secret": {{"text": "{SECRET}"}}}},
+    "algorithms": ["HS256"], "issuer": ["{ISSUER}"], "audience": "sip:{HOME}",
+    "required_scopes": ["sip:register"], "leeway_seconds": 20, "require_exp": true,
+    "require_at_jwt": false, "max_token_bytes": 2000,
+    "claims": {{"impi": ["alt_impi", "impi"], "impus": "impus", "require_impus": true,
+               "wwsf": null, "auth_entity": "fixed:waf.example"}}
+  }}
+}}"#
+    )
+}
+
+/// The same, in TOML.
+fn full_toml() -> String {
+    format!(
+        r#"
+[edge]
+home_domain = "{HOME}"
+edge_host = "{EDGE_HOST}"
+flow_key = {{ base64 = "MDEyMzQ1Njc4OWFiY2RlZg" }}
+realm = "realm.example"
+core_transport = "tcp"
+token_location = "transport,header:X-Token"
+visited_network_id = "visited.example"
+orig_ioi = "ioi.example"
+auth_entity = {{ header = "P-Auth-Entity" }}
+challenge_scope = "sip:register"
+authz_server = "https://waf.example/token"
+expiry_policy = "reject"
+reply_to_tag = "spec7"
+limits = {{ max_message_bytes = 4000, max_headers = 40, max_line_bytes = 2000 }}
+
+[jwt]
+algorithms = ["HS256"]
+issuer = "{ISSUER}"
+audience = ["sip:{HOME}"]
+required_scopes = "sip:register"
+leeway_seconds = 20
+require_exp = true
+require_at_jwt = false
+max_token_bytes = 2000
+key = {{ hmac_secret = {{ text = "{SECRET}" }} }}
+
+[jwt.claims]
+impi = ["alt_impi", "impi"]
+impus = "impus"
+require_impus = true
+wwsf = ""
+auth_entity = {{ fixed = "waf.example" }}
+"#
+    )
+}
+
+fn from_toml(text: &str) -> Result<Spec, sip_oauth::spec::SpecError> {
+    let value: toml::Value = toml::from_str(text).unwrap();
+    spec::deserialize("", value)
+}
+
+fn edge_of(spec: &Spec) -> Edge {
+    Edge::new(spec.edge.build().unwrap(), spec.jwt.build().unwrap())
+}
+
+/// The sample REGISTER asking for 3600 s, its token in `X-Token`.
+fn long_register(token: &str) -> Vec<u8> {
+    register_with(
+        &format!("Authorization: Bearer {}", sample_token()),
+        &format!("X-Token: {token}"),
+    )
+}
+
+/// The same asking for 300 s, within the token's lifetime.
+fn register_x_token(token: &str) -> Vec<u8> {
+    text(&long_register(token))
+        .replace("xpires: 3600", "xpires: 300")
+        .replace("expires=3600", "expires=300")
+        .into_bytes()
+}
+
+#[test]
+fn json_and_toml_build_the_same_edge() {
+    let json = Spec::from_json(&full_json()).unwrap();
+    let toml = from_toml(&full_toml()).unwrap();
+    let (a, b) = (json.edge.build().unwrap(), toml.edge.build().unwrap());
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    let request = register_x_token(&bob_token());
+    let out_a = forwarded(edge_of(&json).on_request(request.clone(), &wss()));
+    let out_b = forwarded(edge_of(&toml).on_request(request, &wss()));
+    assert_eq!(text(&out_a), text(&out_b));
+}
+
+#[test]
+fn every_edge_key_reaches_the_forwarded_register() {
+    let spec = Spec::from_json(&full_json()).unwrap();
+    let request = register_x_token(&token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+        c["alt_impi"] = serde_json::json!(format!("alt@{HOME}"));
+    }));
+    let out = forwarded(edge_of(&spec).on_request(request, &wss()));
+    let out = text(&out);
+    assert!(out.contains("username=\"alt@"), "impi claim order: {out}");
+    assert!(out.contains("realm=\"realm.example\""), "realm: {out}");
+    assert!(
+        out.contains("Via: SIP/2.0/TCP pcscf.visited.example:5060"),
+        "core_transport: {out}"
+    );
+    assert!(
+        out.contains("P-Visited-Network-ID: visited.example"),
+        "{out}"
+    );
+    assert!(out.contains("orig-ioi=ioi.example"), "orig_ioi: {out}");
+    assert!(
+        out.contains("P-Auth-Entity: waf.example"),
+        "auth_entity: {out}"
+    );
+    assert!(
+        !out.contains("X-Token"),
+        "the token stays at the edge: {out}"
+    );
+}
+
+#[test]
+fn challenge_keys_reach_the_401_and_the_reply_tag() {
+    let spec = Spec::from_json(&full_json()).unwrap();
+    let request = register_with(&format!("Authorization: Bearer {}\r\n", sample_token()), "");
+    let (_, reply) = replied(edge_of(&spec).on_request(request, &wss()));
+    assert!(reply.starts_with("SIP/2.0 401"), "{reply}");
+    assert!(reply.contains("realm=\"realm.example\""), "{reply}");
+    assert!(reply.contains("scope=\"sip:register\""), "{reply}");
+    assert!(
+        reply.contains("authz_server=\"https://waf.example/token\""),
+        "{reply}"
+    );
+    assert!(reply.contains(";tag=spec7"), "{reply}");
+}
+
+#[test]
+fn expiry_policy_and_limits_reach_the_edge() {
+    let spec = Spec::from_json(&full_json()).unwrap();
+    // The sample asks for 3600 s; the token lives 600 s, and the policy is `reject`.
+    let (_, reply) = replied(edge_of(&spec).on_request(long_register(&bob_token()), &wss()));
+    assert!(reply.starts_with("SIP/2.0 403"), "{reply}");
+    // max_message_bytes = 4000.
+    let mut big = text(&register_x_token(&bob_token())).to_owned();
+    big = big.replacen(
+        "\r\n\r\n",
+        &format!("\r\nX-Pad: {}\r\n\r\n", "p".repeat(1900)),
+        1,
+    );
+    big = big.replacen(
+        "\r\n\r\n",
+        &format!("\r\nX-Pad: {}\r\n\r\n", "p".repeat(1900)),
+        1,
+    );
+    let d = edge_of(&spec).on_request(big.into_bytes(), &wss());
+    assert!(!matches!(d, Decision::Forward { .. }), "{d:?}");
+}
+
+/// The JWT keys, each shown by a token refused only because of it.
+#[test]
+fn every_jwt_key_reaches_the_validator() {
+    let spec = Spec::from_json(&full_json()).unwrap();
+    let edge = edge_of(&spec);
+    let short = |c: &mut serde_json::Value| c["exp"] = serde_json::json!(secs(now()) + 300);
+    let fine = token(jsonwebtoken::Algorithm::HS256, "JWT", short);
+    let admit = |t: &str| {
+        matches!(
+            edge.on_request(register_x_token(t), &wss()),
+            Decision::Forward { .. }
+        )
+    };
+    assert!(admit(&fine));
+    let refused: [(&str, String); 7] = [
+        (
+            "algorithms",
+            token(jsonwebtoken::Algorithm::HS384, "JWT", short),
+        ),
+        (
+            "issuer",
+            token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+                short(c);
+                c["iss"] = "https://other.example".into()
+            }),
+        ),
+        (
+            "audience",
+            token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+                short(c);
+                c["aud"] = "sip:other.example".into()
+            }),
+        ),
+        (
+            "required_scopes",
+            token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+                short(c);
+                c["scope"] = "sip:other".into()
+            }),
+        ),
+        (
+            "require_exp",
+            token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+                c.as_object_mut().unwrap().remove("exp");
+            }),
+        ),
+        (
+            "require_impus",
+            token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+                short(c);
+                c.as_object_mut().unwrap().remove("impus");
+            }),
+        ),
+        (
+            "max_token_bytes",
+            token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+                short(c);
+                c["pad"] = "x".repeat(2000).into()
+            }),
+        ),
+    ];
+    for (key, t) in &refused {
+        assert!(!admit(t), "jwt.{key} was not applied");
+    }
+    // The leeway of 20 s, seen where the expiry policy lets a spent token through.
+    let ignoring = Spec::from_json(&full_json().replace("\"reject\"", "\"ignore\"")).unwrap();
+    let edge = edge_of(&ignoring);
+    let expired = |by: i64| {
+        token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+            c["exp"] = serde_json::json!(secs(now()) - by)
+        })
+    };
+    let admit = |t: &str| {
+        matches!(
+            edge.on_request(register_x_token(t), &wss()),
+            Decision::Forward { .. }
+        )
+    };
+    assert!(admit(&expired(19)));
+    assert!(!admit(&expired(21)), "jwt.leeway_seconds was not applied");
+}
+
+#[test]
+fn require_at_jwt_and_claim_defaults_reach_the_validator() {
+    let base = Spec::from_json(&full_json()).unwrap();
+    let doc = full_json().replace("\"require_at_jwt\": false", "\"require_at_jwt\": true");
+    let strict = Spec::from_json(&doc).unwrap();
+    let short = |c: &mut serde_json::Value| c["exp"] = serde_json::json!(secs(now()) + 300);
+    let r = register_x_token;
+    let plain = token(jsonwebtoken::Algorithm::HS256, "JWT", short);
+    let at = token(jsonwebtoken::Algorithm::HS256, "at+jwt", short);
+    assert!(matches!(
+        edge_of(&base).on_request(r(&plain), &wss()),
+        Decision::Forward { .. }
+    ));
+    assert!(!matches!(
+        edge_of(&strict).on_request(r(&plain), &wss()),
+        Decision::Forward { .. }
+    ));
+    assert!(matches!(
+        edge_of(&strict).on_request(r(&at), &wss()),
+        Decision::Forward { .. }
+    ));
+}
+
+#[test]
+fn capi_spellings_and_text_spellings_agree() {
+    let parse = |v: &str| -> TokenLocation {
+        let doc = format!(
+            r#"{{"home_domain": "a.example", "edge_host": "b.example",
+                "flow_key": {{"text": "0123456789abcdef"}}, "token_location": {v}}}"#
+        );
+        EdgeSpec::from_json(&doc).unwrap().token_location.unwrap()
+    };
+    assert_eq!(
+        parse(r#""authorization_bearer""#),
+        parse(r#""authorization""#)
+    );
+    assert_eq!(
+        parse(r#""proxy_authorization_bearer""#),
+        parse(r#""proxy-authorization""#)
+    );
+    assert_eq!(
+        parse(r#"{"header": "X-Token"}"#),
+        parse(r#""header:X-Token""#)
+    );
+    assert_eq!(
+        parse(r#"{"auth_param": {"header": "proxy_authorization", "param": "tok"}}"#),
+        parse(r#""proxy-auth-param:tok""#)
+    );
+    assert_eq!(
+        parse(r#"{"request_uri_param": "t"}"#),
+        parse(r#""uri-param:t""#)
+    );
+    assert_eq!(
+        parse(r#"{"contact_uri_param": "t"}"#),
+        parse(r#""contact-uri-param:t""#)
+    );
+    assert_eq!(
+        parse(r#"{"first_of": ["transport", {"header": "X-Token"}]}"#),
+        parse(r#""transport, header:X-Token""#)
+    );
+    assert_eq!(
+        parse(r#"["authorization", "transport"]"#),
+        parse(r#""any""#)
+    );
+    assert_eq!("any".parse::<TokenLocation>().unwrap(), parse(r#""any""#));
+}
+
+#[test]
+fn unknown_keys_are_errors_naming_the_key() {
+    let cases = [
+        (
+            full_json().replace("\"realm\"", "\"relm\""),
+            "edge.relm",
+            "relm",
+        ),
+        (
+            full_json().replace("\"leeway_seconds\"", "\"leeway\""),
+            "jwt.leeway",
+            "leeway",
+        ),
+        (
+            full_json().replace("\"require_impus\"", "\"need_impus\""),
+            "jwt.claims.need_impus",
+            "need_impus",
+        ),
+        (
+            full_json().replace("\"max_headers\"", "\"headers\""),
+            "edge.limits.headers",
+            "headers",
+        ),
+        (full_json().replace("\"jwt\":", "\"jwts\":"), "jwts", "jwts"),
+    ];
+    for (doc, key, name) in cases {
+        let e = Spec::from_json(&doc).unwrap_err();
+        assert_eq!(
+            (e.key.as_str(), e.kind),
+            (key, SpecErrorKind::Document),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains(&format!("unknown field `{name}`")),
+            "{e}"
+        );
+    }
+    let e = from_toml(&full_toml().replace("orig_ioi", "orig_iot")).unwrap_err();
+    assert_eq!(e.key, "edge.orig_iot", "{e}");
+    assert!(e.to_string().contains("orig_iot"), "{e}");
+    let e = EdgeSpec::from_json(
+        r#"{"home_domain": "a.example", "edge_host": "b.example",
+        "flow_key": {"text": "0123456789abcdef"}, "home_domian": "x"}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.key, "edge.home_domian", "{e}");
+}
+
+#[test]
+fn bad_values_are_errors_naming_the_key() {
+    let json = full_json();
+    let cases: Vec<(String, &str, SpecErrorKind)> = vec![
+        (
+            json.replace(
+                r#"{"base64": "MDEyMzQ1Njc4OWFiY2RlZg"}"#,
+                r#"{"hex": "0g"}"#,
+            ),
+            "edge.flow_key",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace(
+                r#"{"base64": "MDEyMzQ1Njc4OWFiY2RlZg"}"#,
+                r#"{"base64": "*"}"#,
+            ),
+            "edge.flow_key",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace(
+                r#"{"base64": "MDEyMzQ1Njc4OWFiY2RlZg"}"#,
+                r#"{"hex": "0001"}"#,
+            ),
+            "edge.flow_key",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace(
+                r#"{"base64": "MDEyMzQ1Njc4OWFiY2RlZg"}"#,
+                r#"{"hexa": "00"}"#,
+            ),
+            "edge.flow_key",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#"["HS256"]"#, r#"["HS256", "none"]"#),
+            "jwt.algorithms[1]",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#"["HS256"]"#, "[]"),
+            "jwt.algorithms",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace(r#"["transport", "header:X-Token"]"#, r#""cookie:x""#),
+            "edge.token_location",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(
+                r#"["transport", "header:X-Token"]"#,
+                r#"["transport", "header:X Token"]"#,
+            ),
+            "edge.token_location[1]",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#"["transport", "header:X-Token"]"#, "[]"),
+            "edge.token_location",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#""leeway_seconds": 20"#, r#""leeway_seconds": 86400"#),
+            "jwt.leeway_seconds",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace(r#""leeway_seconds": 20"#, r#""leeway_seconds": -1"#),
+            "jwt.leeway_seconds",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#""leeway_seconds": 20"#, r#""leeway_seconds": 1e40"#),
+            "jwt.leeway_seconds",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#""max_headers": 40"#, r#""max_headers": 0"#),
+            "edge.limits.max_headers",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#""max_token_bytes": 2000"#, r#""max_token_bytes": 0"#),
+            "jwt.max_token_bytes",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#""reject""#, r#""refuse""#),
+            "edge.expiry_policy",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#""core_transport": "tcp""#, r#""core_transport": "sctp""#),
+            "edge.core_transport",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace("header:P-Auth-Entity", "cookie:x"),
+            "edge.auth_entity",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace("fixed:waf.example", "claim:"),
+            "jwt.claims.auth_entity",
+            SpecErrorKind::Document,
+        ),
+        (
+            json.replace(r#"["alt_impi", "impi"]"#, "[]"),
+            "jwt.claims.impi",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace("realm.example", "realm example"),
+            "edge.realm",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace(EDGE_HOST, "pcscf example"),
+            "edge.edge_host",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace("\"spec7\"", "\"a b\""),
+            "edge.reply_to_tag",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace("ioi.example", "ioi;x"),
+            "edge.orig_ioi",
+            SpecErrorKind::Value,
+        ),
+        (
+            json.replace(SECRET, "short"),
+            "jwt.key",
+            SpecErrorKind::Keys,
+        ),
+        (
+            json.replace(r#""require_exp": true"#, r#""require_exp": "yes""#),
+            "jwt.require_exp",
+            SpecErrorKind::Document,
+        ),
+    ];
+    for (doc, key, kind) in cases {
+        let e = Spec::from_json(&doc)
+            .and_then(|s| s.edge.build().map(|_| s))
+            .and_then(|s| s.jwt.build().map(|_| ()))
+            .unwrap_err();
+        assert_eq!((e.key.as_str(), e.kind), (key, kind), "{e}");
+        assert!(e.to_string().starts_with(&format!("{key}: ")), "{e}");
+        assert!(!e.to_string().contains(SECRET), "{e}");
+    }
+}
+
+#[test]
+fn syntax_errors_and_trailing_text_are_document_errors() {
+    let e = JwtSpec::from_json("{").unwrap_err();
+    assert_eq!((e.key.as_str(), e.kind), ("jwt", SpecErrorKind::Document));
+    let e = JwtSpec::from_json(r#"{"key": {"pem": "x"}} x"#).unwrap_err();
+    assert_eq!((e.key.as_str(), e.kind), ("jwt", SpecErrorKind::Document));
+    let e = JwtSpec::from_json("{}").unwrap_err();
+    assert!(e.to_string().contains("missing field `key`"), "{e}");
+}
+
+#[test]
+fn key_files_are_read() {
+    let dir = std::env::temp_dir().join(format!("sip-oauth-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let secret = dir.join("secret");
+    std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
+    let pem = format!(
+        "{}/examples/keys/rs256_public.pem",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let docs = [
+        format!(r#"{{"key": {{"hmac_secret": {{"file": {:?}}}}}}}"#, secret),
+        format!(r#"{{"key": {{"pem_file": {pem:?}}}}}"#),
+    ];
+    for doc in docs {
+        JwtSpec::from_json(&doc).unwrap().build().unwrap();
+    }
+    let missing = format!(r#"{{"key": {{"jwks_file": {:?}}}}}"#, dir.join("none.json"));
+    let e = JwtSpec::from_json(&missing).unwrap().build().unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.kind),
+        ("jwt.key", SpecErrorKind::Keys),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
