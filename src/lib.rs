@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
-//! use sip_oauth::edge::{Config, Decision, Edge, FlowId, Inbound, Outcome, Transport};
+//! use sip_oauth::edge::{Config, Edge, FlowId, Inbound, RequestDecision, ResponseDecision, Transport};
 //! use sip_oauth::message::{Builder, HeaderName, HeaderValue, Message, Token};
 //! use sip_oauth::validate::{JwtConfig, JwtValidator, jwt::{Algorithm, KeySource}};
 //!
@@ -58,7 +58,7 @@
 //!     now,
 //!     transport_token: None,
 //! };
-//! let Decision::Forward { bytes: to_core, admitted } = edge.on_request(register.into_bytes(), &inbound)
+//! let RequestDecision::Forward { bytes: to_core, admitted } = edge.on_request(register.into_bytes(), &inbound)
 //! else { panic!("not admitted") };
 //! assert_eq!(admitted.impi, "bob@home.example");
 //! let forwarded = Message::parse(to_core)?;
@@ -74,8 +74,8 @@
 //!     .header(HeaderName::ServiceRoute, &route)?
 //!     .header(HeaderName::Contact, &contact)?
 //!     .finish();
-//! match edge.on_response(ok, now) {
-//!     Decision::Reply { flow, outcome: Outcome::Relayed { status, registered }, .. } => {
+//! match edge.on_response(ok) {
+//!     ResponseDecision::Relay { flow, status, registered, .. } => {
 //!         assert_eq!((flow, status), (FlowId(7), 200));
 //!         let registered = registered.expect("registration state");
 //!         assert_eq!(registered.service_route, ["sip:orig@scscf.home.example;lr"]);

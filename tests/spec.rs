@@ -8,7 +8,7 @@ mod common;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::*;
-use sip_oauth::edge::{Decision, Edge};
+use sip_oauth::edge::{Edge, RequestDecision};
 use sip_oauth::spec::{self, EdgeSpec, JwtSpec, Spec, SpecErrorKind};
 use sip_oauth::token::TokenLocation;
 
@@ -208,7 +208,7 @@ fn expiry_policy_and_limits_reach_the_edge() {
         1,
     );
     let d = edge_of(&spec).on_request(big.into_bytes(), &wss());
-    assert!(!matches!(d, Decision::Forward { .. }), "{d:?}");
+    assert!(!matches!(d, RequestDecision::Forward { .. }), "{d:?}");
 }
 
 /// The JWT keys, each shown by a token refused only because of it.
@@ -221,7 +221,7 @@ fn every_jwt_key_reaches_the_validator() {
     let admit = |t: &str| {
         matches!(
             edge.on_request(register_x_token(t), &wss()),
-            Decision::Forward { .. }
+            RequestDecision::Forward { .. }
         )
     };
     assert!(admit(&fine));
@@ -286,7 +286,7 @@ fn every_jwt_key_reaches_the_validator() {
     let admit = |t: &str| {
         matches!(
             edge.on_request(register_x_token(t), &wss()),
-            Decision::Forward { .. }
+            RequestDecision::Forward { .. }
         )
     };
     assert!(admit(&expired(19)));
@@ -304,15 +304,15 @@ fn require_at_jwt_and_claim_defaults_reach_the_validator() {
     let at = token(jsonwebtoken::Algorithm::HS256, "at+jwt", short);
     assert!(matches!(
         edge_of(&base).on_request(r(&plain), &wss()),
-        Decision::Forward { .. }
+        RequestDecision::Forward { .. }
     ));
     assert!(!matches!(
         edge_of(&strict).on_request(r(&plain), &wss()),
-        Decision::Forward { .. }
+        RequestDecision::Forward { .. }
     ));
     assert!(matches!(
         edge_of(&strict).on_request(r(&at), &wss()),
-        Decision::Forward { .. }
+        RequestDecision::Forward { .. }
     ));
 }
 

@@ -237,11 +237,11 @@ fn malformed(header: &'static str, section: &'static str, e: ParseError, base: u
 }
 
 /// The field `name` located by the walk, if it appears at most once.
-fn single<'m>(
-    msg: &'m Message,
+fn single(
+    msg: &Message,
     fields: Fields,
     name: HeaderName,
-) -> Result<Option<(usize, &'m HeaderField)>, Violation> {
+) -> Result<Option<(usize, &HeaderField)>, Violation> {
     if fields.count > 1 {
         let dup = msg
             .find(name)
@@ -255,11 +255,11 @@ fn single<'m>(
     Ok(fields.first.and_then(|i| Some((i, msg.header(i)?))))
 }
 
-fn required<'m>(
-    msg: &'m Message,
+fn required(
+    msg: &Message,
     fields: Fields,
     name: HeaderName,
-) -> Result<(usize, &'m HeaderField), Violation> {
+) -> Result<(usize, &HeaderField), Violation> {
     single(msg, fields, name)?.ok_or(Violation::Missing {
         header: name.canonical().unwrap_or("header"),
         offset: msg.head_end(),
