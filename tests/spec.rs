@@ -523,7 +523,7 @@ fn bad_values_are_errors_naming_the_key() {
             SpecErrorKind::Value,
         ),
         (
-            json.replace("realm.example", "realm example"),
+            json.replace("realm.example", "realm\\r\\nX-Evil: 1"),
             "edge.realm",
             SpecErrorKind::Value,
         ),
@@ -557,7 +557,7 @@ fn bad_values_are_errors_naming_the_key() {
         let e = Spec::from_json(&doc)
             .and_then(|s| s.edge.build().map(|_| s))
             .and_then(|s| s.jwt.build().map(|_| ()))
-            .unwrap_err();
+            .expect_err(key);
         assert_eq!((e.key.as_str(), e.kind), (key, kind), "{e}");
         assert!(e.to_string().starts_with(&format!("{key}: ")), "{e}");
         assert!(!e.to_string().contains(SECRET), "{e}");
