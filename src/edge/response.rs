@@ -24,11 +24,10 @@ pub(crate) fn relay(config: &Config, bytes: Bytes) -> ResponseDecision {
         Err(v) => return drop(DropReason::MalformedResponse(v)),
     };
     let via = &facts.via;
-    let sent_by = match via.via.port() {
-        Some(p) => format!("{}:{p}", via.via.host_str()),
-        None => via.via.host_str().to_owned(),
-    };
-    if !sent_by.eq_ignore_ascii_case(config.edge_host.as_str()) {
+    // RFC 3261 16.7 step 3: the top Via must be this edge's own sent-by.
+    let ours = via.via.host().matches(&config.edge_host.host())
+        && via.via.port() == config.edge_host.port();
+    if !ours {
         return drop(DropReason::NotOurs);
     }
     let flow = match via.via.branch().map(|b| config.codec.flow_from_branch(b)) {

@@ -74,6 +74,7 @@ pub(crate) fn run(
 
 /// The RFC 3261 checks of a proxy (16.3), with the edge supporting no Proxy-Require
 /// extension.
+#[inline]
 pub(crate) fn request_facts(msg: &Message) -> Result<RequestFacts<'_>, Stop> {
     check_proxy_request(msg, &[]).map_err(|v| Stop::Reject(RejectCause::Request(v)))
 }

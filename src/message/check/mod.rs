@@ -47,13 +47,14 @@ use crate::message::header::{
 ///
 /// Max-Forwards is only checked when present (RFC 2543 elements omit it, RFC 4475
 /// 3.4.1); a value of 0 is fine for an endpoint (see [`check_proxy_request`]).
+#[inline]
 pub fn check_request(msg: &Message) -> Result<RequestFacts<'_>, Violation> {
     let StartLine::Request { uri, .. } = msg.start_line() else {
         return Err(Violation::Syntax(ParseError::expected("request", 0)));
     };
     let method = msg.method().unwrap_or_default();
     let walk = Walk::of(msg);
-    let common = common(msg, &walk)?;
+    let common = common(msg, &walk, true)?;
     if common.cseq.value.method != method {
         return Err(Violation::CSeqMethodMismatch {
             offset: common.cseq_method_offset,
@@ -111,6 +112,7 @@ pub fn check_request(msg: &Message) -> Result<RequestFacts<'_>, Violation> {
 /// [`check_request`] plus what a proxy checks before forwarding (RFC 3261 16.3 steps 3
 /// and 5): Max-Forwards must not be 0 (483), and every Proxy-Require option tag must
 /// be in `supported` (420; compared case-sensitively, RFC 3261 19.2).
+#[inline]
 pub fn check_proxy_request<'m>(
     msg: &'m Message,
     supported: &[&str],
@@ -143,14 +145,16 @@ pub fn check_proxy_request<'m>(
 }
 
 /// Checks a response before it is relayed or matched to a transaction (RFC 3261 8.1.3
-/// and 16.7): mandatory headers present and singletons once, each typed-parsed, CSeq
-/// in range. A response that fails is discarded, never answered.
+/// and 16.7): mandatory headers present and singletons once, each typed-parsed (every
+/// Via, From, To, Call-ID, CSeq, Max-Forwards, Expires), CSeq in range. Contact values
+/// are the registrar's answer and are left to the reader that needs them. A response
+/// that fails is discarded, never answered.
 pub fn check_response(msg: &Message) -> Result<ResponseFacts<'_>, Violation> {
     let Some(status) = msg.status() else {
         return Err(Violation::Syntax(ParseError::expected("response", 0)));
     };
     let walk = Walk::of(msg);
-    let common = common(msg, &walk)?;
+    let common = common(msg, &walk, false)?;
     Ok(ResponseFacts {
         status,
         to: common.to,
@@ -283,7 +287,11 @@ fn typed<'m, T>(
     })
 }
 
-fn common<'m>(msg: &'m Message, walk: &Walk) -> Result<Common<'m>, Violation> {
+/// The checks requests and responses share. A request's Contact values are checked too
+/// (a registrar, and the edge's admission, act on them); a response's are the
+/// registrar's answer, read by whoever needs them.
+#[inline(always)]
+fn common<'m>(msg: &'m Message, walk: &Walk, request: bool) -> Result<Common<'m>, Violation> {
     // Presence and multiplicity first: a repeated To or CSeq makes the transaction
     // ambiguous whatever the values say (RFC 4475 3.3.8).
     let to = required(msg, walk.to, HeaderName::To)?;
@@ -312,7 +320,11 @@ fn common<'m>(msg: &'m Message, walk: &Walk) -> Result<Common<'m>, Violation> {
     let expires = expires
         .map(|f| typed(msg, f, "Expires", "20.19", parse_expires))
         .transpose()?;
-    let (contacts, star_at, star_count) = contacts(msg, walk.contact)?;
+    let (contacts, star_at, star_count) = if request {
+        contacts(msg, walk.contact)?
+    } else {
+        (Contacts::default(), None, 0)
+    };
     Ok(Common {
         to,
         from,
