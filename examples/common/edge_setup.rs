@@ -65,7 +65,7 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 44] = [
+const FLAGS: [Flag; 45] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
     flag("ws-listen", "ADDR", "", Program)
@@ -110,6 +110,13 @@ const FLAGS: [Flag; 44] = [
         .help("registration outliving its token: cap (default), reject, ignore"),
     flag("reply-to-tag", "T", "edge.reply_to_tag", Text)
         .help("To tag of the edge's own error responses (default ep)"),
+    flag(
+        "require-secure-transport",
+        "BOOL",
+        "edge.require_secure_transport",
+        Bool,
+    )
+    .help("accept tokens only over TLS or WSS (default false)"),
     flag(
         "max-message-bytes",
         "N",
