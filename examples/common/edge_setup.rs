@@ -197,7 +197,7 @@ pub fn usage() -> String {
     );
     for f in all_flags().filter(|f| f.kind != Table) {
         let left = format!("  --{} {}", f.name, f.arg);
-        out.push_str(&format!("{left:<26}{}", f.help));
+        out.push_str(&format!("{left:<26} {}", f.help));
         if f.kind != Program {
             out.push_str(&format!(" [{}]", f.key));
         }
