@@ -123,6 +123,8 @@ void sip_oauth_string_free(char *s);
  *       {"header": "Name"}),
  *   "challenge_scope", "authz_server" (added to Bearer challenges), "reply_to_tag",
  *   "require_secure_transport" (true: tokens only over TLS or WSS; default false),
+ *   "also_home_domains": ["..."] (further home domains; a REGISTER for any other is refused),
+ *   "min_token_lifetime_seconds": n (refuse registrations whose token expires sooner; 60),
  *   "limits": {"max_message_bytes": n, "max_headers": n, "max_line_bytes": n} (n > 0).
  * `validator_json` configures the JWT validator (the Rust `sip_oauth::spec::JwtSpec`);
  * required field:

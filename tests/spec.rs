@@ -8,7 +8,7 @@ mod common;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::*;
-use sip_oauth::edge::{Edge, RequestDecision};
+use sip_oauth::edge::{Edge, RejectCause, RequestDecision};
 use sip_oauth::spec::{self, EdgeSpec, JwtSpec, Spec, SpecErrorKind};
 use sip_oauth::token::TokenLocation;
 
@@ -53,6 +53,7 @@ fn full_json() -> String {
     "auth_entity": "header:P-Auth-Entity", "challenge_scope": "sip:register",
     "authz_server": "https://waf.example/token", "expiry_policy": "reject",
     "reply_to_tag": "spec7", "require_secure_transport": true,
+    "also_home_domains": ["second.example"], "min_token_lifetime_seconds": 30,
     "limits": {{"max_message_bytes": 4000, "max_headers": 40, "max_line_bytes": 2000}}
   }},
   "jwt": {{
@@ -86,6 +87,8 @@ authz_server = "https://waf.example/token"
 expiry_policy = "reject"
 reply_to_tag = "spec7"
 require_secure_transport = true
+also_home_domains = ["second.example"]
+min_token_lifetime_seconds = 30
 limits = {{ max_message_bytes = 4000, max_headers = 40, max_line_bytes = 2000 }}
 
 [jwt]
@@ -173,6 +176,52 @@ fn every_edge_key_reaches_the_forwarded_register() {
         !out.contains("X-Token"),
         "the token stays at the edge: {out}"
     );
+}
+
+#[test]
+fn home_domains_and_the_minimum_lifetime_reach_the_edge() {
+    let spec = Spec::from_json(&full_json()).unwrap();
+    let raw = String::from_utf8(register_x_token(&bob_token()))
+        .unwrap()
+        .replacen(
+            &format!("REGISTER sip:{HOME} "),
+            "REGISTER sip:second.example ",
+            1,
+        );
+    let out = forwarded(edge_of(&spec).on_request(raw.into_bytes(), &wss()));
+    assert!(
+        text(&out).contains("uri=\"sip:second.example\""),
+        "{}",
+        text(&out)
+    );
+    let raw = String::from_utf8(register_x_token(&bob_token()))
+        .unwrap()
+        .replacen(
+            &format!("REGISTER sip:{HOME} "),
+            "REGISTER sip:third.example ",
+            1,
+        );
+    let (_, reply) = replied(edge_of(&spec).on_request(raw.into_bytes(), &wss()));
+    assert!(reply.starts_with("SIP/2.0 403"), "{reply}");
+    // 30 s is enough under this configuration, not under the default of 60 s.
+    let short = token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
+        c["exp"] = serde_json::json!(secs(now()) + 45)
+    });
+    let short_register = || {
+        let raw = String::from_utf8(register_x_token(&short)).unwrap();
+        raw.replace("=300", "=40")
+            .replace(": 300", ": 40")
+            .into_bytes()
+    };
+    let d = edge_of(&spec).on_request(short_register(), &wss());
+    assert!(matches!(d, RequestDecision::Forward { .. }), "{d:?}");
+    let default = Spec::from_json(&full_json().replace(
+        r#""min_token_lifetime_seconds": 30"#,
+        r#""min_token_lifetime_seconds": 60"#,
+    ))
+    .unwrap();
+    let (_, reply) = replied(edge_of(&default).on_request(short_register(), &wss()));
+    assert!(reply.starts_with("SIP/2.0 401"), "{reply}");
 }
 
 #[test]
@@ -289,22 +338,29 @@ fn every_jwt_key_reaches_the_validator() {
     for (key, t) in &refused {
         assert!(!admit(t), "jwt.{key} was not applied");
     }
-    // The leeway of 20 s, seen where the expiry policy lets a spent token through.
-    let ignoring = Spec::from_json(&full_json().replace("\"reject\"", "\"ignore\"")).unwrap();
-    let edge = edge_of(&ignoring);
+    // The leeway of 20 s: a token 19 s past `exp` still verifies, so it is refused by
+    // the edge as expiring too soon; one 21 s past it does not verify at all.
+    let edge = edge_of(&spec);
     let expired = |by: i64| {
         token(jsonwebtoken::Algorithm::HS256, "JWT", |c| {
             c["exp"] = serde_json::json!(secs(now()) - by)
         })
     };
-    let admit = |t: &str| {
-        matches!(
-            edge.on_request(register_x_token(t), &wss()),
-            RequestDecision::Forward { .. }
-        )
+    let cause = |t: &str| match edge.on_request(register_x_token(t), &wss()) {
+        RequestDecision::Reply { rejection, .. } => rejection.cause,
+        other => panic!("not refused: {other:?}"),
     };
-    assert!(admit(&expired(19)));
-    assert!(!admit(&expired(21)), "jwt.leeway_seconds was not applied");
+    assert!(
+        matches!(
+            cause(&expired(19)),
+            RejectCause::ExpiresTooSoon { remaining: 0, .. }
+        ),
+        "jwt.leeway_seconds was not applied"
+    );
+    assert_eq!(
+        cause(&expired(21)),
+        RejectCause::Invalid(sip_oauth::validate::ValidationError::Expired)
+    );
 }
 
 #[test]

@@ -65,7 +65,7 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 45] = [
+const FLAGS: [Flag; 47] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
     flag("ws-listen", "ADDR", "", Program)
@@ -117,6 +117,15 @@ const FLAGS: [Flag; 45] = [
         Bool,
     )
     .help("accept tokens only over TLS or WSS (default false)"),
+    flag("also-home-domains", "D,..", "edge.also_home_domains", List)
+        .help("further home domains (a REGISTER for any other is refused)"),
+    flag(
+        "min-token-lifetime",
+        "SECS",
+        "edge.min_token_lifetime_seconds",
+        Int,
+    )
+    .help("refuse registrations whose token expires sooner (default 60)"),
     flag(
         "max-message-bytes",
         "N",

@@ -79,7 +79,15 @@ pub struct Config {
     pub(crate) codec: FlowTokenCodec,
     pub(crate) to_tag: Token,
     pub(crate) require_secure_transport: bool,
+    /// Further domains served as home domains, besides `home_domain`.
+    pub(crate) other_home_domains: Vec<HostPort>,
+    pub(crate) min_token_lifetime: u32,
 }
+
+/// The shortest remaining token lifetime, in seconds, a registration is admitted with
+/// by default: enough for the web application to renew the token before the binding
+/// lapses.
+pub const DEFAULT_MIN_TOKEN_LIFETIME: u32 = 60;
 
 /// The configuration error for a value the checked types refused.
 fn invalid(field: &'static str) -> impl Fn(WriteError) -> ConfigError {
@@ -127,6 +135,8 @@ impl Config {
             codec: FlowTokenCodec::new(flow_key)?,
             to_tag: Token::from_static("ep"),
             require_secure_transport: false,
+            other_home_domains: Vec::new(),
+            min_token_lifetime: DEFAULT_MIN_TOKEN_LIFETIME,
         })
     }
 
@@ -242,6 +252,36 @@ impl Config {
     pub fn require_secure_transport(mut self, required: bool) -> Config {
         self.require_secure_transport = required;
         self
+    }
+
+    /// Also serves `domain` as a home domain: a REGISTER whose Request-URI names it is
+    /// admitted like one for the main home domain (its Annex U `uri` names it). A
+    /// REGISTER for any other domain is refused and never gets `auth-done`.
+    pub fn also_home_domain(mut self, domain: &str) -> Result<Config, ConfigError> {
+        let d = HostPort::new("home_domains", domain).map_err(invalid("home_domains"))?;
+        self.other_home_domains.push(d);
+        Ok(self)
+    }
+
+    /// Refuses registrations whose token expires within `seconds` (default
+    /// [`DEFAULT_MIN_TOKEN_LIFETIME`]) with 401 `invalid_token`, so the client renews
+    /// the token rather than being registered for a moment. A positive lifetime is never
+    /// rewritten to 0 whatever this is set to.
+    pub fn min_token_lifetime(mut self, seconds: u32) -> Config {
+        self.min_token_lifetime = seconds;
+        self
+    }
+
+    /// The domain a REGISTER's Request-URI host names, if this edge serves it.
+    pub(crate) fn served_domain(&self, host: &str) -> Option<&HostPort> {
+        std::iter::once(&self.home_domain)
+            .chain(&self.other_home_domains)
+            .find(|d| {
+                d.host()
+                    .domain()
+                    .unwrap_or(d.as_str())
+                    .eq_ignore_ascii_case(host)
+            })
     }
 
     /// The home network domain.

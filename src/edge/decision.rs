@@ -115,6 +115,24 @@ pub enum RejectCause {
     /// The requested lifetime exceeds the token's and the policy is to reject (403).
     #[error("the registration would outlive the token")]
     OutlivesToken,
+    /// The REGISTER's Request-URI names a domain this edge does not serve as home: it
+    /// would get no Annex U header (403).
+    #[error("the Request-URI is not a home domain of this edge")]
+    ForeignDomain,
+    /// The token expires too soon for a registration (below the configured minimum, or
+    /// already inside the clock leeway after `exp`): 401 `invalid_token`, so the web
+    /// application renews it.
+    #[error("the token expires in {remaining} s, less than the {minimum} s a registration needs")]
+    ExpiresTooSoon {
+        /// Whole seconds the token has left.
+        remaining: u32,
+        /// The configured minimum.
+        minimum: u32,
+    },
+    /// The address of record carries a password in its userinfo (RFC 3261 19.1.1
+    /// discourages it; an identity is never a secret) (403).
+    #[error("the address of record carries a password")]
+    PasswordInAor,
 }
 
 /// An error response the edge built itself.

@@ -34,6 +34,15 @@ impl Rejection {
                 (403, "Forbidden (identity not granted by token)", None)
             }
             RejectCause::OutlivesToken => (403, "Forbidden (registration outlives token)", None),
+            RejectCause::ForeignDomain => (403, "Forbidden (not a home domain of this edge)", None),
+            RejectCause::ExpiresTooSoon { .. } => (
+                401,
+                "Unauthorized (token expires too soon)",
+                Some(BearerError::InvalidToken),
+            ),
+            RejectCause::PasswordInAor => {
+                (403, "Forbidden (password in the address of record)", None)
+            }
             RejectCause::InsecureTransport => (
                 403,
                 "Forbidden (bearer token needs a secure transport)",
@@ -112,6 +121,9 @@ pub(crate) fn build(
     let description = match &rejection.cause {
         RejectCause::Invalid(e) => Some(e.description()),
         RejectCause::BadToken(_) => Some("malformed or repeated bearer token"),
+        RejectCause::ExpiresTooSoon { .. } => {
+            Some("The access token expires too soon to register; obtain a fresh one")
+        }
         _ => None,
     };
     let challenge = match rejection.status {

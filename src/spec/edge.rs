@@ -170,6 +170,10 @@ pub struct EdgeSpec {
     pub reply_to_tag: Option<String>,
     /// Accept bearer tokens only over TLS or WSS (RFC 6750 5.3).
     pub require_secure_transport: Option<bool>,
+    /// Further domains served as home domains (a REGISTER for any other is refused).
+    pub also_home_domains: Option<Vec<String>>,
+    /// The shortest remaining token lifetime a registration is admitted with (default 60).
+    pub min_token_lifetime_seconds: Option<u32>,
     /// Parser limits for client requests and core responses.
     pub limits: Option<LimitsSpec>,
 }
@@ -232,6 +236,14 @@ impl EdgeSpec {
         }
         if let Some(required) = self.require_secure_transport {
             c = c.require_secure_transport(required);
+        }
+        for d in self.also_home_domains.iter().flatten() {
+            c = c
+                .also_home_domain(d)
+                .map_err(at("edge.also_home_domains"))?;
+        }
+        if let Some(secs) = self.min_token_lifetime_seconds {
+            c = c.min_token_lifetime(secs);
         }
         if let Some(l) = &self.limits {
             c = c.limits(l.build());

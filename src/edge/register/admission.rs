@@ -9,7 +9,7 @@ use crate::edge::aor::same_aor;
 use crate::edge::config::{Config, ExpiryPolicy};
 use crate::edge::decision::RejectCause;
 use crate::message::header::Uri;
-use crate::message::{RequestFacts, Span};
+use crate::message::{HostPort, RequestFacts, Span};
 use crate::validate::Authorization;
 
 /// What admission decided: whose registration it is, and the lifetimes to write.
@@ -28,6 +28,19 @@ pub(crate) struct Admission<'m> {
     pub added_expires: Option<u32>,
 }
 
+/// Whether the REGISTER is for a domain this edge serves as home (only those get the
+/// Annex U `auth-done`), and which: its Annex U `uri` names it.
+pub(crate) fn served<'c>(
+    config: &'c Config,
+    facts: &RequestFacts<'_>,
+) -> Result<&'c HostPort, RejectCause> {
+    facts
+        .request_uri
+        .host_str()
+        .and_then(|host| config.served_domain(host))
+        .ok_or(RejectCause::ForeignDomain)
+}
+
 /// Admits the registration `facts` describes for the user `auth` names, at `now`.
 pub(crate) fn admit<'m>(
     config: &Config,
@@ -36,6 +49,9 @@ pub(crate) fn admit<'m>(
     now: SystemTime,
 ) -> Result<Admission<'m>, RejectCause> {
     let aor_uri = facts.to.value.uri();
+    if aor_uri.password().is_some() {
+        return Err(RejectCause::PasswordInAor);
+    }
     if !owns(auth, &aor_uri) {
         return Err(RejectCause::IdentityMismatch);
     }
@@ -58,6 +74,20 @@ pub(crate) fn admit<'m>(
         .chain(header.filter(|_| contacts.without_expires || contacts.star))
         .max();
     let remaining = auth.expires_at.map(|exp| remaining_secs(exp, now));
+    // A registration (not a removal) never gets a lifetime the client must renew at
+    // once, and a positive lifetime is never capped to 0, which would turn it into a
+    // de-registration behind a 200 OK.
+    let asks_positive = contacts.expires_params.iter().any(|&(_, n)| n > 0)
+        || (contacts.without_expires && header != Some(0));
+    if let Some(left) = remaining
+        && asks_positive
+        && (left == 0 || left < config.min_token_lifetime)
+    {
+        return Err(RejectCause::ExpiresTooSoon {
+            remaining: left,
+            minimum: config.min_token_lifetime,
+        });
+    }
     if let (Some(limit), false) = (remaining, config.expiry == ExpiryPolicy::Ignore) {
         let too_long = contacts.expires_params.iter().any(|&(_, n)| n > limit)
             || header.is_some_and(|n| n > limit);

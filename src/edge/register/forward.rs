@@ -4,30 +4,31 @@
 
 use bytes::Bytes;
 
-use super::Stop;
-use super::admission::Admission;
 use super::annex_u::push_annex_u;
+use super::{Established, Stop};
 use crate::edge::config::{AuthEntityAt, Config};
 use crate::edge::decision::DropReason;
 use crate::edge::inbound::Inbound;
 use crate::message::decimal::Decimal;
 use crate::message::{
-    AsHeaderValue, Editor, FieldName, HeaderName, HeaderValue, Message, RequestFacts, ValueBuilder,
-    WriteError,
+    AsHeaderValue, Editor, FieldName, HeaderName, HeaderValue, Message, ValueBuilder, WriteError,
 };
 use crate::token::{Found, Place};
-use crate::validate::Authorization;
 
 /// Builds the forwarded REGISTER.
 pub(crate) fn build(
     config: &Config,
     msg: &Message,
-    facts: &RequestFacts<'_>,
-    token: &Found<'_>,
-    auth: &Authorization,
-    admission: &Admission<'_>,
+    established: &Established<'_, '_>,
     inbound: &Inbound<'_>,
 ) -> Result<Bytes, WriteError> {
+    let Established {
+        facts,
+        home,
+        token,
+        auth,
+        admission,
+    } = *established;
     let mut ed = Editor::new(msg);
 
     // The client's credentials never reach the core: every Authorization and
@@ -150,7 +151,7 @@ pub(crate) fn build(
         (AuthEntityAt::AuthParam(name), Some(e)) => Some((name, e.as_quoted())),
         _ => None,
     };
-    let (realm, home) = (&config.realm, &config.home_domain);
+    let realm = &config.realm;
     v.clear();
     push_annex_u(&mut v, &auth.impi, realm, home, extra);
     add(&mut ed, &HeaderName::Authorization, &v)?;

@@ -26,7 +26,8 @@ pub(crate) use verdict::Source;
 use super::config::Config;
 use super::decision::{Admitted, DropReason, RejectCause};
 use super::inbound::Inbound;
-use crate::message::{Message, RequestFacts, check_proxy_request};
+use crate::message::{HostPort, Message, RequestFacts, check_proxy_request};
+use crate::token::Found;
 use crate::validate::Authorization;
 use admission::Admission;
 
@@ -46,6 +47,21 @@ impl From<RejectCause> for Stop {
     }
 }
 
+/// What the stages before the forwarded request established: its input.
+#[derive(Clone, Copy)]
+pub(crate) struct Established<'a, 'm> {
+    /// The request's facts (RFC 3261 validation).
+    pub facts: &'a RequestFacts<'m>,
+    /// The home domain the Request-URI names.
+    pub home: &'a HostPort,
+    /// The client's token and where it was.
+    pub token: &'a Found<'m>,
+    /// What the token grants.
+    pub auth: &'a Authorization,
+    /// Admission's lifetimes.
+    pub admission: &'a Admission<'m>,
+}
+
 /// The REGISTER forwarded to the core, and who was admitted.
 pub(crate) struct Forwarded {
     pub bytes: Bytes,
@@ -60,10 +76,18 @@ pub(crate) fn run(
     inbound: &Inbound<'_>,
     source: Source<'_>,
 ) -> Result<Forwarded, Stop> {
+    let home = admission::served(config, facts)?;
     let token = take_token::take(config, msg, inbound)?;
     let auth = verdict::judge(source, &token, inbound.now)?;
     let admission = admission::admit(config, facts, &auth, inbound.now)?;
-    let bytes = forward::build(config, msg, facts, &token, &auth, &admission, inbound)
+    let established = Established {
+        facts,
+        home,
+        token: &token,
+        auth: &auth,
+        admission: &admission,
+    };
+    let bytes = forward::build(config, msg, &established, inbound)
         .map_err(|e| Stop::Drop(DropReason::Write(e)))?;
     forward::refuse_leak(&bytes, &token)?;
     Ok(Forwarded {

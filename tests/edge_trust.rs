@@ -1,0 +1,195 @@
+//! Trust at the seams of the REGISTER procedure: only the home domains get `auth-done`,
+//! a registration is never turned into a de-registration by a token about to expire,
+//! and the address of record is compared as strictly as a registrar compares it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use sip_oauth::edge::{RejectCause, RequestDecision};
+use sip_oauth::identity::Impu;
+use sip_oauth::validate::{Authorization, FixedValidator};
+
+fn decide(auth: Authorization, raw: Vec<u8>) -> RequestDecision {
+    edge_with(config(), FixedValidator::any(auth)).on_request(raw, &wss())
+}
+
+fn refusal(d: &RequestDecision) -> (u16, RejectCause, String) {
+    match d {
+        RequestDecision::Reply {
+            rejection, bytes, ..
+        } => (
+            rejection.status,
+            rejection.cause.clone(),
+            text(bytes).to_owned(),
+        ),
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+/// Bob's grant, expiring `secs` after [`now`] (negative: before).
+fn bob_for(secs: i64) -> Authorization {
+    let mut auth = bob();
+    auth.expires_at = Some(if secs >= 0 {
+        now() + Duration::from_secs(secs as u64)
+    } else {
+        now() - Duration::from_secs(secs.unsigned_abs())
+    });
+    auth
+}
+
+#[test]
+fn a_register_for_a_foreign_domain_is_refused_without_an_annex_u_header() {
+    let raw = register_with(
+        &format!("REGISTER sip:{HOME} SIP/2.0"),
+        "REGISTER sip:other.example SIP/2.0",
+    );
+    let d = decide(bob(), raw);
+    let (status, cause, reply) = refusal(&d);
+    assert_eq!((status, cause), (403, RejectCause::ForeignDomain));
+    assert!(reply.starts_with("SIP/2.0 403 Forbidden (not a home domain of this edge)"));
+    assert!(!reply.contains("auth-done"));
+}
+
+#[test]
+fn a_configured_second_home_domain_is_served_and_named_in_the_annex_u_uri() {
+    let raw = register_with(
+        &format!("REGISTER sip:{HOME} SIP/2.0"),
+        "REGISTER sip:IMS.second.example SIP/2.0",
+    );
+    let config = config().also_home_domain("ims.second.example").unwrap();
+    let d = edge_with(config, FixedValidator::any(bob())).on_request(raw, &wss());
+    let out = forwarded(d);
+    assert!(
+        text(&out).contains("uri=\"sip:ims.second.example\""),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("integrity-protected=\"auth-done\""));
+    assert!(config_refuses("bad domain"));
+}
+
+fn config_refuses(domain: &str) -> bool {
+    config().also_home_domain(domain).is_err()
+}
+
+#[test]
+fn a_token_about_to_expire_is_refused_so_the_client_renews_it() {
+    // 1 s and 59 s before `exp`: below the default minimum of 60 s.
+    for secs in [1, 59] {
+        let d = decide(bob_for(secs), REGISTER.to_vec());
+        let (status, cause, reply) = refusal(&d);
+        assert_eq!(status, 401, "{secs} s");
+        assert_eq!(
+            cause,
+            RejectCause::ExpiresTooSoon {
+                remaining: secs as u32,
+                minimum: 60
+            }
+        );
+        assert!(reply.contains("error=\"invalid_token\""), "{reply}");
+        assert!(reply.contains("expires too soon"), "{reply}");
+        assert!(!reply.contains("Expires: 0"), "{reply}");
+    }
+    // 60 s: admitted, capped to the token's lifetime, never to 0.
+    let out = forwarded(decide(bob_for(60), REGISTER.to_vec()));
+    assert!(text(&out).contains("\r\nExpires: 60\r\n"), "{}", text(&out));
+    assert!(text(&out).contains(";expires=60"), "{}", text(&out));
+}
+
+#[test]
+fn a_token_inside_the_leeway_after_exp_is_refused_not_turned_into_a_removal() {
+    // The validator accepts a token up to its leeway past `exp`; 1 s after is such one.
+    let token = mint_hs256(-1, HS_SECRET);
+    let d = edge_with(config(), jwt_validator()).on_request(register_carrying(&token), &wss());
+    let (status, cause, reply) = refusal(&d);
+    assert_eq!(status, 401);
+    assert!(
+        matches!(cause, RejectCause::ExpiresTooSoon { remaining: 0, .. }),
+        "{cause:?}"
+    );
+    assert!(reply.contains("error=\"invalid_token\""), "{reply}");
+}
+
+#[test]
+fn with_no_minimum_a_spent_token_still_never_caps_a_registration_to_zero() {
+    let e = edge_with(config().min_token_lifetime(0), jwt_validator());
+    let d = e.on_request(register_carrying(&mint_hs256(-1, HS_SECRET)), &wss());
+    let (status, cause, _) = refusal(&d);
+    assert_eq!(status, 401);
+    assert_eq!(
+        cause,
+        RejectCause::ExpiresTooSoon {
+            remaining: 0,
+            minimum: 0
+        }
+    );
+    // One second left is enough when no minimum is asked for.
+    let e = edge_with(
+        config().min_token_lifetime(0),
+        FixedValidator::any(bob_for(1)),
+    );
+    let out = forwarded(e.on_request(REGISTER.to_vec(), &wss()));
+    assert!(text(&out).contains("\r\nExpires: 1\r\n"));
+}
+
+#[test]
+fn a_de_registration_goes_through_whatever_the_token_has_left() {
+    let raw = register_with("Expires: 3600", "Expires: 0");
+    let raw = String::from_utf8(raw)
+        .unwrap()
+        .replace(";expires=3600", ";expires=0");
+    let out = forwarded(decide(bob_for(5), raw.into_bytes()));
+    assert!(text(&out).contains("\r\nExpires: 0\r\n"));
+}
+
+#[test]
+fn a_password_in_the_address_of_record_is_refused() {
+    let raw = register_with(
+        &format!("To: \"Bob\" <sip:bob@{HOME}>"),
+        &format!("To: \"Bob\" <sip:bob:secret@{HOME}>"),
+    );
+    let (status, cause, reply) = refusal(&decide(bob(), raw));
+    assert_eq!((status, cause), (403, RejectCause::PasswordInAor));
+    assert!(reply.starts_with("SIP/2.0 403 Forbidden (password in the address of record)"));
+}
+
+#[test]
+fn tel_and_user_phone_identities_compare_as_numbers_with_their_context() {
+    let mut auth = bob();
+    auth.impus.clear();
+    auth.impus
+        .push(Impu::try_from("tel:7042;phone-context=example.com").unwrap());
+    let to = |aor: &str| {
+        register_with(
+            &format!("To: \"Bob\" <sip:bob@{HOME}>"),
+            &format!("To: \"Bob\" <{aor}>"),
+        )
+    };
+    // The same local number in the same context, even written as a sip URI.
+    for aor in [
+        "tel:70-42;phone-context=EXAMPLE.com",
+        &format!("sip:7042;phone-context=example.com@{HOME};user=phone"),
+    ] {
+        assert!(
+            matches!(
+                decide(auth.clone(), to(aor)),
+                RequestDecision::Forward { .. }
+            ),
+            "{aor}"
+        );
+    }
+    // The same digits in another context, or a sip URI that is a name, are not it.
+    for aor in [
+        "tel:7042;phone-context=example.net".to_owned(),
+        format!("sip:7042@{HOME}"),
+    ] {
+        let (status, cause, _) = refusal(&decide(auth.clone(), to(&aor)));
+        assert_eq!(
+            (status, cause),
+            (403, RejectCause::IdentityMismatch),
+            "{aor}"
+        );
+    }
+}
