@@ -122,7 +122,8 @@ void sip_oauth_string_free(char *s);
  *   "auth_entity": "omit" | "auth-param:NAME" | "header:NAME" (or {"auth_param": "name"},
  *       {"header": "Name"}),
  *   "challenge_scope", "authz_server" (added to Bearer challenges), "reply_to_tag",
- *   "require_secure_transport" (true: tokens only over TLS or WSS; default false),
+ *   "allow_insecure_transport" (true: tokens also over UDP, TCP and WS; default false:
+ *       only over TLS or WSS, RFC 6750 5.3),
  *   "limits": {"max_message_bytes": n, "max_headers": n, "max_line_bytes": n} (n > 0).
  * `validator_json` configures the JWT validator (the Rust `sip_oauth::spec::JwtSpec`);
  * required field:

@@ -409,13 +409,18 @@ fn udp_and_tcp_clients_get_received_and_rport() {
         peer: "203.0.113.9:40000".parse().unwrap(),
         ..wss()
     };
-    let out = forwarded(edge().on_request(udp.clone().into_bytes(), &inbound));
+    // A lab edge on plain sockets (RFC 6750 5.3 refuses tokens over them by default).
+    let edge = edge_with(
+        config().allow_insecure_transport(true),
+        FixedValidator::new().with_token(sample_token(), bob()),
+    );
+    let out = forwarded(edge.on_request(udp.clone().into_bytes(), &inbound));
     golden("forward_register_udp.sip", &out);
     assert!(text(&out).contains(
         "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK7739204;rport=40000;received=203.0.113.9\r\n"
     ));
     let tcp = udp.replace("SIP/2.0/UDP 10.0.0.5:5060", "SIP/2.0/TCP 10.0.0.5:5060");
-    let out = forwarded(edge().on_request(
+    let out = forwarded(edge.on_request(
         tcp.into_bytes(),
         &Inbound {
             transport: Transport::Tcp,

@@ -50,6 +50,8 @@ async fn setup(token_location: &str) -> Setup {
         "127.0.0.1:0",
         "--core",
         &core_addr,
+        "--allow-insecure-transport",
+        "true",
         "--hmac-secret",
         SECRET,
         "--issuer",

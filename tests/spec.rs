@@ -52,7 +52,7 @@ fn full_json() -> String {
     "visited_network_id": "visited.example", "orig_ioi": "ioi.example",
     "auth_entity": "header:P-Auth-Entity", "challenge_scope": "sip:register",
     "authz_server": "https://waf.example/token", "expiry_policy": "reject",
-    "reply_to_tag": "spec7", "require_secure_transport": true,
+    "reply_to_tag": "spec7", "allow_insecure_transport": true,
     "limits": {{"max_message_bytes": 4000, "max_headers": 40, "max_line_bytes": 2000}}
   }},
   "jwt": {{
@@ -85,7 +85,7 @@ challenge_scope = "sip:register"
 authz_server = "https://waf.example/token"
 expiry_policy = "reject"
 reply_to_tag = "spec7"
-require_secure_transport = true
+allow_insecure_transport = true
 limits = {{ max_message_bytes = 4000, max_headers = 40, max_line_bytes = 2000 }}
 
 [jwt]
@@ -176,11 +176,19 @@ fn every_edge_key_reaches_the_forwarded_register() {
 }
 
 #[test]
-fn require_secure_transport_reaches_the_edge() {
-    let spec = Spec::from_json(&full_json()).unwrap();
+fn allow_insecure_transport_reaches_the_edge() {
     let request = register_x_token(&bob_token());
     let mut udp = wss();
     udp.transport = sip_oauth::edge::Transport::Udp;
+    // Allowed: the token over UDP is judged like any other.
+    let spec = Spec::from_json(&full_json()).unwrap();
+    assert!(spec.edge.allow_insecure_transport == Some(true));
+    let d = edge_of(&spec).on_request(request.clone(), &udp);
+    assert!(matches!(d, RequestDecision::Forward { .. }), "{d:?}");
+    // Absent (the default, RFC 6750 5.3): refused.
+    let json = full_json().replace("\"allow_insecure_transport\": true,", "");
+    let spec = Spec::from_json(&json).unwrap();
+    assert_eq!(spec.edge.allow_insecure_transport, None);
     let (_, reply) = replied(edge_of(&spec).on_request(request, &udp));
     assert!(
         reply.starts_with("SIP/2.0 403 Forbidden (bearer token needs a secure transport)"),

@@ -111,12 +111,12 @@ const FLAGS: [Flag; 45] = [
     flag("reply-to-tag", "T", "edge.reply_to_tag", Text)
         .help("To tag of the edge's own error responses (default ep)"),
     flag(
-        "require-secure-transport",
+        "allow-insecure-transport",
         "BOOL",
-        "edge.require_secure_transport",
+        "edge.allow_insecure_transport",
         Bool,
     )
-    .help("accept tokens only over TLS or WSS (default false)"),
+    .help("also accept tokens over UDP, TCP and WS (default false; lab use only)"),
     flag(
         "max-message-bytes",
         "N",

@@ -153,6 +153,8 @@ pub unsafe extern "C" fn sip_oauth_edge_on_request(
                 peer: peer(ffi::str_arg(peer_addr, "peer_addr")?, peer_port)?,
                 transport: self::transport(transport)?,
                 now: unix_time(now)?,
+                // The C API names transports only; TLS and WSS are the secure ones.
+                secure_flow: false,
                 transport_token: ffi::opt_str_arg(transport_token, "transport_token")?,
             };
             let decision = handle.edge.on_request(message.to_vec(), &inbound);

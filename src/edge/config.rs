@@ -78,7 +78,7 @@ pub struct Config {
     pub(crate) limits: Limits,
     pub(crate) codec: FlowTokenCodec,
     pub(crate) to_tag: Token,
-    pub(crate) require_secure_transport: bool,
+    pub(crate) allow_insecure_transport: bool,
 }
 
 /// The configuration error for a value the checked types refused.
@@ -126,7 +126,7 @@ impl Config {
             limits: Limits::DEFAULT,
             codec: FlowTokenCodec::new(flow_key)?,
             to_tag: Token::from_static("ep"),
-            require_secure_transport: false,
+            allow_insecure_transport: false,
         })
     }
 
@@ -237,10 +237,12 @@ impl Config {
         Ok(self)
     }
 
-    /// Accepts bearer tokens only from requests that came over a secure transport (TLS or
-    /// WSS, RFC 6750 5.3); others are refused with 403. Off by default.
-    pub fn require_secure_transport(mut self, required: bool) -> Config {
-        self.require_secure_transport = required;
+    /// Also accepts bearer tokens from requests that came over a transport that does not
+    /// protect them (UDP, TCP, WS, with no [`crate::edge::Inbound::secure_flow`]
+    /// declaration). Off by default: RFC 6750 5.3 wants bearer tokens only over TLS, and a
+    /// token sent in the clear is refused with 403. Turn it on only for a lab or loopback.
+    pub fn allow_insecure_transport(mut self, allowed: bool) -> Config {
+        self.allow_insecure_transport = allowed;
         self
     }
 

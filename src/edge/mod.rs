@@ -32,6 +32,7 @@
 //!     peer: "192.0.2.10:50312".parse()?,
 //!     transport: Transport::Wss,
 //!     now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+//!     secure_flow: false,
 //!     transport_token: None,
 //! };
 //! match edge.on_request(register.as_bytes().to_vec(), &inbound) {

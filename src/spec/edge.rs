@@ -168,8 +168,9 @@ pub struct EdgeSpec {
     pub expiry_policy: Option<ExpirySpec>,
     /// The To tag of the edge's own error responses.
     pub reply_to_tag: Option<String>,
-    /// Accept bearer tokens only over TLS or WSS (RFC 6750 5.3).
-    pub require_secure_transport: Option<bool>,
+    /// Also accept bearer tokens over UDP, TCP or WS (default false: only over TLS, WSS
+    /// or a flow the host declares secure, RFC 6750 5.3).
+    pub allow_insecure_transport: Option<bool>,
     /// Parser limits for client requests and core responses.
     pub limits: Option<LimitsSpec>,
 }
@@ -230,8 +231,8 @@ impl EdgeSpec {
         if let Some(v) = &self.reply_to_tag {
             c = c.reply_to_tag(v).map_err(at("edge.reply_to_tag"))?;
         }
-        if let Some(required) = self.require_secure_transport {
-            c = c.require_secure_transport(required);
+        if let Some(allowed) = self.allow_insecure_transport {
+            c = c.allow_insecure_transport(allowed);
         }
         if let Some(l) = &self.limits {
             c = c.limits(l.build());

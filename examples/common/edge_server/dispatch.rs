@@ -29,6 +29,7 @@ pub(super) async fn on_client_request(
         peer,
         transport,
         now: SystemTime::now(),
+        secure_flow: false,
         transport_token: token,
     };
     // Only drops need the AOR read back for the log; the other decisions carry it.
