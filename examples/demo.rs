@@ -140,6 +140,8 @@ async fn run() -> Result<bool, String> {
         // Plain ws:// on loopback: a lab, so tokens over an insecure transport are allowed
         // (RFC 6750 5.3 refuses them by default).
         .allow_insecure_transport(true)
+        // A new epoch at every start, so flow tokens do not outlive this run.
+        .epoch(common::edge_setup::start_epoch() as u64)
         .token_location(TokenLocation::FirstOf(vec![
             TokenLocation::AuthorizationBearer,
             TokenLocation::Transport,

@@ -122,6 +122,10 @@ void sip_oauth_string_free(char *s);
  *   "auth_entity": "omit" | "auth-param:NAME" | "header:NAME" (or {"auth_param": "name"},
  *       {"header": "Name"}),
  *   "challenge_scope", "authz_server" (added to Bearer challenges), "reply_to_tag",
+ *   "previous_flow_key" (the flow key before a rotation, still accepted; same forms as
+ *       "flow_key"),
+ *   "epoch" (an unsigned integer drawn anew at every start of the host, e.g. from the
+ *       clock and the process id; flow tokens of another epoch are refused; default 0),
  *   "allow_insecure_transport" (true: tokens also over UDP, TCP and WS; default false:
  *       only over TLS or WSS, RFC 6750 5.3),
  *   "limits": {"max_message_bytes": n, "max_headers": n, "max_line_bytes": n} (n > 0).

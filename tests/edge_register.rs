@@ -103,7 +103,7 @@ fn forwarded_register_carries_the_p_cscf_headers() {
     assert!(path.starts_with("<sip:") && path.ends_with("@pcscf.visited.example:5060;lr;ob>"));
     let user = &path[5..path.find('@').unwrap()];
     assert_eq!(
-        edge().config().flow_codec().flow_from_path_token(user),
+        edge().flow_for_path_token(user, &format!("sip:bob@{HOME}")),
         Ok(FlowId(7))
     );
     assert!(one(HeaderName::PChargingVector).starts_with("icid-value="));

@@ -47,6 +47,7 @@ fn full_json() -> String {
   "edge": {{
     "home_domain": "{HOME}", "edge_host": "{EDGE_HOST}",
     "flow_key": {{"base64": "MDEyMzQ1Njc4OWFiY2RlZg"}},
+    "previous_flow_key": {{"text": "the-key-before-0123"}}, "epoch": 1234567,
     "realm": "realm.example", "core_transport": "tcp",
     "token_location": ["transport", "header:X-Token"],
     "visited_network_id": "visited.example", "orig_ioi": "ioi.example",
@@ -75,6 +76,8 @@ fn full_toml() -> String {
 home_domain = "{HOME}"
 edge_host = "{EDGE_HOST}"
 flow_key = {{ base64 = "MDEyMzQ1Njc4OWFiY2RlZg" }}
+previous_flow_key = {{ text = "the-key-before-0123" }}
+epoch = 1234567
 realm = "realm.example"
 core_transport = "tcp"
 token_location = "transport,header:X-Token"
@@ -173,6 +176,47 @@ fn every_edge_key_reaches_the_forwarded_register() {
         !out.contains("X-Token"),
         "the token stays at the edge: {out}"
     );
+}
+
+#[test]
+fn epoch_and_previous_flow_key_reach_the_flow_tokens() {
+    use sip_oauth::edge::{FlowId, FlowTokenCodec, FlowTokenError};
+    let spec = Spec::from_json(&full_json()).unwrap();
+    assert_eq!(spec.edge.epoch, Some(1234567));
+    let config = spec.edge.build().unwrap();
+    let codec = config.flow_codec();
+    assert_eq!(codec.epoch(), 1234567);
+    // A branch minted with the previous key in this epoch still verifies.
+    let before = FlowTokenCodec::new(b"the-key-before-0123")
+        .unwrap()
+        .with_epoch(1234567);
+    let b = before.branch(FlowId(9), &[b"t"], None);
+    assert_eq!(codec.flow_from_branch(&b), Ok(FlowId(9)));
+    // One of another epoch does not.
+    let b = before
+        .clone()
+        .with_epoch(1)
+        .branch(FlowId(9), &[b"t"], None);
+    assert_eq!(
+        codec.flow_from_branch(&b),
+        Err(FlowTokenError::EarlierEpoch { minted: 1 })
+    );
+    // Without the keys the defaults hold: epoch 0, no previous key.
+    let json = full_json().replace(
+        r#""previous_flow_key": {"text": "the-key-before-0123"}, "epoch": 1234567,"#,
+        "",
+    );
+    let config = Spec::from_json(&json).unwrap().edge.build().unwrap();
+    assert_eq!(config.flow_codec().epoch(), 0);
+    let b = before.with_epoch(0).branch(FlowId(9), &[b"t"], None);
+    assert_eq!(
+        config.flow_codec().flow_from_branch(&b),
+        Err(FlowTokenError::BadMac)
+    );
+    // A short previous key is refused and named.
+    let json = full_json().replace("the-key-before-0123", "short");
+    let e = Spec::from_json(&json).unwrap().edge.build().unwrap_err();
+    assert_eq!(e.key, "edge.previous_flow_key");
 }
 
 #[test]

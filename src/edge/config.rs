@@ -246,6 +246,24 @@ impl Config {
         self
     }
 
+    /// Sets the instance epoch written into and checked in every flow token. The host
+    /// draws a new one at every start (from the clock and the process id, for example):
+    /// connection ids are reused after a restart, so a token minted before it must not
+    /// reach whichever connection now has its id. Such a token is refused with
+    /// [`FlowTokenError::EarlierEpoch`]. Zero until set.
+    pub fn epoch(mut self, epoch: u64) -> Config {
+        self.codec = self.codec.with_epoch(epoch);
+        self
+    }
+
+    /// Also accepts flow tokens minted with `key`, the flow key before a rotation (at
+    /// least 16 bytes). Tokens are minted with the current key only; drop the previous
+    /// key once the transactions and registrations that used it have ended.
+    pub fn previous_flow_key(mut self, key: &[u8]) -> Result<Config, ConfigError> {
+        self.codec = self.codec.with_previous_key(key)?;
+        Ok(self)
+    }
+
     /// The home network domain.
     pub fn home_domain(&self) -> &str {
         self.home_domain.as_str()

@@ -65,7 +65,7 @@ pub use config::{AuthEntityPlacement, Config, ConfigError, ExpiryPolicy};
 pub use decision::{
     Admitted, DropReason, Registered, RejectCause, Rejection, RequestDecision, ResponseDecision,
 };
-pub use flow_token::{BRANCH_COOKIE, FlowTokenCodec, FlowTokenError};
+pub use flow_token::{BRANCH_COOKIE, BranchInfo, FlowTokenCodec, FlowTokenError};
 pub use inbound::{FlowId, Inbound, Transport};
 pub use pending::PendingRegister;
 pub use register::annex_u_authorization;
@@ -194,6 +194,16 @@ impl Edge {
                 RequestDecision::Pending(Box::new(PendingRegister::new(msg, inbound, token)))
             }
         }
+    }
+
+    /// The client flow a Path flow token of this edge names, checked for the address of
+    /// record `aor` it is presented for (the registered AOR a terminating request is
+    /// for): the token must verify under the current or previous flow key, come from
+    /// this start of the edge (its epoch) and have been minted for that AOR, any
+    /// equivalent spelling of it (RFC 5626 5.3). The error says which check failed;
+    /// `DropReason::from` turns it into the reason to drop with.
+    pub fn flow_for_path_token(&self, token: &str, aor: &str) -> Result<FlowId, FlowTokenError> {
+        self.config.codec.flow_from_path_token(token, aor)
     }
 
     /// Handles a response from the core.

@@ -30,9 +30,9 @@ pub(crate) fn relay(config: &Config, bytes: Bytes) -> ResponseDecision {
     if !ours {
         return drop(DropReason::NotOurs);
     }
-    let flow = match via.via.branch().map(|b| config.codec.flow_from_branch(b)) {
-        Some(Ok(flow)) => flow,
-        Some(Err(e)) => return drop(DropReason::Tampered(e)),
+    let branch = match via.via.branch().map(|b| config.codec.verify_branch(b)) {
+        Some(Ok(branch)) => branch,
+        Some(Err(e)) => return drop(e.into()),
         None => return drop(DropReason::NotOurs),
     };
     // RFC 3261 16.7 step 3: a 100 Trying is not forwarded.
@@ -64,7 +64,7 @@ pub(crate) fn relay(config: &Config, bytes: Bytes) -> ResponseDecision {
         None
     };
     ResponseDecision::Relay {
-        flow,
+        flow: branch.flow,
         bytes,
         status: facts.status,
         registered,

@@ -148,6 +148,11 @@ pub struct EdgeSpec {
     pub edge_host: String,
     /// At least 16 secret bytes protecting the flow tokens in Via branches and Path URIs.
     pub flow_key: Secret,
+    /// The flow key before a rotation, still accepted in flow tokens (at least 16 bytes).
+    pub previous_flow_key: Option<Secret>,
+    /// The instance epoch in every flow token: a value the host draws anew at every
+    /// start, so tokens minted before a restart are refused (default 0).
+    pub epoch: Option<u64>,
     /// The Digest realm of the Annex U Authorization and of Bearer challenges.
     pub realm: Option<String>,
     /// The transport in the edge's own Via toward the core: `udp`, `tcp`, `tls`, `ws`, `wss`.
@@ -199,6 +204,17 @@ impl EdgeSpec {
             };
             SpecError::value(key, e)
         })?;
+        if let Some(previous) = &self.previous_flow_key {
+            let key = previous
+                .bytes()
+                .map_err(|e| SpecError::value("edge.previous_flow_key", e))?;
+            c = c
+                .previous_flow_key(&key)
+                .map_err(at("edge.previous_flow_key"))?;
+        }
+        if let Some(epoch) = self.epoch {
+            c = c.epoch(epoch);
+        }
         if let Some(v) = &self.realm {
             c = c.realm(v).map_err(at("edge.realm"))?;
         }
