@@ -598,3 +598,30 @@ fn core_errors_are_relayed() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn routes_of_a_register_are_removed_before_it_goes_to_the_core() {
+    // RFC 3261 16.4: the edge's own URI on top of Route is removed; a REGISTER goes to
+    // the configured core, so the client's further Routes are removed as well.
+    let req = register_with(
+        "Supported: path,gruu,outbound\r\n",
+        "Supported: path,gruu,outbound\r\n\
+         Route: <sip:pcscf.visited.example:5060;lr>, <sip:elsewhere.example;lr>\r\n\
+         Route: <sip:third.example;lr>\r\n",
+    );
+    let out = forwarded(edge().on_request(req, &wss()));
+    let out = text(&out);
+    assert!(!out.contains("Route:"), "{out}");
+    assert!(
+        !out.contains("elsewhere.example") && !out.contains("third.example"),
+        "{out}"
+    );
+    // Only the edge's own Route: removed too, the rest unchanged.
+    let req = register_with(
+        "Supported: path,gruu,outbound\r\n",
+        "Supported: path,gruu,outbound\r\nRoute: <sip:pcscf.visited.example:5060;lr>\r\n",
+    );
+    let with_route = forwarded(edge().on_request(req, &wss()));
+    let without = forwarded(edge().on_request(REGISTER.to_vec(), &wss()));
+    assert_eq!(text(&with_route), text(&without));
+}

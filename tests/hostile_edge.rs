@@ -853,3 +853,16 @@ fn an_empty_element_before_the_edge_via_is_not_an_entry() {
     assert!(vias[0].contains("8h2kqv9r1c4p.invalid"), "{text}");
     assert!(!text.contains("branch=z9hG4bKoa"), "{text}");
 }
+
+#[test]
+fn a_client_cannot_steer_its_register_past_the_core_with_route() {
+    // A preloaded Route toward a host of the client's choosing (its header name in
+    // lower and upper case, one field a list) never leaves the edge (RFC 3261 16.4).
+    let req = register_with(
+        "Supported: path,gruu,outbound\r\n",
+        "Supported: path,gruu,outbound\r\nroute: <sip:attacker.example;lr>\r\n\
+         ROUTE: <sip:attacker.example:5061;transport=tcp;lr>,<sips:attacker.example>\r\n",
+    );
+    let out = forwarded(edge().on_request(req, &wss()));
+    assert!(!find(&out, b"attacker"), "{}", text(&out));
+}

@@ -50,9 +50,24 @@ pub(crate) fn build(
             ed.remove(i)?;
         }
     }
+    // RFC 3261 16.4: the edge's own URI at the top of Route is removed before
+    // forwarding. A REGISTER's next hop is the configured core (TS 24.229 5.2.2: the
+    // P-CSCF forwards it toward the home network's entry point), not one the client
+    // chose, so the client's further Routes go too: every Route field is removed.
+    if facts.route.first.is_some() {
+        for (i, h) in msg.headers().iter().enumerate() {
+            if h.name == HeaderName::Route {
+                ed.remove(i)?;
+            }
+        }
+    }
     match &token.place {
         // A field removed above is not removed twice (the edits would overlap).
-        Place::Header { index } if !msg.header(*index).is_some_and(|h| dropped(h.name)) => {
+        Place::Header { index }
+            if !msg
+                .header(*index)
+                .is_some_and(|h| dropped(h.name) || h.name == HeaderName::Route) =>
+        {
             ed.remove(*index)?
         }
         Place::RequestUri { span } => {
