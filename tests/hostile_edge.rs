@@ -866,3 +866,42 @@ fn a_client_cannot_steer_its_register_past_the_core_with_route() {
     let out = forwarded(edge().on_request(req, &wss()));
     assert!(!find(&out, b"attacker"), "{}", text(&out));
 }
+
+#[test]
+fn keys_in_a_challenge_never_reach_the_client_however_spelled() {
+    // TS 24.229 5.2.2. A challenge that does not parse cannot be shown to be free of
+    // ck and ik, so it is removed whole; a parsed one loses them in any case.
+    let fwd = forwarded(edge().on_request(REGISTER.to_vec(), &wss()));
+    let ok = String::from_utf8(ok_for(&fwd)).unwrap();
+    for challenge in [
+        "Digest realm=\"r\", CK=00112233, Ik=\"4455\"",
+        "Digest ck=\"0011\",ik=\"2233\"",
+        "Digest realm=\"r\", ck=\"unterminated",
+        "Digest ,,, ck=1",
+    ] {
+        let resp = ok
+            .replacen("SIP/2.0 200 OK", "SIP/2.0 401 Unauthorized", 1)
+            .replacen(
+                "CSeq: 1 REGISTER\r\n",
+                &format!(
+                    "CSeq: 1 REGISTER\r\nWWW-Authenticate: Bearer realm=\"r\"\r\n\
+                     WWW-Authenticate: {challenge}\r\n"
+                ),
+                1,
+            );
+        match edge().on_response_at(resp.into_bytes(), now()) {
+            ResponseDecision::Relay { bytes, .. } => {
+                let out = text(&bytes).to_ascii_lowercase();
+                assert!(
+                    !out.contains("ck=") && !out.contains("ik="),
+                    "{challenge}: {out}"
+                );
+                assert!(
+                    out.contains("www-authenticate: bearer realm=\"r\""),
+                    "{out}"
+                );
+            }
+            ResponseDecision::Drop(_) => {}
+        }
+    }
+}
