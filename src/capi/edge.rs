@@ -167,9 +167,10 @@ pub unsafe extern "C" fn sip_oauth_edge_on_request(
     }
 }
 
-/// Hands a response from the core to the edge (it needs no clock: a response is judged by
-/// its Via alone). On success `*out_decision` holds the decision (a reply to
-/// the client's flow, or a drop).
+/// Hands a response from the core to the edge without the time (as
+/// [`sip_oauth_edge_on_response_at`], except that a 423 is relayed as it is: whether the
+/// token outlives its Min-Expires needs a clock). On success `*out_decision` holds the
+/// decision (a reply to the client's flow, or a drop).
 ///
 /// # Safety
 /// As [`sip_oauth_edge_on_request`].
@@ -191,6 +192,41 @@ pub unsafe extern "C" fn sip_oauth_edge_on_response(
             }
             let message = ffi::bytes_arg(bytes, len, "bytes")?;
             let decision = handle.edge.on_response(message.to_vec());
+            ffi::write_opt(
+                out_decision,
+                ffi::into_handle(SipOauthDecision::response(decision)),
+            );
+            Ok(())
+        })
+    }
+}
+
+/// Hands a response from the core to the edge at `now` (seconds since the Unix epoch),
+/// filtered as [`crate::edge::Edge::on_response_at`] filters it (TS 24.229 5.2.2). On
+/// success `*out_decision` holds the decision.
+///
+/// # Safety
+/// As [`sip_oauth_edge_on_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_on_response_at(
+    edge: *const SipOauthEdge,
+    bytes: *const u8,
+    len: usize,
+    now: i64,
+    out_decision: *mut *mut SipOauthDecision,
+    out_error: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's contract covers every pointer used below.
+    unsafe {
+        ffi::write_opt(out_decision, std::ptr::null_mut());
+        guard("sip_oauth_edge_on_response_at", out_error, || {
+            let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
+            if out_decision.is_null() {
+                return Err(CapiError::Null("out_decision"));
+            }
+            let message = ffi::bytes_arg(bytes, len, "bytes")?;
+            let now = unix_time(now)?;
+            let decision = handle.edge.on_response_at(message.to_vec(), now);
             ffi::write_opt(
                 out_decision,
                 ffi::into_handle(SipOauthDecision::response(decision)),
