@@ -162,7 +162,9 @@ void sip_oauth_edge_free(sip_oauth_edge *edge);
  *   peer_addr        the client's IP address as seen by the transport ("192.0.2.1",
  *                    "2001:db8::1" or "[2001:db8::1]"), for Via received/rport
  *   peer_port        the client's port
- *   transport        a SIP_OAUTH_TRANSPORT_* value
+ *   transport        a SIP_OAUTH_TRANSPORT_* value; a REGISTER over UDP, TCP or WS is
+ *                    refused with 403 (RFC 6750 5.3) unless the edge's JSON says
+ *                    "allow_insecure_transport": true
  *   now              current time, seconds since the Unix epoch (checked against the
  *                    token's exp/nbf)
  *   transport_token  a token obtained by the transport (e.g. from the WebSocket
