@@ -182,22 +182,10 @@ pub unsafe extern "C" fn sip_oauth_edge_on_response(
     out_decision: *mut *mut SipOauthDecision,
     out_error: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: the caller's contract covers every pointer used below.
+    // SAFETY: the caller's contract is the one `response` relies on.
     unsafe {
-        ffi::write_opt(out_decision, std::ptr::null_mut());
-        guard("sip_oauth_edge_on_response", out_error, || {
-            let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
-            if out_decision.is_null() {
-                return Err(CapiError::Null("out_decision"));
-            }
-            let message = ffi::bytes_arg(bytes, len, "bytes")?;
-            let decision = handle.edge.on_response(message.to_vec());
-            ffi::write_opt(
-                out_decision,
-                ffi::into_handle(SipOauthDecision::response(decision)),
-            );
-            Ok(())
-        })
+        let call = Call("sip_oauth_edge_on_response", out_decision, out_error);
+        response(edge, bytes, len, None, call)
     }
 }
 
@@ -216,17 +204,40 @@ pub unsafe extern "C" fn sip_oauth_edge_on_response_at(
     out_decision: *mut *mut SipOauthDecision,
     out_error: *mut *mut c_char,
 ) -> c_int {
+    // SAFETY: the caller's contract is the one `response` relies on.
+    unsafe {
+        let call = Call("sip_oauth_edge_on_response_at", out_decision, out_error);
+        response(edge, bytes, len, Some(now), call)
+    }
+}
+
+/// The name of an exported function and where it writes its decision and error.
+struct Call(&'static str, *mut *mut SipOauthDecision, *mut *mut c_char);
+
+/// The two response entry points: the same checks, with or without the time.
+///
+/// # Safety
+/// As [`sip_oauth_edge_on_request`].
+unsafe fn response(
+    edge: *const SipOauthEdge,
+    bytes: *const u8,
+    len: usize,
+    now: Option<i64>,
+    Call(name, out_decision, out_error): Call,
+) -> c_int {
     // SAFETY: the caller's contract covers every pointer used below.
     unsafe {
         ffi::write_opt(out_decision, std::ptr::null_mut());
-        guard("sip_oauth_edge_on_response_at", out_error, || {
+        guard(name, out_error, || {
             let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
             if out_decision.is_null() {
                 return Err(CapiError::Null("out_decision"));
             }
-            let message = ffi::bytes_arg(bytes, len, "bytes")?;
-            let now = unix_time(now)?;
-            let decision = handle.edge.on_response_at(message.to_vec(), now);
+            let message = ffi::bytes_arg(bytes, len, "bytes")?.to_vec();
+            let decision = match now {
+                Some(now) => handle.edge.on_response_at(message, unix_time(now)?),
+                None => handle.edge.on_response(message),
+            };
             ffi::write_opt(
                 out_decision,
                 ffi::into_handle(SipOauthDecision::response(decision)),

@@ -53,9 +53,10 @@ pub enum ResponseDecision {
     Relay {
         /// The connection the request came on (from the flow token in the edge's Via).
         flow: FlowId,
-        /// The response without the edge's Via.
+        /// The response without the edge's Via, filtered (TS 24.229 5.2.2), or the edge's
+        /// own answer in its place ([`super::Edge::on_response_at`]).
         bytes: Bytes,
-        /// Its status code.
+        /// The status code sent (the edge's own when it replaced the core's).
         status: u16,
         /// On a 2xx to REGISTER, the registration state the host should store.
         registered: Option<Registered>,
