@@ -72,6 +72,7 @@ fn inbound() -> Inbound<'static> {
         peer: "198.51.100.7:50312".parse().expect("addr"),
         transport: Transport::Wss,
         now: now(),
+        secure_flow: false,
         transport_token: None,
     }
 }

@@ -110,6 +110,7 @@ fn bench(c: &mut Criterion) {
         peer: "198.51.100.7:50312".parse().expect("addr"),
         transport: Transport::Wss,
         now: now(),
+        secure_flow: false,
         transport_token: None,
     };
 

@@ -137,6 +137,11 @@ async fn run() -> Result<bool, String> {
     let flow_key = random_id(32);
     let config = Config::new(HOME, &bound.default_edge_host(), flow_key.as_bytes())
         .map_err(|e| e.to_string())?
+        // Plain ws:// on loopback: a lab, so tokens over an insecure transport are allowed
+        // (RFC 6750 5.3 refuses them by default).
+        .allow_insecure_transport(true)
+        // A new epoch at every start, so flow tokens do not outlive this run.
+        .epoch(common::edge_setup::start_epoch() as u64)
         .token_location(TokenLocation::FirstOf(vec![
             TokenLocation::AuthorizationBearer,
             TokenLocation::Transport,

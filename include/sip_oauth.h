@@ -122,7 +122,12 @@ void sip_oauth_string_free(char *s);
  *   "auth_entity": "omit" | "auth-param:NAME" | "header:NAME" (or {"auth_param": "name"},
  *       {"header": "Name"}),
  *   "challenge_scope", "authz_server" (added to Bearer challenges), "reply_to_tag",
- *   "require_secure_transport" (true: tokens only over TLS or WSS; default false),
+ *   "previous_flow_key" (the flow key before a rotation, still accepted; same forms as
+ *       "flow_key"),
+ *   "epoch" (an unsigned integer drawn anew at every start of the host, e.g. from the
+ *       clock and the process id; flow tokens of another epoch are refused; default 0),
+ *   "allow_insecure_transport" (true: tokens also over UDP, TCP and WS; default false:
+ *       only over TLS or WSS, RFC 6750 5.3),
  *   "also_home_domains": ["..."] (further home domains; a REGISTER for any other is refused),
  *   "min_token_lifetime_seconds": n (refuse registrations whose token expires sooner; 60),
  *   "limits": {"max_message_bytes": n, "max_headers": n, "max_line_bytes": n} (n > 0).
@@ -159,7 +164,9 @@ void sip_oauth_edge_free(sip_oauth_edge *edge);
  *   peer_addr        the client's IP address as seen by the transport ("192.0.2.1",
  *                    "2001:db8::1" or "[2001:db8::1]"), for Via received/rport
  *   peer_port        the client's port
- *   transport        a SIP_OAUTH_TRANSPORT_* value
+ *   transport        a SIP_OAUTH_TRANSPORT_* value; a REGISTER over UDP, TCP or WS is
+ *                    refused with 403 (RFC 6750 5.3) unless the edge's JSON says
+ *                    "allow_insecure_transport": true
  *   now              current time, seconds since the Unix epoch (checked against the
  *                    token's exp/nbf)
  *   transport_token  a token obtained by the transport (e.g. from the WebSocket
@@ -179,6 +186,19 @@ int sip_oauth_edge_on_request(const sip_oauth_edge *edge, const uint8_t *bytes, 
  */
 int sip_oauth_edge_on_response(const sip_oauth_edge *edge, const uint8_t *bytes, size_t len,
                                sip_oauth_decision **out_decision, char **out_error);
+
+/*
+ * As sip_oauth_edge_on_response, at `now` (seconds since the Unix epoch), which the 423
+ * rule needs: the response is filtered as TS 24.229 5.2.2 has the P-CSCF filter what
+ * goes to the UE (ck and ik removed from challenges, P-Charging-Vector and
+ * P-Charging-Function-Addresses removed, a 401/407 without a Bearer challenge answered
+ * 403, a 423 whose Min-Expires exceeds the token's remaining lifetime answered 401
+ * error="invalid_token"). sip_oauth_edge_on_response does the same but relays a 423 as
+ * it is.
+ */
+int sip_oauth_edge_on_response_at(const sip_oauth_edge *edge, const uint8_t *bytes, size_t len,
+                                  int64_t now, sip_oauth_decision **out_decision,
+                                  char **out_error);
 
 /*
  * Replaces the validator's keys with the JWK Set `jwks_json` (RFC 7517 section 5), for

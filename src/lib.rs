@@ -56,6 +56,7 @@
 //!     peer: "192.0.2.10:50312".parse()?,
 //!     transport: Transport::Wss,
 //!     now,
+//!     secure_flow: false,
 //!     transport_token: None,
 //! };
 //! let RequestDecision::Forward { bytes: to_core, admitted } = edge.on_request(register.into_bytes(), &inbound)

@@ -679,3 +679,44 @@ fn version_is_the_crate_version() {
     let v = unsafe { CStr::from_ptr(sip_oauth_version()) };
     assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn responses_at_a_time_apply_the_423_rule() {
+    let e = edge();
+    let fwd = on_request(&e, &valid());
+    assert_eq!(fwd.action, SIP_OAUTH_ACTION_FORWARD, "{}", fwd.reason);
+    // The token expires an hour after NOW; the registrar wants two.
+    let brief = String::from_utf8(ok_for(&fwd.bytes))
+        .unwrap()
+        .replacen("SIP/2.0 200 OK", "SIP/2.0 423 Interval Too Brief", 1)
+        .replacen(
+            "CSeq: 1 REGISTER\r\n",
+            "CSeq: 1 REGISTER\r\nMin-Expires: 7200\r\n",
+            1,
+        )
+        .into_bytes();
+    let mut d = null_mut();
+    let rc = unsafe {
+        sip_oauth_edge_on_response_at(e.0, brief.as_ptr(), brief.len(), NOW, &mut d, null_mut())
+    };
+    assert_eq!(rc, SIP_OAUTH_OK);
+    let out = read(d);
+    assert_eq!(
+        (out.action, out.flow, out.status),
+        (SIP_OAUTH_ACTION_REPLY, FLOW, 401)
+    );
+    assert!(
+        String::from_utf8(out.bytes)
+            .unwrap()
+            .contains("error=\"invalid_token\""),
+        "{}",
+        out.reason
+    );
+    // Without the time the 423 is relayed.
+    assert_eq!(on_response(&e, &brief).status, 423);
+    let rc = unsafe {
+        sip_oauth_edge_on_response_at(null(), brief.as_ptr(), brief.len(), NOW, &mut d, null_mut())
+    };
+    assert_eq!(rc, SIP_OAUTH_ERR_NULL);
+    assert!(d.is_null());
+}

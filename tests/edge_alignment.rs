@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use sip_oauth::edge::{DropReason, RejectCause, RequestDecision, ResponseDecision, Transport};
+use sip_oauth::edge::{
+    DropReason, Inbound, RejectCause, RequestDecision, ResponseDecision, Transport,
+};
 use sip_oauth::message::{Message, Violation, check_request};
 
 fn violation(d: &RequestDecision) -> (u16, Violation) {
@@ -229,28 +231,52 @@ fn a_core_response_with_no_via_left_for_the_client_is_a_malformed_response() {
 }
 
 #[test]
-fn the_transport_is_read_when_the_configuration_requires_a_secure_one() {
-    // Inbound.transport was read nowhere; RFC 6750 5.3 now has a use for it.
-    let e = edge_with(
-        config().require_secure_transport(true),
+fn tokens_over_insecure_transports_are_refused_unless_allowed() {
+    // RFC 6750 5.3: by default a bearer token is taken only over TLS, WSS or a flow the
+    // host declares secure.
+    let e = edge();
+    for transport in [Transport::Udp, Transport::Tcp, Transport::Ws] {
+        let mut clear = wss();
+        clear.transport = transport;
+        let d = e.on_request(REGISTER.to_vec(), &clear);
+        let RequestDecision::Reply { rejection, .. } = &d else {
+            panic!("not refused over {transport:?}: {d:?}");
+        };
+        assert_eq!(
+            (rejection.status, &rejection.cause),
+            (403, &RejectCause::InsecureTransport)
+        );
+        assert_eq!(
+            rejection.to_string(),
+            "403 Forbidden (bearer token needs a secure transport): bearer token over an insecure transport"
+        );
+        // A flow the host vouches for (IPsec, TLS ended in front of it) is secure.
+        let declared = Inbound {
+            secure_flow: true,
+            ..clear
+        };
+        assert!(matches!(
+            e.on_request(REGISTER.to_vec(), &declared),
+            RequestDecision::Forward { .. }
+        ));
+    }
+    for transport in [Transport::Tls, Transport::Wss] {
+        let mut secure = wss();
+        secure.transport = transport;
+        assert!(matches!(
+            e.on_request(REGISTER.to_vec(), &secure),
+            RequestDecision::Forward { .. }
+        ));
+    }
+    // Allowed explicitly: a lab edge on plain sockets.
+    let lab = edge_with(
+        config().allow_insecure_transport(true),
         sip_oauth::validate::FixedValidator::new().with_token(sample_token(), bob()),
     );
     let mut udp = wss();
     udp.transport = Transport::Udp;
-    let d = e.on_request(REGISTER.to_vec(), &udp);
-    let RequestDecision::Reply { rejection, .. } = &d else {
-        panic!("not refused: {d:?}");
-    };
-    assert_eq!(
-        (rejection.status, &rejection.cause),
-        (403, &RejectCause::InsecureTransport)
-    );
-    assert_eq!(
-        rejection.to_string(),
-        "403 Forbidden (bearer token needs a secure transport): bearer token over an insecure transport"
-    );
     assert!(matches!(
-        e.on_request(REGISTER.to_vec(), &wss()),
+        lab.on_request(REGISTER.to_vec(), &udp),
         RequestDecision::Forward { .. }
     ));
 }

@@ -103,7 +103,7 @@ fn forwarded_register_carries_the_p_cscf_headers() {
     assert!(path.starts_with("<sip:") && path.ends_with("@pcscf.visited.example:5060;lr;ob>"));
     let user = &path[5..path.find('@').unwrap()];
     assert_eq!(
-        edge().config().flow_codec().flow_from_path_token(user),
+        edge().flow_for_path_token(user, &format!("sip:bob@{HOME}")),
         Ok(FlowId(7))
     );
     assert!(one(HeaderName::PChargingVector).starts_with("icid-value="));
@@ -409,13 +409,18 @@ fn udp_and_tcp_clients_get_received_and_rport() {
         peer: "203.0.113.9:40000".parse().unwrap(),
         ..wss()
     };
-    let out = forwarded(edge().on_request(udp.clone().into_bytes(), &inbound));
+    // A lab edge on plain sockets (RFC 6750 5.3 refuses tokens over them by default).
+    let edge = edge_with(
+        config().allow_insecure_transport(true),
+        FixedValidator::new().with_token(sample_token(), bob()),
+    );
+    let out = forwarded(edge.on_request(udp.clone().into_bytes(), &inbound));
     golden("forward_register_udp.sip", &out);
     assert!(text(&out).contains(
         "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK7739204;rport=40000;received=203.0.113.9\r\n"
     ));
     let tcp = udp.replace("SIP/2.0/UDP 10.0.0.5:5060", "SIP/2.0/TCP 10.0.0.5:5060");
-    let out = forwarded(edge().on_request(
+    let out = forwarded(edge.on_request(
         tcp.into_bytes(),
         &Inbound {
             transport: Transport::Tcp,
@@ -592,4 +597,160 @@ fn core_errors_are_relayed() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn routes_of_a_register_are_removed_before_it_goes_to_the_core() {
+    // RFC 3261 16.4: the edge's own URI on top of Route is removed; a REGISTER goes to
+    // the configured core, so the client's further Routes are removed as well.
+    let req = register_with(
+        "Supported: path,gruu,outbound\r\n",
+        "Supported: path,gruu,outbound\r\n\
+         Route: <sip:pcscf.visited.example:5060;lr>, <sip:elsewhere.example;lr>\r\n\
+         Route: <sip:third.example;lr>\r\n",
+    );
+    let out = forwarded(edge().on_request(req, &wss()));
+    let out = text(&out);
+    assert!(!out.contains("Route:"), "{out}");
+    assert!(
+        !out.contains("elsewhere.example") && !out.contains("third.example"),
+        "{out}"
+    );
+    // Only the edge's own Route: removed too, the rest unchanged.
+    let req = register_with(
+        "Supported: path,gruu,outbound\r\n",
+        "Supported: path,gruu,outbound\r\nRoute: <sip:pcscf.visited.example:5060;lr>\r\n",
+    );
+    let with_route = forwarded(edge().on_request(req, &wss()));
+    let without = forwarded(edge().on_request(REGISTER.to_vec(), &wss()));
+    assert_eq!(text(&with_route), text(&without));
+}
+
+/// The core's answer to the sample REGISTER as forwarded: the sample 200 OK with its
+/// status line replaced and `extra` header lines added after CSeq.
+fn core_answer(status_line: &str, extra: &str) -> Vec<u8> {
+    let fwd = forwarded(edge().on_request(REGISTER.to_vec(), &wss()));
+    let ok = String::from_utf8(ok_for(&fwd)).unwrap();
+    ok.replacen("SIP/2.0 200 OK", status_line, 1)
+        .replacen(
+            "CSeq: 1 REGISTER\r\n",
+            &format!("CSeq: 1 REGISTER\r\n{extra}"),
+            1,
+        )
+        .into_bytes()
+}
+
+#[test]
+fn ck_and_ik_never_reach_the_client() {
+    // TS 24.229 5.2.2: the P-CSCF removes ck and ik from challenges toward the UE. A 401
+    // with a Bearer challenge is relayed (the client can answer it), its AKA one without
+    // the keys.
+    let resp = core_answer(
+        "SIP/2.0 401 Unauthorized",
+        "WWW-Authenticate: Digest realm=\"ims.example\", nonce=\"bm9uY2U\", \
+         algorithm=AKAv1-MD5, CK=\"00112233445566778899aabbccddeeff\", \
+         ik=\"ffeeddccbbaa99887766554433221100\", qop=\"auth\"\r\n\
+         WWW-Authenticate: Bearer realm=\"ims.example\"\r\n\
+         Proxy-Authenticate: Digest realm=\"p.example\", nonce=\"x\", ck=\"0011\"\r\n",
+    );
+    let (flow, out) = relayed(edge().on_response_at(resp, now()));
+    assert_eq!(flow, FlowId(7));
+    assert!(out.starts_with("SIP/2.0 401 Unauthorized\r\n"), "{out}");
+    assert!(
+        out.contains(
+            "WWW-Authenticate: Digest realm=\"ims.example\", nonce=\"bm9uY2U\", \
+             algorithm=AKAv1-MD5, qop=\"auth\"\r\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("WWW-Authenticate: Bearer realm=\"ims.example\"\r\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Proxy-Authenticate: Digest realm=\"p.example\", nonce=\"x\"\r\n"),
+        "{out}"
+    );
+    let lower = out.to_ascii_lowercase();
+    assert!(!lower.contains("ck=") && !lower.contains("ik="), "{out}");
+}
+
+#[test]
+fn a_digest_challenge_from_the_core_becomes_a_403() {
+    // The bearer client cannot answer Digest or AKA: relaying the 401 would have it
+    // resend its token in a loop.
+    let resp = core_answer(
+        "SIP/2.0 401 Unauthorized",
+        "WWW-Authenticate: Digest realm=\"ims.example\", nonce=\"n\", ck=\"0011\", ik=\"2233\"\r\n",
+    );
+    let d = edge().on_response_at(resp, now());
+    let ResponseDecision::Relay { status, .. } = &d else {
+        panic!("{d:?}");
+    };
+    assert_eq!(*status, 403);
+    let (flow, out) = relayed(d);
+    assert_eq!(flow, FlowId(7));
+    assert!(
+        out.starts_with(
+            "SIP/2.0 403 Forbidden (the home network asked for credentials a bearer client cannot give)\r\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("WWW-Authenticate"), "{out}");
+    assert!(!out.contains("pcscf.visited.example:5060;branch"), "{out}");
+    assert!(
+        out.contains("Via: SIP/2.0/WSS 8h2kqv9r1c4p.invalid;received=198.51.100.7"),
+        "{out}"
+    );
+    assert!(
+        out.contains(";tag=8c1f5e\r\n") && out.contains("CSeq: 1 REGISTER\r\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn charging_headers_stay_in_the_network() {
+    let resp = core_answer(
+        "SIP/2.0 200 OK",
+        "P-Charging-Function-Addresses: ccf=192.0.2.10; ecf=192.0.2.11\r\n\
+         P-Charging-Vector: icid-value=1234bc9876e;orig-ioi=home.example\r\n\
+         p-charging-function-addresses: ccf=192.0.2.12\r\n",
+    );
+    let (_, out) = relayed(edge().on_response_at(resp, now()));
+    assert!(out.starts_with("SIP/2.0 200 OK\r\n"), "{out}");
+    assert!(!out.to_ascii_lowercase().contains("p-charging"), "{out}");
+    assert!(out.contains("Service-Route:"), "{out}");
+}
+
+#[test]
+fn a_423_the_token_cannot_satisfy_asks_for_a_fresh_token() {
+    // The token of `bob()` has 1800 s left at `now()`, carried in the edge's branch.
+    let long = core_answer("SIP/2.0 423 Interval Too Brief", "Min-Expires: 3600\r\n");
+    let d = edge().on_response_at(long.clone(), now());
+    let (flow, out) = relayed(d);
+    assert_eq!(flow, FlowId(7));
+    assert!(
+        out.starts_with(
+            "SIP/2.0 401 Unauthorized (token expires before the minimum registration interval)\r\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("WWW-Authenticate: Bearer realm="), "{out}");
+    assert!(out.contains("error=\"invalid_token\""), "{out}");
+    assert!(!out.contains("Min-Expires"), "{out}");
+    // Later, less of the token is left.
+    let later = now() + Duration::from_secs(1500);
+    let short = core_answer("SIP/2.0 423 Interval Too Brief", "Min-Expires: 600\r\n");
+    let (_, out) = relayed(edge().on_response_at(short.clone(), later));
+    assert!(out.starts_with("SIP/2.0 401"), "{out}");
+    // A Min-Expires the token covers: the 423 is relayed for the client to retry.
+    let (_, out) = relayed(edge().on_response_at(short, now()));
+    assert!(
+        out.starts_with("SIP/2.0 423 Interval Too Brief\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("Min-Expires: 600\r\n"), "{out}");
+    // Without a clock the 423 is relayed as is.
+    let (_, out) = relayed(edge().on_response(long));
+    assert!(out.starts_with("SIP/2.0 423"), "{out}");
 }

@@ -50,6 +50,8 @@ async fn setup(token_location: &str) -> Setup {
         "127.0.0.1:0",
         "--core",
         &core_addr,
+        "--allow-insecure-transport",
+        "true",
         "--hmac-secret",
         SECRET,
         "--issuer",
@@ -270,4 +272,52 @@ fn registrar_trusts_only_auth_done_from_trusted_nodes() {
     let yes = AUTH_DONE.replace("auth-done", "yes");
     let ip_yes = reg.handle(annex_u_register(&yes), trusted, now);
     assert_eq!(status(ip_yes), "SIP/2.0 403 Forbidden");
+}
+
+#[test]
+fn the_trust_flags_reach_the_edge_configuration() {
+    let args = |extra: &[&str]| {
+        let mut a: Vec<String> = [
+            "--hmac-secret",
+            SECRET,
+            "--flow-key",
+            "the-current-key-0123",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
+        edge_setup::spec(&settings, "127.0.0.1:5060").unwrap().edge
+    };
+    // Defaults: an epoch drawn at start-up, no previous key, tokens only over TLS/WSS.
+    let spec = args(&[]);
+    assert!(spec.epoch.is_some());
+    assert!(spec.previous_flow_key.is_none());
+    assert_eq!(spec.allow_insecure_transport, None);
+    let spec = args(&[
+        "--epoch",
+        "42",
+        "--previous-flow-key",
+        "the-earlier-key-0123",
+        "--allow-insecure-transport",
+        "true",
+    ]);
+    assert_eq!(spec.epoch, Some(42));
+    assert_eq!(spec.allow_insecure_transport, Some(true));
+    let config = spec.build().unwrap();
+    assert_eq!(config.flow_codec().epoch(), 42);
+    let before = sip_oauth::edge::FlowTokenCodec::new(b"the-earlier-key-0123")
+        .unwrap()
+        .with_epoch(42);
+    let branch = before.branch(sip_oauth::edge::FlowId(3), &[b"t"], None);
+    assert_eq!(
+        config.flow_codec().flow_from_branch(&branch),
+        Ok(sip_oauth::edge::FlowId(3))
+    );
+    // Two starts draw two epochs.
+    assert_ne!(edge_setup::start_epoch(), {
+        std::thread::sleep(Duration::from_millis(2));
+        edge_setup::start_epoch()
+    });
 }

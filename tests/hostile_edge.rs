@@ -15,7 +15,7 @@ use sip_oauth::edge::{
 use sip_oauth::message::{HeaderName, Limits, Message, ParseErrorKind};
 use sip_oauth::token::ExtractError;
 use sip_oauth::validate::jwt::{Algorithm, KeySource};
-use sip_oauth::validate::{JwtConfig, JwtValidator, ValidationError};
+use sip_oauth::validate::{FixedValidator, JwtConfig, JwtValidator, ValidationError};
 
 /// Room for what the edge adds to a request that was at the input limit.
 const ROOMY: Limits = Limits {
@@ -669,17 +669,16 @@ fn every_single_character_change_of_the_branch() {
     let at = text.find(&branch).unwrap();
     let prefix = "z9hG4bKoa";
     assert!(branch.starts_with(prefix));
-    assert_eq!(branch.len(), prefix.len() + 35);
+    assert_eq!(branch.len(), prefix.len() + 52);
     // The untouched response routes to the client's flow.
     let flow = wss().flow;
     assert!(matches!(
         edge.on_response(ok.clone()),
         ResponseDecision::Relay { flow: f, .. } if f == flow
     ));
-    // Branch layout (26 bytes, base64url without padding, 35 characters): bits 0..64
-    // the flow id, 64..128 a transaction hash, 128..208 the MAC over the flow id, and
-    // 208..210 padding that must be zero. Only the transaction hash is not MAC'd.
-    let mut routed = 0;
+    // Branch layout (39 bytes, base64url without padding, 52 characters, no padding
+    // bits): the flow id, a transaction hash, the token's expiry, the epoch, and the MAC
+    // over all of them. Every byte is authenticated, so every change is refused.
     let mut mac_failures = 0;
     let alphabet: Vec<u8> = B64URL.iter().copied().chain(*b"!.").collect();
     for i in 0..branch.len() {
@@ -692,75 +691,69 @@ fn every_single_character_change_of_the_branch() {
             t[at + i] = c;
             let d = edge.on_response(t);
             let what = format!("char {i} {} -> {}: {d:?}", orig as char, c as char);
-            if i < prefix.len() {
+            let expected = if i < prefix.len() {
                 // Not a branch this edge minted.
-                assert!(
-                    matches!(
-                        d,
-                        ResponseDecision::Drop(DropReason::Tampered(FlowTokenError::Foreign))
-                    ),
-                    "{what}"
-                );
-                continue;
-            }
-            let (Some(a), Some(b)) = (sextet(orig), sextet(c)) else {
-                assert!(
-                    matches!(
-                        d,
-                        ResponseDecision::Drop(DropReason::Tampered(FlowTokenError::Encoding))
-                    ),
-                    "{what}"
-                );
-                continue;
-            };
-            // Bit j of the sextet (most significant first) is bit 6k + j of the raw bytes.
-            let k = (i - prefix.len()) as u32;
-            let bits: Vec<u32> = (0..6)
-                .filter(|j| (a ^ b) & (1 << (5 - j)) != 0)
-                .map(|j| 6 * k + j)
-                .collect();
-            if bits.iter().any(|bit| *bit >= 208) {
-                // The two padding bits must be zero: refused before the MAC is checked.
-                assert!(
-                    matches!(
-                        d,
-                        ResponseDecision::Drop(DropReason::Tampered(FlowTokenError::Encoding))
-                    ),
-                    "{what}"
-                );
-            } else if bits.iter().all(|bit| (64..128).contains(bit)) {
-                routed += 1;
-                assert!(
-                    matches!(d, ResponseDecision::Relay { flow: f, .. } if f == flow),
-                    "{what}"
-                );
+                FlowTokenError::Foreign
+            } else if sextet(c).is_none() {
+                FlowTokenError::Encoding
             } else {
-                // The flow id or its MAC changed.
                 mac_failures += 1;
-                assert!(
-                    matches!(
-                        d,
-                        ResponseDecision::Drop(DropReason::Tampered(FlowTokenError::BadMac))
-                    ),
-                    "{what}"
-                );
-            }
+                FlowTokenError::BadMac
+            };
+            assert_eq!(
+                d,
+                ResponseDecision::Drop(DropReason::Tampered(expected)),
+                "{what}"
+            );
         }
     }
-    // Characters 11..=20 are wholly transaction hash (10 x 63 changes); 10 and 21 share
-    // some of their bits with it.
-    assert!(routed > 10 * 63, "{routed}");
-    assert!(mac_failures > routed, "{mac_failures}");
+    assert_eq!(mac_failures, 52 * 63);
+}
+
+#[test]
+fn a_branch_of_an_earlier_start_is_dropped_with_its_own_reason() {
+    // Connection ids are reused after a restart: a response to a request forwarded
+    // before it must not reach the connection that now has the id.
+    let before = edge_with(
+        config().epoch(1),
+        FixedValidator::new().with_token(sample_token(), bob()),
+    );
+    let after = edge_with(
+        config().epoch(2),
+        FixedValidator::new().with_token(sample_token(), bob()),
+    );
+    let ok = ok_for(&forwarded(before.on_request(REGISTER.to_vec(), &wss())));
+    assert!(matches!(
+        before.on_response(ok.clone()),
+        ResponseDecision::Relay { .. }
+    ));
+    let d = after.on_response(ok);
+    assert_eq!(
+        d,
+        ResponseDecision::Drop(DropReason::EarlierEpoch(FlowTokenError::EarlierEpoch {
+            minted: 1
+        }))
+    );
+    let ResponseDecision::Drop(reason) = d else {
+        unreachable!()
+    };
+    assert_eq!(
+        reason.to_string(),
+        "flow token from an earlier start of this edge: flow token minted by an earlier start of this edge (epoch 1)"
+    );
 }
 
 #[test]
 fn every_single_character_change_of_the_path_token() {
     let c = config();
     let codec = c.flow_codec();
-    let token = codec.path_token(&codec.flow_mac(FlowId(7)));
-    assert_eq!(codec.flow_from_path_token(&token), Ok(FlowId(7)));
-    // 18 bytes (flow id and MAC) fill 24 characters exactly: every bit is MAC'd.
-    assert_eq!(token.len(), 24);
+    let aor = format!("sip:bob@{HOME}");
+    let uri = sip_oauth::message::header::Uri::parse(&aor).unwrap();
+    let token = codec.path_token(FlowId(7), &uri).unwrap();
+    assert_eq!(codec.flow_from_path_token(&token, &aor), Ok(FlowId(7)));
+    // 36 bytes (flow id, epoch, AOR binding and MAC) fill 48 characters exactly: every
+    // bit is MAC'd.
+    assert_eq!(token.len(), 48);
     for i in 0..token.len() {
         for &ch in B64URL.iter().chain(b"!.%=") {
             if ch == token.as_bytes()[i] {
@@ -769,15 +762,54 @@ fn every_single_character_change_of_the_path_token() {
             let mut t = token.clone().into_bytes();
             t[i] = ch;
             let t = String::from_utf8(t).unwrap();
-            let e = codec.flow_from_path_token(&t).unwrap_err();
+            let e = codec.flow_from_path_token(&t, &aor).unwrap_err();
             if sextet(ch).is_some() {
                 assert_eq!(e, FlowTokenError::BadMac, "{i} -> {}", ch as char);
+            } else {
+                assert_eq!(e, FlowTokenError::Encoding, "{i} -> {}", ch as char);
             }
         }
     }
     // The token the edge wrote into the forwarded Path is that same token.
     let fwd = forwarded(edge().on_request(REGISTER.to_vec(), &wss()));
     assert!(find(&fwd, token.as_bytes()));
+}
+
+#[test]
+fn a_path_token_presented_for_another_aor_or_start_is_refused() {
+    let fwd = forwarded(edge().on_request(REGISTER.to_vec(), &wss()));
+    let fwd = text(&fwd);
+    let path = fwd.split("Path: <sip:").nth(1).unwrap();
+    let token = &path[..path.find('@').unwrap()];
+    let e = edge();
+    // Bob's AOR, in any equivalent spelling.
+    assert_eq!(
+        e.flow_for_path_token(token, &format!("sip:bob@{HOME}")),
+        Ok(FlowId(7))
+    );
+    assert_eq!(
+        e.flow_for_path_token(token, &format!("sip:%62ob@{}", HOME.to_uppercase())),
+        Ok(FlowId(7))
+    );
+    // Another user's: its own reason.
+    let other = e
+        .flow_for_path_token(token, &format!("sip:alice@{HOME}"))
+        .unwrap_err();
+    assert_eq!(other, FlowTokenError::OtherAor);
+    assert_eq!(
+        DropReason::from(other).to_string(),
+        "flow token of another address of record: Path flow token minted for another address of record"
+    );
+    // After a restart (a new epoch): its own reason.
+    let restarted = edge_with(config().epoch(5), FixedValidator::new());
+    let stale = restarted
+        .flow_for_path_token(token, &format!("sip:bob@{HOME}"))
+        .unwrap_err();
+    assert_eq!(stale, FlowTokenError::EarlierEpoch { minted: 0 });
+    assert!(matches!(
+        DropReason::from(stale),
+        DropReason::EarlierEpoch(_)
+    ));
 }
 
 #[test]
@@ -820,4 +852,56 @@ fn an_empty_element_before_the_edge_via_is_not_an_entry() {
     assert_eq!(vias.len(), 1, "{text}");
     assert!(vias[0].contains("8h2kqv9r1c4p.invalid"), "{text}");
     assert!(!text.contains("branch=z9hG4bKoa"), "{text}");
+}
+
+#[test]
+fn a_client_cannot_steer_its_register_past_the_core_with_route() {
+    // A preloaded Route toward a host of the client's choosing (its header name in
+    // lower and upper case, one field a list) never leaves the edge (RFC 3261 16.4).
+    let req = register_with(
+        "Supported: path,gruu,outbound\r\n",
+        "Supported: path,gruu,outbound\r\nroute: <sip:attacker.example;lr>\r\n\
+         ROUTE: <sip:attacker.example:5061;transport=tcp;lr>,<sips:attacker.example>\r\n",
+    );
+    let out = forwarded(edge().on_request(req, &wss()));
+    assert!(!find(&out, b"attacker"), "{}", text(&out));
+}
+
+#[test]
+fn keys_in_a_challenge_never_reach_the_client_however_spelled() {
+    // TS 24.229 5.2.2. A challenge that does not parse cannot be shown to be free of
+    // ck and ik, so it is removed whole; a parsed one loses them in any case.
+    let fwd = forwarded(edge().on_request(REGISTER.to_vec(), &wss()));
+    let ok = String::from_utf8(ok_for(&fwd)).unwrap();
+    for challenge in [
+        "Digest realm=\"r\", CK=00112233, Ik=\"4455\"",
+        "Digest ck=\"0011\",ik=\"2233\"",
+        "Digest realm=\"r\", ck=\"unterminated",
+        "Digest ,,, ck=1",
+    ] {
+        let resp = ok
+            .replacen("SIP/2.0 200 OK", "SIP/2.0 401 Unauthorized", 1)
+            .replacen(
+                "CSeq: 1 REGISTER\r\n",
+                &format!(
+                    "CSeq: 1 REGISTER\r\nWWW-Authenticate: Bearer realm=\"r\"\r\n\
+                     WWW-Authenticate: {challenge}\r\n"
+                ),
+                1,
+            );
+        match edge().on_response_at(resp.into_bytes(), now()) {
+            ResponseDecision::Relay { bytes, .. } => {
+                let out = text(&bytes).to_ascii_lowercase();
+                assert!(
+                    !out.contains("ck=") && !out.contains("ik="),
+                    "{challenge}: {out}"
+                );
+                assert!(
+                    out.contains("www-authenticate: bearer realm=\"r\""),
+                    "{out}"
+                );
+            }
+            ResponseDecision::Drop(_) => {}
+        }
+    }
 }

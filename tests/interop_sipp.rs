@@ -216,6 +216,8 @@ impl EdgeUnderTest {
                 &core_s,
                 "--core-transport",
                 if core_tcp { "tcp" } else { "udp" },
+                "--allow-insecure-transport",
+                "true",
                 "--hmac-secret",
                 SECRET,
                 "--issuer",

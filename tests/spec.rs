@@ -47,12 +47,13 @@ fn full_json() -> String {
   "edge": {{
     "home_domain": "{HOME}", "edge_host": "{EDGE_HOST}",
     "flow_key": {{"base64": "MDEyMzQ1Njc4OWFiY2RlZg"}},
+    "previous_flow_key": {{"text": "the-key-before-0123"}}, "epoch": 1234567,
     "realm": "realm.example", "core_transport": "tcp",
     "token_location": ["transport", "header:X-Token"],
     "visited_network_id": "visited.example", "orig_ioi": "ioi.example",
     "auth_entity": "header:P-Auth-Entity", "challenge_scope": "sip:register",
     "authz_server": "https://waf.example/token", "expiry_policy": "reject",
-    "reply_to_tag": "spec7", "require_secure_transport": true,
+    "reply_to_tag": "spec7", "allow_insecure_transport": true,
     "also_home_domains": ["second.example"], "min_token_lifetime_seconds": 30,
     "limits": {{"max_message_bytes": 4000, "max_headers": 40, "max_line_bytes": 2000}}
   }},
@@ -76,6 +77,8 @@ fn full_toml() -> String {
 home_domain = "{HOME}"
 edge_host = "{EDGE_HOST}"
 flow_key = {{ base64 = "MDEyMzQ1Njc4OWFiY2RlZg" }}
+previous_flow_key = {{ text = "the-key-before-0123" }}
+epoch = 1234567
 realm = "realm.example"
 core_transport = "tcp"
 token_location = "transport,header:X-Token"
@@ -86,7 +89,7 @@ challenge_scope = "sip:register"
 authz_server = "https://waf.example/token"
 expiry_policy = "reject"
 reply_to_tag = "spec7"
-require_secure_transport = true
+allow_insecure_transport = true
 also_home_domains = ["second.example"]
 min_token_lifetime_seconds = 30
 limits = {{ max_message_bytes = 4000, max_headers = 40, max_line_bytes = 2000 }}
@@ -225,11 +228,60 @@ fn home_domains_and_the_minimum_lifetime_reach_the_edge() {
 }
 
 #[test]
-fn require_secure_transport_reaches_the_edge() {
+fn epoch_and_previous_flow_key_reach_the_flow_tokens() {
+    use sip_oauth::edge::{FlowId, FlowTokenCodec, FlowTokenError};
     let spec = Spec::from_json(&full_json()).unwrap();
+    assert_eq!(spec.edge.epoch, Some(1234567));
+    let config = spec.edge.build().unwrap();
+    let codec = config.flow_codec();
+    assert_eq!(codec.epoch(), 1234567);
+    // A branch minted with the previous key in this epoch still verifies.
+    let before = FlowTokenCodec::new(b"the-key-before-0123")
+        .unwrap()
+        .with_epoch(1234567);
+    let b = before.branch(FlowId(9), &[b"t"], None);
+    assert_eq!(codec.flow_from_branch(&b), Ok(FlowId(9)));
+    // One of another epoch does not.
+    let b = before
+        .clone()
+        .with_epoch(1)
+        .branch(FlowId(9), &[b"t"], None);
+    assert_eq!(
+        codec.flow_from_branch(&b),
+        Err(FlowTokenError::EarlierEpoch { minted: 1 })
+    );
+    // Without the keys the defaults hold: epoch 0, no previous key.
+    let json = full_json().replace(
+        r#""previous_flow_key": {"text": "the-key-before-0123"}, "epoch": 1234567,"#,
+        "",
+    );
+    let config = Spec::from_json(&json).unwrap().edge.build().unwrap();
+    assert_eq!(config.flow_codec().epoch(), 0);
+    let b = before.with_epoch(0).branch(FlowId(9), &[b"t"], None);
+    assert_eq!(
+        config.flow_codec().flow_from_branch(&b),
+        Err(FlowTokenError::BadMac)
+    );
+    // A short previous key is refused and named.
+    let json = full_json().replace("the-key-before-0123", "short");
+    let e = Spec::from_json(&json).unwrap().edge.build().unwrap_err();
+    assert_eq!(e.key, "edge.previous_flow_key");
+}
+
+#[test]
+fn allow_insecure_transport_reaches_the_edge() {
     let request = register_x_token(&bob_token());
     let mut udp = wss();
     udp.transport = sip_oauth::edge::Transport::Udp;
+    // Allowed: the token over UDP is judged like any other.
+    let spec = Spec::from_json(&full_json()).unwrap();
+    assert!(spec.edge.allow_insecure_transport == Some(true));
+    let d = edge_of(&spec).on_request(request.clone(), &udp);
+    assert!(matches!(d, RequestDecision::Forward { .. }), "{d:?}");
+    // Absent (the default, RFC 6750 5.3): refused.
+    let json = full_json().replace("\"allow_insecure_transport\": true,", "");
+    let spec = Spec::from_json(&json).unwrap();
+    assert_eq!(spec.edge.allow_insecure_transport, None);
     let (_, reply) = replied(edge_of(&spec).on_request(request, &udp));
     assert!(
         reply.starts_with("SIP/2.0 403 Forbidden (bearer token needs a secure transport)"),

@@ -65,7 +65,7 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 47] = [
+const FLAGS: [Flag; 50] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
     flag("ws-listen", "ADDR", "", Program)
@@ -88,6 +88,24 @@ const FLAGS: [Flag; 47] = [
     flag("flow-key-file", "F", "edge.flow_key.file", Text)
         .replaces("edge.flow_key")
         .help("the same, read from a file"),
+    flag(
+        "previous-flow-key",
+        "K",
+        "edge.previous_flow_key.text",
+        Text,
+    )
+    .replaces("edge.previous_flow_key")
+    .help("the flow key before a rotation, still accepted (>= 16 bytes)"),
+    flag(
+        "previous-flow-key-file",
+        "F",
+        "edge.previous_flow_key.file",
+        Text,
+    )
+    .replaces("edge.previous_flow_key")
+    .help("the same, read from a file"),
+    flag("epoch", "N", "edge.epoch", Int)
+        .help("instance epoch in flow tokens (default: drawn from the clock and pid at start)"),
     flag("realm", "R", "edge.realm", Text).help("Digest realm (default: the home domain)"),
     flag("core-transport", "T", "edge.core_transport", Text)
         .help("udp or tcp toward the core (default udp)"),
@@ -111,12 +129,12 @@ const FLAGS: [Flag; 47] = [
     flag("reply-to-tag", "T", "edge.reply_to_tag", Text)
         .help("To tag of the edge's own error responses (default ep)"),
     flag(
-        "require-secure-transport",
+        "allow-insecure-transport",
         "BOOL",
-        "edge.require_secure_transport",
+        "edge.allow_insecure_transport",
         Bool,
     )
-    .help("accept tokens only over TLS or WSS (default false)"),
+    .help("also accept tokens over UDP, TCP and WS (default false; lab use only)"),
     flag("also-home-domains", "D,..", "edge.also_home_domains", List)
         .help("further home domains (a REGISTER for any other is refused)"),
     flag(
@@ -213,6 +231,16 @@ pub fn usage() -> String {
         out.push('\n');
     }
     out
+}
+
+/// An epoch for this start of the program: the clock in nanoseconds mixed with the
+/// process id (no two starts share both), kept to 63 bits as TOML integers are signed.
+pub fn start_epoch() -> i64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mixed = nanos ^ (u64::from(std::process::id()) << 40) ^ u64::from(std::process::id());
+    (mixed & (i64::MAX as u64)) as i64
 }
 
 fn addr(s: &Settings, name: &str, default: &str) -> Result<Option<SocketAddr>, String> {
@@ -318,6 +346,11 @@ pub fn spec(s: &Settings, edge_host: &str) -> Result<Spec, String> {
         ("edge.flow_key.text", flow_key.as_str()),
         ("edge.token_location", "any"),
     ];
+    // A new epoch at every start: flow tokens minted before a restart name connection
+    // ids the host may have given to someone else since.
+    if lookup(&table, "edge.epoch").is_none() {
+        set(&mut table, "edge.epoch", Value::Integer(start_epoch()))?;
+    }
     for (key, default) in defaults {
         let present = match key.strip_suffix(".text") {
             Some(secret) => lookup(&table, secret).is_some(),

@@ -29,7 +29,7 @@ fn edge() -> &'static (Edge, String) {
     EDGE.get_or_init(|| {
         let config = Config::new(HOME, EDGE_HOST, FLOW_KEY).unwrap();
         let codec = config.flow_codec().clone();
-        let branch = codec.branch(&codec.flow_mac(FlowId(7)), &[b"fuzz"]);
+        let branch = codec.branch(FlowId(7), &[b"fuzz"], None);
         (Edge::new(config, FixedValidator::new()), branch)
     })
 }

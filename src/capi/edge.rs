@@ -153,6 +153,8 @@ pub unsafe extern "C" fn sip_oauth_edge_on_request(
                 peer: peer(ffi::str_arg(peer_addr, "peer_addr")?, peer_port)?,
                 transport: self::transport(transport)?,
                 now: unix_time(now)?,
+                // The C API names transports only; TLS and WSS are the secure ones.
+                secure_flow: false,
                 transport_token: ffi::opt_str_arg(transport_token, "transport_token")?,
             };
             let decision = handle.edge.on_request(message.to_vec(), &inbound);
@@ -165,9 +167,10 @@ pub unsafe extern "C" fn sip_oauth_edge_on_request(
     }
 }
 
-/// Hands a response from the core to the edge (it needs no clock: a response is judged by
-/// its Via alone). On success `*out_decision` holds the decision (a reply to
-/// the client's flow, or a drop).
+/// Hands a response from the core to the edge without the time (as
+/// [`sip_oauth_edge_on_response_at`], except that a 423 is relayed as it is: whether the
+/// token outlives its Min-Expires needs a clock). On success `*out_decision` holds the
+/// decision (a reply to the client's flow, or a drop).
 ///
 /// # Safety
 /// As [`sip_oauth_edge_on_request`].
@@ -179,16 +182,62 @@ pub unsafe extern "C" fn sip_oauth_edge_on_response(
     out_decision: *mut *mut SipOauthDecision,
     out_error: *mut *mut c_char,
 ) -> c_int {
+    // SAFETY: the caller's contract is the one `response` relies on.
+    unsafe {
+        let call = Call("sip_oauth_edge_on_response", out_decision, out_error);
+        response(edge, bytes, len, None, call)
+    }
+}
+
+/// Hands a response from the core to the edge at `now` (seconds since the Unix epoch),
+/// filtered as [`crate::edge::Edge::on_response_at`] filters it (TS 24.229 5.2.2). On
+/// success `*out_decision` holds the decision.
+///
+/// # Safety
+/// As [`sip_oauth_edge_on_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_on_response_at(
+    edge: *const SipOauthEdge,
+    bytes: *const u8,
+    len: usize,
+    now: i64,
+    out_decision: *mut *mut SipOauthDecision,
+    out_error: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's contract is the one `response` relies on.
+    unsafe {
+        let call = Call("sip_oauth_edge_on_response_at", out_decision, out_error);
+        response(edge, bytes, len, Some(now), call)
+    }
+}
+
+/// The name of an exported function and where it writes its decision and error.
+struct Call(&'static str, *mut *mut SipOauthDecision, *mut *mut c_char);
+
+/// The two response entry points: the same checks, with or without the time.
+///
+/// # Safety
+/// As [`sip_oauth_edge_on_request`].
+unsafe fn response(
+    edge: *const SipOauthEdge,
+    bytes: *const u8,
+    len: usize,
+    now: Option<i64>,
+    Call(name, out_decision, out_error): Call,
+) -> c_int {
     // SAFETY: the caller's contract covers every pointer used below.
     unsafe {
         ffi::write_opt(out_decision, std::ptr::null_mut());
-        guard("sip_oauth_edge_on_response", out_error, || {
+        guard(name, out_error, || {
             let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
             if out_decision.is_null() {
                 return Err(CapiError::Null("out_decision"));
             }
-            let message = ffi::bytes_arg(bytes, len, "bytes")?;
-            let decision = handle.edge.on_response(message.to_vec());
+            let message = ffi::bytes_arg(bytes, len, "bytes")?.to_vec();
+            let decision = match now {
+                Some(now) => handle.edge.on_response_at(message, unix_time(now)?),
+                None => handle.edge.on_response(message),
+            };
             ffi::write_opt(
                 out_decision,
                 ffi::into_handle(SipOauthDecision::response(decision)),

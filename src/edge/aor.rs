@@ -119,8 +119,9 @@ fn same_number(sip: &Uri<'_>, tel: &Uri<'_>) -> bool {
 /// - tel (RFC 3966 4): same number ignoring visual separators, a local number's
 ///   `phone-context` equal, and the same parameters.
 /// - a sip URI with `user=phone` carries a telephone number (RFC 3261 19.1.6): it
-///   equals a tel URI with the same number, and another such sip URI with the same
-///   number and host. Its number must be written without %-escapes.
+///   is that number, equal to the tel URI and to any other such sip URI of the same
+///   number (whatever their hosts), so the relation stays an equivalence. Its number
+///   must be written without %-escapes.
 pub fn same_aor(a: &Uri<'_>, b: &Uri<'_>) -> bool {
     match (a.scheme(), b.scheme()) {
         (Scheme::Tel, Scheme::Tel) => match (Subscriber::of_tel(a), Subscriber::of_tel(b)) {
@@ -131,15 +132,15 @@ pub fn same_aor(a: &Uri<'_>, b: &Uri<'_>) -> bool {
         (Scheme::Tel, Scheme::Sip | Scheme::Sips) => user_phone(b) && same_number(b, a),
         (Scheme::Sip, Scheme::Sip) | (Scheme::Sips, Scheme::Sips) => {
             match (user_phone(a), user_phone(b)) {
+                // Both are telephone numbers: the number is the identity, as for tel.
                 (true, true) => {
-                    let numbers = match (
+                    return match (
                         a.user().and_then(Subscriber::of_user),
                         b.user().and_then(Subscriber::of_user),
                     ) {
                         (Some(x), Some(y)) => x.same(&y),
                         _ => false,
                     };
-                    return numbers && same_host(a, b);
                 }
                 (false, false) => {}
                 _ => return false,
@@ -155,6 +156,92 @@ pub fn same_aor(a: &Uri<'_>, b: &Uri<'_>) -> bool {
             decoded(a.user(), b.user()) && decoded(a.password(), b.password()) && same_host(a, b)
         }
         _ => false,
+    }
+}
+
+/// The canonical bytes of an address of record: equal exactly when [`same_aor`] says two
+/// AORs are the same (scheme, %-decoded user, lower-cased host, port; for tel the number
+/// without visual separators), each part length-prefixed so no two spellings collide.
+/// The Path flow token is bound to these bytes, so any equivalent spelling of the AOR
+/// verifies it. `None` for a URI that is not sip, sips or tel.
+pub(crate) fn aor_key(uri: &Uri<'_>) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(64);
+    let telephone = match uri.scheme() {
+        Scheme::Tel => Some(Subscriber::of_tel(uri)?),
+        Scheme::Sip | Scheme::Sips if user_phone(uri) => Some(Subscriber::of_user(uri.user()?)?),
+        Scheme::Sip | Scheme::Sips => None,
+        Scheme::Other(_) => return None,
+    };
+    if let Some(t) = telephone {
+        t.key(&mut out)?;
+        return Some(out);
+    }
+    out.push(if uri.scheme() == Scheme::Sip {
+        b's'
+    } else {
+        b'S'
+    });
+    for userinfo in [uri.user(), uri.password()] {
+        match userinfo {
+            Some(text) => {
+                out.push(1);
+                part(&mut out, &mut percent_decode(text).ok()?.iter().copied());
+            }
+            None => out.push(0),
+        }
+    }
+    let host = uri.host_str()?;
+    part(&mut out, &mut host.bytes().map(|b| b.to_ascii_lowercase()));
+    match uri.port() {
+        Some(port) => {
+            out.push(1);
+            out.extend_from_slice(&port.to_be_bytes());
+        }
+        None => out.push(0),
+    }
+    Some(out)
+}
+
+/// Appends `bytes` with a length prefix, so no two sequences of parts collide.
+fn part(out: &mut Vec<u8>, bytes: &mut dyn Iterator<Item = u8>) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.extend(bytes);
+    let len = u32::try_from(out.len() - at - 4).unwrap_or(u32::MAX);
+    if let Some(prefix) = out.get_mut(at..at + 4) {
+        prefix.copy_from_slice(&len.to_be_bytes());
+    }
+}
+
+impl Subscriber<'_> {
+    /// The bytes [`Subscriber::same`] compares, in a fixed order: `None` for a local
+    /// number without a context, which equals nothing.
+    fn key(&self, out: &mut Vec<u8>) -> Option<()> {
+        if !self.is_global() && self.param("phone-context").is_none() {
+            return None;
+        }
+        out.push(b't');
+        out.push(u8::from(self.is_global()));
+        part(out, &mut tel_digits(self.number));
+        let mut params: Vec<(String, Vec<u8>)> = self
+            .params
+            .iter()
+            .map(|&(name, value)| {
+                let name = name.to_ascii_lowercase();
+                let value = match name.as_str() {
+                    "phone-context" if value.starts_with('+') => tel_digits(value).collect(),
+                    "ext" => tel_digits(value).collect(),
+                    _ => value.bytes().map(|b| b.to_ascii_lowercase()).collect(),
+                };
+                (name, value)
+            })
+            .collect();
+        params.sort();
+        for (name, value) in params {
+            part(out, &mut name.bytes());
+            part(out, &mut value.into_iter());
+        }
+        Some(())
     }
 }
 
@@ -229,7 +316,8 @@ mod tests {
             "sip:+1-555-0100@ims.example;user=phone",
             "sip:+15550100@IMS.example;user=phone"
         ));
-        assert!(!same(
+        // The number is the identity, whatever the host.
+        assert!(same(
             "sip:+15550100@ims.example;user=phone",
             "sip:+15550100@other.example;user=phone"
         ));
@@ -252,5 +340,45 @@ mod tests {
             "sip:bob:secret@ims.example",
             "sip:bob:secret@ims.example"
         ));
+    }
+
+    #[test]
+    fn the_key_is_equal_exactly_when_the_aors_are_the_same() {
+        let uris = [
+            "sip:bob@IMS.example",
+            "sip:%62ob@ims.example;transport=ws",
+            "sip:bob@ims.example",
+            "sip:Bob@ims.example",
+            "sip:bob@ims.example:5061",
+            "sips:bob@ims.example",
+            "sip:ims.example",
+            "sip:a%40b@c.example",
+            "tel:+1-555-0100",
+            "tel:+15550100",
+            "tel:+15550101",
+            "tel:+15550100;ext=1-2",
+            "tel:+15550100;EXT=12",
+            "tel:7042;phone-context=example.com",
+            "tel:70-42;phone-context=EXAMPLE.com",
+            "tel:7042;phone-context=example.net",
+            "tel:7042",
+            "sip:+1-555-0100@ims.example;user=phone",
+            "sip:+15550100@other.example;user=phone",
+            "sip:+15550100@ims.example",
+            "sip:7042;phone-context=example.com@ims.example;user=phone",
+            "sip:bob:secret@ims.example",
+            "sip:bob:Secret@ims.example",
+        ];
+        for a in uris {
+            for b in uris {
+                let (ua, ub) = (Uri::parse(a).unwrap(), Uri::parse(b).unwrap());
+                // No key (a local number without context) binds nothing and equals nothing.
+                let keyed_alike = matches!(
+                    (aor_key(&ua), aor_key(&ub)),
+                    (Some(x), Some(y)) if x == y
+                );
+                assert_eq!(keyed_alike, same_aor(&ua, &ub), "{a} {b}");
+            }
+        }
     }
 }

@@ -78,7 +78,7 @@ pub struct Config {
     pub(crate) limits: Limits,
     pub(crate) codec: FlowTokenCodec,
     pub(crate) to_tag: Token,
-    pub(crate) require_secure_transport: bool,
+    pub(crate) allow_insecure_transport: bool,
     /// Further domains served as home domains, besides `home_domain`.
     pub(crate) other_home_domains: Vec<HostPort>,
     pub(crate) min_token_lifetime: u32,
@@ -134,7 +134,7 @@ impl Config {
             limits: Limits::DEFAULT,
             codec: FlowTokenCodec::new(flow_key)?,
             to_tag: Token::from_static("ep"),
-            require_secure_transport: false,
+            allow_insecure_transport: false,
             other_home_domains: Vec::new(),
             min_token_lifetime: DEFAULT_MIN_TOKEN_LIFETIME,
         })
@@ -247,10 +247,12 @@ impl Config {
         Ok(self)
     }
 
-    /// Accepts bearer tokens only from requests that came over a secure transport (TLS or
-    /// WSS, RFC 6750 5.3); others are refused with 403. Off by default.
-    pub fn require_secure_transport(mut self, required: bool) -> Config {
-        self.require_secure_transport = required;
+    /// Also accepts bearer tokens from requests that came over a transport that does not
+    /// protect them (UDP, TCP, WS, with no [`crate::edge::Inbound::secure_flow`]
+    /// declaration). Off by default: RFC 6750 5.3 wants bearer tokens only over TLS, and a
+    /// token sent in the clear is refused with 403. Turn it on only for a lab or loopback.
+    pub fn allow_insecure_transport(mut self, allowed: bool) -> Config {
+        self.allow_insecure_transport = allowed;
         self
     }
 
@@ -282,6 +284,24 @@ impl Config {
                     .unwrap_or(d.as_str())
                     .eq_ignore_ascii_case(host)
             })
+    }
+
+    /// Sets the instance epoch written into and checked in every flow token. The host
+    /// draws a new one at every start (from the clock and the process id, for example):
+    /// connection ids are reused after a restart, so a token minted before it must not
+    /// reach whichever connection now has its id. Such a token is refused with
+    /// [`FlowTokenError::EarlierEpoch`]. Zero until set.
+    pub fn epoch(mut self, epoch: u64) -> Config {
+        self.codec = self.codec.with_epoch(epoch);
+        self
+    }
+
+    /// Also accepts flow tokens minted with `key`, the flow key before a rotation (at
+    /// least 16 bytes). Tokens are minted with the current key only; drop the previous
+    /// key once the transactions and registrations that used it have ended.
+    pub fn previous_flow_key(mut self, key: &[u8]) -> Result<Config, ConfigError> {
+        self.codec = self.codec.with_previous_key(key)?;
+        Ok(self)
     }
 
     /// The home network domain.

@@ -53,9 +53,10 @@ pub enum ResponseDecision {
     Relay {
         /// The connection the request came on (from the flow token in the edge's Via).
         flow: FlowId,
-        /// The response without the edge's Via.
+        /// The response without the edge's Via, filtered (TS 24.229 5.2.2), or the edge's
+        /// own answer in its place ([`super::Edge::on_response_at`]).
         bytes: Bytes,
-        /// Its status code.
+        /// The status code sent (the edge's own when it replaced the core's).
         status: u16,
         /// On a 2xx to REGISTER, the registration state the host should store.
         registered: Option<Registered>,
@@ -149,6 +150,18 @@ pub struct Rejection {
     pub cause: RejectCause,
 }
 
+impl From<FlowTokenError> for DropReason {
+    /// The drop for a refused flow token: an earlier epoch and another AOR have their own
+    /// reasons, anything else is tampering.
+    fn from(e: FlowTokenError) -> DropReason {
+        match e {
+            FlowTokenError::EarlierEpoch { .. } => DropReason::EarlierEpoch(e),
+            FlowTokenError::OtherAor => DropReason::OtherAor(e),
+            _ => DropReason::Tampered(e),
+        }
+    }
+}
+
 /// Why nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -174,6 +187,14 @@ pub enum DropReason {
     /// The response's top Via carries this edge's address but its branch does not verify.
     #[error("tampered flow token: {0}")]
     Tampered(FlowTokenError),
+    /// The response's top Via carries an authentic branch of this edge minted before its
+    /// last start (another epoch): the connection id it names may now be another's.
+    #[error("flow token from an earlier start of this edge: {0}")]
+    EarlierEpoch(FlowTokenError),
+    /// A Path flow token presented for an address of record other than the one it was
+    /// minted for (the connection it names is another user's).
+    #[error("flow token of another address of record: {0}")]
+    OtherAor(FlowTokenError),
     /// A 100 Trying from the core, which stays on its hop (RFC 3261 16.7).
     #[error("100 Trying stays on its hop")]
     HopByHop,

@@ -2,6 +2,14 @@
 //! protected by a keyed MAC, so responses and terminating requests find their way
 //! back to the client connection without per-transaction state (RFC 3261 16.11,
 //! RFC 5626 5.2).
+//!
+//! A flow id alone is not enough to authenticate: hosts reuse connection ids after a
+//! restart (Kamailio connection ids, PJSIP transport pointers), so each token also
+//! carries the instance epoch the host draws at start-up, and a Path token is bound to
+//! the address of record it was registered for. Branch and Path tokens are MAC'd under
+//! distinct labels, so one cannot be passed off as the other, and every byte of each
+//! is covered. A previous key is accepted next to the current one, so the key can be
+//! rotated without breaking transactions and registrations in flight.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,28 +17,45 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use thiserror::Error;
 
+use super::aor::aor_key;
 use super::inbound::FlowId;
+use crate::message::header::Uri;
 use crate::message::{Token, ValueBuilder};
 
 /// The RFC 3261 magic cookie every branch starts with.
 pub const BRANCH_COOKIE: &str = "z9hG4bK";
 /// What follows the cookie in branches minted by this edge.
 const BRANCH_TAG: &str = "oa";
-/// Bytes of MAC kept: 80 bits make a forgery a 2^-80 guess.
-const MAC_LEN: usize = 10;
-const TX_LEN: usize = 8;
+/// Domain-separation labels: a MAC made for one kind of token never verifies as another.
+const BRANCH_LABEL: &[u8] = b"sip-oauth flow branch v2\0";
+const PATH_LABEL: &[u8] = b"sip-oauth flow path v2\0";
+const PATH_AOR_LABEL: &[u8] = b"sip-oauth flow path aor v2\0";
 const FLOW_LEN: usize = 8;
+const TX_LEN: usize = 8;
+const EXPIRY_LEN: usize = 4;
+const EPOCH_LEN: usize = 8;
+/// Bytes of the branch MAC: 88 bits make a forgery a 2^-88 guess, and bring the branch
+/// to a multiple of 3 bytes, so its base64url has no padding bits to bend.
+const BRANCH_MAC_LEN: usize = 11;
+/// Branch layout: flow id, transaction hash, token expiry, epoch, MAC over all of them.
+const BRANCH_RAW_LEN: usize = FLOW_LEN + TX_LEN + EXPIRY_LEN + EPOCH_LEN + BRANCH_MAC_LEN;
 /// Encoded length of a branch token (without cookie and tag).
-const BRANCH_B64_LEN: usize = (FLOW_LEN + TX_LEN + MAC_LEN).div_ceil(3) * 4 - 1;
+const BRANCH_B64_LEN: usize = BRANCH_RAW_LEN / 3 * 4;
+/// Bytes of the Path token's AOR binding and of its MAC (together 160 bits).
+const AOR_TAG_LEN: usize = 8;
+const PATH_MAC_LEN: usize = 12;
+/// Path layout: flow id, epoch, AOR binding, MAC over all of them.
+const PATH_RAW_LEN: usize = FLOW_LEN + EPOCH_LEN + AOR_TAG_LEN + PATH_MAC_LEN;
 /// Encoded length of a Path flow token.
-const PATH_B64_LEN: usize = ((FLOW_LEN + MAC_LEN) * 4).div_ceil(3);
+const PATH_B64_LEN: usize = PATH_RAW_LEN / 3 * 4;
+const _: () = assert!(BRANCH_RAW_LEN % 3 == 0 && PATH_RAW_LEN % 3 == 0);
 
 /// Why a flow token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum FlowTokenError {
     /// The branch was not minted by an edge (wrong prefix or length).
-    #[error("not a branch minted by this edge")]
+    #[error("not a flow token minted by this edge")]
     Foreign,
     /// The token is not valid base64url.
     #[error("flow token is not valid base64url")]
@@ -38,23 +63,91 @@ pub enum FlowTokenError {
     /// The MAC does not verify: tampered, or minted with another key.
     #[error("flow token MAC does not verify")]
     BadMac,
+    /// The token is authentic but was minted by an earlier start of this edge (another
+    /// epoch): the connection id it names may now be another user's connection.
+    #[error("flow token minted by an earlier start of this edge (epoch {minted})")]
+    EarlierEpoch {
+        /// The epoch the token was minted in.
+        minted: u64,
+    },
+    /// The Path token is authentic but was minted for another address of record.
+    #[error("Path flow token minted for another address of record")]
+    OtherAor,
+    /// The address of record it was presented for is not a SIP, SIPS or tel URI.
+    #[error("the address of record is not a sip, sips or tel URI")]
+    BadAor,
     /// The key given to [`FlowTokenCodec::new`] is too short.
     #[error("flow token key shorter than 16 bytes")]
     WeakKey,
 }
 
-/// Mints and checks flow tokens with one secret key. Share one codec across threads;
-/// every instance of a scaled-out edge needs the same key only if responses may
-/// reach another instance.
+/// What an authentic branch of this edge says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BranchInfo {
+    /// The client flow the request came on.
+    pub flow: FlowId,
+    /// The expiry of the token that admitted the request, in seconds since the Unix
+    /// epoch (`None` when the token had none).
+    pub token_expires: Option<u64>,
+}
+
+/// Mints and checks flow tokens with one secret key (and optionally the previous one,
+/// accepted while a rotation settles). Share one codec across threads; every instance of
+/// a scaled-out edge needs the same key and epoch only if responses may reach another
+/// instance.
 #[derive(Clone)]
 pub struct FlowTokenCodec {
-    mac: Hmac<Sha256>,
+    current: Hmac<Sha256>,
+    previous: Option<Hmac<Sha256>>,
+    epoch: u64,
 }
 
 impl std::fmt::Debug for FlowTokenCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FlowTokenCodec { .. }")
+        f.debug_struct("FlowTokenCodec")
+            .field("epoch", &self.epoch)
+            .field("previous_key", &self.previous.is_some())
+            .finish_non_exhaustive()
     }
+}
+
+fn keyed(key: &[u8]) -> Result<Hmac<Sha256>, FlowTokenError> {
+    if key.len() < FlowTokenCodec::MIN_KEY_LEN {
+        return Err(FlowTokenError::WeakKey);
+    }
+    <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| FlowTokenError::WeakKey)
+}
+
+fn tag<const N: usize>(key: &Hmac<Sha256>, label: &[u8], parts: &[&[u8]]) -> [u8; N] {
+    let mut m = key.clone();
+    m.update(label);
+    for p in parts {
+        m.update(p);
+    }
+    let full = m.finalize().into_bytes();
+    let mut out = [0u8; N];
+    out.copy_from_slice(&full[..N]);
+    out
+}
+
+fn decode<const N: usize>(text: &str, len: usize) -> Result<[u8; N], FlowTokenError> {
+    if text.len() != len {
+        return Err(FlowTokenError::Foreign);
+    }
+    let mut raw = [0u8; N];
+    let n = URL_SAFE_NO_PAD
+        .decode_slice(text, &mut raw)
+        .map_err(|_| FlowTokenError::Encoding)?;
+    if n != N {
+        return Err(FlowTokenError::Encoding);
+    }
+    Ok(raw)
+}
+
+fn u64_at(raw: &[u8], at: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(raw.get(at..at + 8).unwrap_or(&[0; 8]));
+    u64::from_be_bytes(b)
 }
 
 impl FlowTokenCodec {
@@ -62,135 +155,183 @@ impl FlowTokenCodec {
     pub const MIN_KEY_LEN: usize = 16;
 
     /// A codec keyed with `key`: at least [`FlowTokenCodec::MIN_KEY_LEN`] bytes, and
-    /// 32 random bytes are recommended.
+    /// 32 random bytes are recommended. Its epoch is 0 until [`FlowTokenCodec::with_epoch`].
     pub fn new(key: &[u8]) -> Result<FlowTokenCodec, FlowTokenError> {
-        if key.len() < Self::MIN_KEY_LEN {
-            return Err(FlowTokenError::WeakKey);
-        }
-        let mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| FlowTokenError::WeakKey)?;
-        Ok(FlowTokenCodec { mac })
+        Ok(FlowTokenCodec {
+            current: keyed(key)?,
+            previous: None,
+            epoch: 0,
+        })
     }
 
-    fn tag(&self, label: &[u8], parts: &[&[u8]]) -> [u8; MAC_LEN] {
-        let mut m = self.mac.clone();
-        m.update(label);
-        for p in parts {
-            m.update(p);
-        }
-        let full = m.finalize().into_bytes();
-        let mut out = [0u8; MAC_LEN];
-        out.copy_from_slice(&full[..MAC_LEN]);
-        out
+    /// Also accepts tokens minted with `key`, the key before a rotation (new tokens are
+    /// minted with the current key only).
+    pub fn with_previous_key(mut self, key: &[u8]) -> Result<FlowTokenCodec, FlowTokenError> {
+        self.previous = Some(keyed(key)?);
+        Ok(self)
     }
 
-    /// The MAC of a flow id: the one keyed computation per request, shared by the
-    /// branch and the Path token.
-    pub fn flow_mac(&self, flow: FlowId) -> FlowMac {
-        FlowMac {
-            flow,
-            mac: self.tag(b"flow", &[&flow.0.to_be_bytes()]),
-        }
+    /// Sets the instance epoch: a value the host draws anew at every start, so tokens
+    /// minted before a restart (whose connection ids the host may have reused) are
+    /// refused with [`FlowTokenError::EarlierEpoch`].
+    pub fn with_epoch(mut self, epoch: u64) -> FlowTokenCodec {
+        self.epoch = epoch;
+        self
+    }
+
+    /// The instance epoch.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The current key, then the previous one.
+    fn keys(&self) -> impl Iterator<Item = &Hmac<Sha256>> {
+        std::iter::once(&self.current).chain(self.previous.as_ref())
     }
 
     /// The branch for the edge's Via when forwarding a request from `flow`.
     /// `transaction` identifies the client transaction (its Via, Call-ID and CSeq), so
-    /// retransmissions get the same branch and distinct transactions different ones.
-    /// The transaction part needs uniqueness, not secrecy: only the flow is MAC'd.
-    pub fn branch(&self, flow: &FlowMac, transaction: &[&[u8]]) -> String {
+    /// retransmissions get the same branch and distinct transactions different ones;
+    /// `token_expires` (seconds since the Unix epoch) is the expiry of the token that
+    /// admitted the request, read back by the response path. Every byte is MAC'd.
+    pub fn branch(
+        &self,
+        flow: FlowId,
+        transaction: &[&[u8]],
+        token_expires: Option<u64>,
+    ) -> String {
         let mut out =
             ValueBuilder::with_capacity(BRANCH_COOKIE.len() + BRANCH_TAG.len() + BRANCH_B64_LEN);
-        self.push_branch(&mut out, flow, transaction);
+        self.push_branch(&mut out, flow, transaction, token_expires);
         out.as_str().to_owned()
     }
 
     /// Appends the branch of [`FlowTokenCodec::branch`] to a header value being built.
-    pub fn push_branch(&self, out: &mut ValueBuilder, flow: &FlowMac, transaction: &[&[u8]]) {
+    pub fn push_branch(
+        &self,
+        out: &mut ValueBuilder,
+        flow: FlowId,
+        transaction: &[&[u8]],
+        token_expires: Option<u64>,
+    ) {
         const PREFIX: Token = Token::from_static(concat!("z9hG4bK", "oa"));
-        out.push(&PREFIX)
-            .push_base64url(&branch_raw(flow, transaction));
+        let mut raw = [0u8; BRANCH_RAW_LEN];
+        let body = BRANCH_RAW_LEN - BRANCH_MAC_LEN;
+        raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
+        raw[FLOW_LEN..FLOW_LEN + TX_LEN]
+            .copy_from_slice(&transaction_hash(transaction).to_be_bytes());
+        // Seconds fit 32 bits until 2106; a later expiry is written as the largest.
+        let expires = token_expires.map_or(0, |e| u32::try_from(e).unwrap_or(u32::MAX).max(1));
+        let at = FLOW_LEN + TX_LEN;
+        raw[at..at + EXPIRY_LEN].copy_from_slice(&expires.to_be_bytes());
+        raw[at + EXPIRY_LEN..body].copy_from_slice(&self.epoch.to_be_bytes());
+        let mac: [u8; BRANCH_MAC_LEN] = tag(&self.current, BRANCH_LABEL, &[&raw[..body]]);
+        raw[body..].copy_from_slice(&mac);
+        out.push(&PREFIX).push_base64url(&raw);
     }
 
-    /// Recovers the flow from a branch minted by [`FlowTokenCodec::branch`].
-    pub fn flow_from_branch(&self, branch: &str) -> Result<FlowId, FlowTokenError> {
-        let body = branch
+    /// Checks a branch minted by [`FlowTokenCodec::branch`] and returns what it carries.
+    pub fn verify_branch(&self, branch: &str) -> Result<BranchInfo, FlowTokenError> {
+        let text = branch
             .strip_prefix(BRANCH_COOKIE)
             .and_then(|b| b.strip_prefix(BRANCH_TAG))
             .ok_or(FlowTokenError::Foreign)?;
-        if body.len() != BRANCH_B64_LEN {
-            return Err(FlowTokenError::Foreign);
-        }
-        let mut raw = [0u8; FLOW_LEN + TX_LEN + MAC_LEN];
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(body, &mut raw)
-            .map_err(|_| FlowTokenError::Encoding)?;
-        if n != raw.len() {
-            return Err(FlowTokenError::Encoding);
-        }
-        let mac = self.tag(b"flow", &[&raw[..FLOW_LEN]]);
-        if !constant_time_eq(&mac, &raw[FLOW_LEN + TX_LEN..]) {
+        let raw: [u8; BRANCH_RAW_LEN] = decode(text, BRANCH_B64_LEN)?;
+        let body = BRANCH_RAW_LEN - BRANCH_MAC_LEN;
+        let authentic = self.keys().any(|k| {
+            let mac: [u8; BRANCH_MAC_LEN] = tag(k, BRANCH_LABEL, &[&raw[..body]]);
+            constant_time_eq(&mac, &raw[body..])
+        });
+        if !authentic {
             return Err(FlowTokenError::BadMac);
         }
-        Ok(flow_of(&raw))
+        let minted = u64_at(&raw, body - EPOCH_LEN);
+        if minted != self.epoch {
+            return Err(FlowTokenError::EarlierEpoch { minted });
+        }
+        let at = FLOW_LEN + TX_LEN;
+        let mut e = [0u8; EXPIRY_LEN];
+        e.copy_from_slice(&raw[at..at + EXPIRY_LEN]);
+        let expires = u32::from_be_bytes(e);
+        Ok(BranchInfo {
+            flow: FlowId(u64_at(&raw, 0)),
+            token_expires: (expires != 0).then_some(u64::from(expires)),
+        })
+    }
+
+    /// The flow of a branch minted by [`FlowTokenCodec::branch`].
+    pub fn flow_from_branch(&self, branch: &str) -> Result<FlowId, FlowTokenError> {
+        self.verify_branch(branch).map(|b| b.flow)
     }
 
     /// The flow token for the user part of the edge's Path URI (RFC 5626 5.2), so a
-    /// terminating request routed through that Path can be sent down the same flow.
-    pub fn path_token(&self, flow: &FlowMac) -> String {
+    /// terminating request routed through that Path can be sent down the same flow. It
+    /// is bound to `aor`, the address of record registered: equivalent spellings of the
+    /// AOR give the same token. `None` when `aor` is not a sip, sips or tel URI.
+    pub fn path_token(&self, flow: FlowId, aor: &Uri<'_>) -> Option<String> {
         let mut out = ValueBuilder::with_capacity(PATH_B64_LEN);
-        self.push_path_token(&mut out, flow);
-        out.as_str().to_owned()
+        self.push_path_token(&mut out, flow, aor)?;
+        Some(out.as_str().to_owned())
     }
 
     /// Appends the token of [`FlowTokenCodec::path_token`] to a header value being built.
-    pub fn push_path_token(&self, out: &mut ValueBuilder, flow: &FlowMac) {
-        let mut raw = [0u8; FLOW_LEN + MAC_LEN];
-        raw[..FLOW_LEN].copy_from_slice(&flow.flow.0.to_be_bytes());
-        raw[FLOW_LEN..].copy_from_slice(&flow.mac);
+    pub fn push_path_token(
+        &self,
+        out: &mut ValueBuilder,
+        flow: FlowId,
+        aor: &Uri<'_>,
+    ) -> Option<()> {
+        let key = aor_key(aor)?;
+        let mut raw = [0u8; PATH_RAW_LEN];
+        raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
+        raw[FLOW_LEN..FLOW_LEN + EPOCH_LEN].copy_from_slice(&self.epoch.to_be_bytes());
+        let head = FLOW_LEN + EPOCH_LEN;
+        let bound: [u8; AOR_TAG_LEN] = tag(&self.current, PATH_AOR_LABEL, &[&raw[..head], &key]);
+        raw[head..head + AOR_TAG_LEN].copy_from_slice(&bound);
+        let body = head + AOR_TAG_LEN;
+        let mac: [u8; PATH_MAC_LEN] = tag(&self.current, PATH_LABEL, &[&raw[..body]]);
+        raw[body..].copy_from_slice(&mac);
         out.push_base64url(&raw);
+        Some(())
     }
 
-    /// Recovers the flow from a Path URI user part minted by [`FlowTokenCodec::path_token`].
-    pub fn flow_from_path_token(&self, token: &str) -> Result<FlowId, FlowTokenError> {
-        if token.len() != PATH_B64_LEN {
-            return Err(FlowTokenError::Foreign);
+    /// Checks a Path URI user part minted by [`FlowTokenCodec::path_token`], presented
+    /// for the address of record `aor` (the registered AOR the terminating request is
+    /// for), and returns the flow it names. The errors say exactly why not: a foreign or
+    /// tampered token, one from an earlier start of the edge, or one minted for another
+    /// AOR.
+    pub fn flow_from_path_token(&self, token: &str, aor: &str) -> Result<FlowId, FlowTokenError> {
+        let raw: [u8; PATH_RAW_LEN] = decode(token, PATH_B64_LEN)?;
+        let head = FLOW_LEN + EPOCH_LEN;
+        let body = head + AOR_TAG_LEN;
+        let key = self
+            .keys()
+            .find(|k| {
+                let mac: [u8; PATH_MAC_LEN] = tag(k, PATH_LABEL, &[&raw[..body]]);
+                constant_time_eq(&mac, &raw[body..])
+            })
+            .ok_or(FlowTokenError::BadMac)?;
+        let minted = u64_at(&raw, FLOW_LEN);
+        if minted != self.epoch {
+            return Err(FlowTokenError::EarlierEpoch { minted });
         }
-        let mut raw = [0u8; FLOW_LEN + MAC_LEN];
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(token, &mut raw)
-            .map_err(|_| FlowTokenError::Encoding)?;
-        if n != raw.len() {
-            return Err(FlowTokenError::Encoding);
+        let aor = Uri::parse(aor).map_err(|_| FlowTokenError::BadAor)?;
+        let aor = aor_key(&aor).ok_or(FlowTokenError::BadAor)?;
+        let bound: [u8; AOR_TAG_LEN] = tag(key, PATH_AOR_LABEL, &[&raw[..head], &aor]);
+        if !constant_time_eq(&bound, &raw[head..body]) {
+            return Err(FlowTokenError::OtherAor);
         }
-        let mac = self.tag(b"flow", &[&raw[..FLOW_LEN]]);
-        if !constant_time_eq(&mac, &raw[FLOW_LEN..]) {
-            return Err(FlowTokenError::BadMac);
-        }
-        Ok(flow_of(&raw))
+        Ok(FlowId(u64_at(&raw, 0)))
     }
 
     /// A charging identifier (hex) for a request: its flow and transaction hash, so it
     /// is unique per transaction and identical for retransmissions.
-    pub(crate) fn push_icid(&self, out: &mut ValueBuilder, flow: &FlowMac, transaction: &[&[u8]]) {
-        let raw = branch_raw(flow, transaction);
-        out.push_hex(raw.get(..FLOW_LEN + TX_LEN).unwrap_or_default());
+    pub(crate) fn push_icid(&self, out: &mut ValueBuilder, flow: FlowId, transaction: &[&[u8]]) {
+        let mut raw = [0u8; FLOW_LEN + TX_LEN];
+        raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
+        raw[FLOW_LEN..].copy_from_slice(&transaction_hash(transaction).to_be_bytes());
+        out.push_hex(&raw);
     }
-}
-
-/// A flow id with its MAC, computed once per request by [`FlowTokenCodec::flow_mac`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlowMac {
-    flow: FlowId,
-    mac: [u8; MAC_LEN],
-}
-
-/// Raw branch bytes: flow, transaction hash, flow MAC.
-fn branch_raw(flow: &FlowMac, transaction: &[&[u8]]) -> [u8; FLOW_LEN + TX_LEN + MAC_LEN] {
-    let mut raw = [0u8; FLOW_LEN + TX_LEN + MAC_LEN];
-    raw[..FLOW_LEN].copy_from_slice(&flow.flow.0.to_be_bytes());
-    raw[FLOW_LEN..FLOW_LEN + TX_LEN].copy_from_slice(&transaction_hash(transaction).to_be_bytes());
-    raw[FLOW_LEN + TX_LEN..].copy_from_slice(&flow.mac);
-    raw
 }
 
 /// FNV-1a over length-prefixed parts: fast, and enough to tell transactions apart
@@ -212,12 +353,6 @@ fn transaction_hash(parts: &[&[u8]]) -> u64 {
     h
 }
 
-fn flow_of(raw: &[u8]) -> FlowId {
-    let mut id = [0u8; FLOW_LEN];
-    id.copy_from_slice(&raw[..FLOW_LEN]);
-    FlowId(u64::from_be_bytes(id))
-}
-
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -226,17 +361,44 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    fn uri(s: &str) -> Uri<'_> {
+        Uri::parse(s).unwrap()
+    }
+
     #[test]
     fn branch_round_trips_and_is_deterministic() {
         let c = FlowTokenCodec::new(b"k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1").unwrap();
-        let f = c.flow_mac(FlowId(42));
-        let b1 = c.branch(&f, &[b"z9hG4bKabc", b"call", b"1"]);
-        let b2 = c.branch(&f, &[b"z9hG4bKabc", b"call", b"1"]);
-        let b3 = c.branch(&f, &[b"z9hG4bKabd", b"call", b"1"]);
+        let b1 = c.branch(
+            FlowId(42),
+            &[b"z9hG4bKabc", b"call", b"1"],
+            Some(1_800_001_800),
+        );
+        let b2 = c.branch(
+            FlowId(42),
+            &[b"z9hG4bKabc", b"call", b"1"],
+            Some(1_800_001_800),
+        );
+        let b3 = c.branch(
+            FlowId(42),
+            &[b"z9hG4bKabd", b"call", b"1"],
+            Some(1_800_001_800),
+        );
         assert_eq!(b1, b2);
         assert_ne!(b1, b3);
         assert!(b1.starts_with("z9hG4bKoa"));
-        assert_eq!(c.flow_from_branch(&b1), Ok(FlowId(42)));
+        assert_eq!(
+            c.verify_branch(&b1),
+            Ok(BranchInfo {
+                flow: FlowId(42),
+                token_expires: Some(1_800_001_800)
+            })
+        );
+        assert_eq!(
+            c.verify_branch(&c.branch(FlowId(1), &[], None))
+                .unwrap()
+                .token_expires,
+            None
+        );
         assert_eq!(
             b1.len(),
             BRANCH_COOKIE.len() + BRANCH_TAG.len() + BRANCH_B64_LEN
@@ -247,13 +409,13 @@ mod tests {
     fn tampering_and_other_keys_are_refused() {
         let c = FlowTokenCodec::new(b"key-one-0123456789").unwrap();
         let other = FlowTokenCodec::new(b"key-two-0123456789").unwrap();
-        let b = c.branch(&c.flow_mac(FlowId(7)), &[b"x"]);
+        let b = c.branch(FlowId(7), &[b"x"], None);
         assert_eq!(other.flow_from_branch(&b), Err(FlowTokenError::BadMac));
-        // Flip one character of the flow part.
+        // Flip one character of the transaction part: it is MAC'd too.
         let mut t: Vec<u8> = b.clone().into_bytes();
-        t[10] = if t[10] == b'A' { b'B' } else { b'A' };
+        t[25] = if t[25] == b'A' { b'B' } else { b'A' };
         let t = String::from_utf8(t).unwrap();
-        assert!(c.flow_from_branch(&t).is_err());
+        assert_eq!(c.flow_from_branch(&t), Err(FlowTokenError::BadMac));
         assert_eq!(
             c.flow_from_branch("z9hG4bK776asdhds"),
             Err(FlowTokenError::Foreign)
@@ -262,20 +424,113 @@ mod tests {
     }
 
     #[test]
-    fn path_token_round_trips() {
-        let c = FlowTokenCodec::new(b"key-0123456789abcdef").unwrap();
-        let t = c.path_token(&c.flow_mac(FlowId(u64::MAX)));
-        assert_eq!(c.flow_from_path_token(&t), Ok(FlowId(u64::MAX)));
-        assert!(
+    fn an_earlier_epoch_is_refused_with_its_own_error() {
+        let key = b"key-0123456789abcdef";
+        let before = FlowTokenCodec::new(key).unwrap().with_epoch(1);
+        let after = FlowTokenCodec::new(key).unwrap().with_epoch(2);
+        let b = before.branch(FlowId(7), &[b"x"], None);
+        assert_eq!(
+            after.flow_from_branch(&b),
+            Err(FlowTokenError::EarlierEpoch { minted: 1 })
+        );
+        let aor = "sip:bob@home.example";
+        let p = before.path_token(FlowId(7), &uri(aor)).unwrap();
+        assert_eq!(before.flow_from_path_token(&p, aor), Ok(FlowId(7)));
+        assert_eq!(
+            after.flow_from_path_token(&p, aor),
+            Err(FlowTokenError::EarlierEpoch { minted: 1 })
+        );
+    }
+
+    #[test]
+    fn path_tokens_are_bound_to_the_aor() {
+        let c = FlowTokenCodec::new(b"key-0123456789abcdef")
+            .unwrap()
+            .with_epoch(9);
+        let t = c
+            .path_token(FlowId(u64::MAX), &uri("sip:bob@HOME.example"))
+            .unwrap();
+        assert_eq!(t.len(), PATH_B64_LEN);
+        // Equivalent spellings mint and verify the same token.
+        assert_eq!(
+            c.path_token(
+                FlowId(u64::MAX),
+                &uri("sip:%62ob@home.example;transport=ws")
+            ),
+            Some(t.clone())
+        );
+        assert_eq!(
+            c.flow_from_path_token(&t, "sip:bob@home.example"),
+            Ok(FlowId(u64::MAX))
+        );
+        assert_eq!(
+            c.flow_from_path_token(&t, "sip:alice@home.example"),
+            Err(FlowTokenError::OtherAor)
+        );
+        assert_eq!(
+            c.flow_from_path_token(&t, "not a uri"),
+            Err(FlowTokenError::BadAor)
+        );
+        assert_eq!(
             FlowTokenCodec::new(b"other-0123456789abc")
                 .unwrap()
-                .flow_from_path_token(&t)
-                .is_err()
+                .with_epoch(9)
+                .flow_from_path_token(&t, "sip:bob@home.example"),
+            Err(FlowTokenError::BadMac)
         );
-        assert!(c.flow_from_path_token("short").is_err());
+        assert_eq!(
+            c.flow_from_path_token("short", "sip:bob@home.example"),
+            Err(FlowTokenError::Foreign)
+        );
         assert_eq!(
             FlowTokenCodec::new(b"short").err(),
             Some(FlowTokenError::WeakKey)
         );
+    }
+
+    #[test]
+    fn a_branch_is_not_a_path_token_nor_the_reverse() {
+        let c = FlowTokenCodec::new(b"key-0123456789abcdef").unwrap();
+        let aor = "sip:bob@home.example";
+        let p = c.path_token(FlowId(7), &uri(aor)).unwrap();
+        let b = c.branch(FlowId(7), &[], None);
+        assert!(c.flow_from_branch(&format!("z9hG4bKoa{p}")).is_err());
+        assert!(
+            c.flow_from_path_token(&b["z9hG4bKoa".len()..], aor)
+                .is_err()
+        );
+        // Same bytes under the other label do not verify either.
+        let raw: [u8; PATH_RAW_LEN] = decode(&p, PATH_B64_LEN).unwrap();
+        let body = PATH_RAW_LEN - PATH_MAC_LEN;
+        let as_branch: [u8; PATH_MAC_LEN] = tag(&c.current, BRANCH_LABEL, &[&raw[..body]]);
+        assert_ne!(&as_branch[..], &raw[body..]);
+    }
+
+    #[test]
+    fn the_previous_key_is_accepted_during_a_rotation() {
+        let (old, new) = (b"old-key-0123456789", b"new-key-0123456789");
+        let before = FlowTokenCodec::new(old).unwrap();
+        let during = FlowTokenCodec::new(new)
+            .unwrap()
+            .with_previous_key(old)
+            .unwrap();
+        let after = FlowTokenCodec::new(new).unwrap();
+        let aor = "tel:+1-555-0100";
+        let b = before.branch(FlowId(3), &[b"t"], None);
+        let p = before.path_token(FlowId(3), &uri(aor)).unwrap();
+        assert_eq!(during.flow_from_branch(&b), Ok(FlowId(3)));
+        assert_eq!(
+            during.flow_from_path_token(&p, "tel:+15550100"),
+            Ok(FlowId(3))
+        );
+        assert_eq!(after.flow_from_branch(&b), Err(FlowTokenError::BadMac));
+        assert_eq!(
+            after.flow_from_path_token(&p, aor),
+            Err(FlowTokenError::BadMac)
+        );
+        // New tokens are minted with the new key.
+        let b2 = during.branch(FlowId(3), &[b"t"], None);
+        assert_eq!(after.flow_from_branch(&b2), Ok(FlowId(3)));
+        assert_eq!(before.flow_from_branch(&b2), Err(FlowTokenError::BadMac));
     }
 }

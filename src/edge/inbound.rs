@@ -66,6 +66,10 @@ pub struct Inbound<'a> {
     pub transport: Transport,
     /// The current time.
     pub now: SystemTime,
+    /// The host vouches that this flow is protected although its transport is not TLS or
+    /// WSS (for example an IPsec association, or TLS ended by a trusted front end on the
+    /// same host), so bearer tokens may be taken from it (RFC 6750 5.3).
+    pub secure_flow: bool,
     /// A token the transport obtained (for example from the WebSocket handshake's
     /// `Authorization: Bearer` header or `access_token` query parameter), if any.
     pub transport_token: Option<&'a str>,

@@ -32,6 +32,7 @@
 //!     peer: "192.0.2.10:50312".parse()?,
 //!     transport: Transport::Wss,
 //!     now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+//!     secure_flow: false,
 //!     transport_token: None,
 //! };
 //! match edge.on_request(register.as_bytes().to_vec(), &inbound) {
@@ -56,6 +57,7 @@ mod reply;
 mod response;
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 
@@ -64,7 +66,7 @@ pub use config::{AuthEntityPlacement, Config, ConfigError, ExpiryPolicy};
 pub use decision::{
     Admitted, DropReason, Registered, RejectCause, Rejection, RequestDecision, ResponseDecision,
 };
-pub use flow_token::{BRANCH_COOKIE, FlowTokenCodec, FlowTokenError};
+pub use flow_token::{BRANCH_COOKIE, BranchInfo, FlowTokenCodec, FlowTokenError};
 pub use inbound::{FlowId, Inbound, Transport};
 pub use pending::PendingRegister;
 pub use register::annex_u_authorization;
@@ -195,8 +197,34 @@ impl Edge {
         }
     }
 
-    /// Handles a response from the core.
+    /// The client flow a Path flow token of this edge names, checked for the address of
+    /// record `aor` it is presented for (the registered AOR a terminating request is
+    /// for): the token must verify under the current or previous flow key, come from
+    /// this start of the edge (its epoch) and have been minted for that AOR, any
+    /// equivalent spelling of it (RFC 5626 5.3). The error says which check failed;
+    /// `DropReason::from` turns it into the reason to drop with.
+    pub fn flow_for_path_token(&self, token: &str, aor: &str) -> Result<FlowId, FlowTokenError> {
+        self.config.codec.flow_from_path_token(token, aor)
+    }
+
+    /// Handles a response from the core, without the time: as
+    /// [`Edge::on_response_at`] except that a 423 (Interval Too Brief) is relayed as it
+    /// is, since whether the token outlives its Min-Expires cannot be told without a
+    /// clock.
     pub fn on_response(&self, bytes: impl Into<Bytes>) -> ResponseDecision {
-        response::relay(&self.config, bytes.into())
+        response::relay(&self.config, bytes.into(), None)
+    }
+
+    /// Handles a response from the core at `now`. It is relayed to the client's flow
+    /// once its top Via is shown to be this edge's, filtered as TS 24.229 5.2.2 has the
+    /// P-CSCF filter what goes to the UE: `ck` and `ik` removed from challenges,
+    /// P-Charging-Vector and P-Charging-Function-Addresses removed, a 401 or 407 without
+    /// a Bearer challenge (a Digest or AKA challenge the bearer client cannot answer)
+    /// replaced by 403, and a 423 whose Min-Expires exceeds the admitting token's
+    /// remaining lifetime (carried in the edge's branch) replaced by 401
+    /// `error="invalid_token"`, asking for a fresh token rather than a retry that would
+    /// get the same 423.
+    pub fn on_response_at(&self, bytes: impl Into<Bytes>, now: SystemTime) -> ResponseDecision {
+        response::relay(&self.config, bytes.into(), Some(now))
     }
 }

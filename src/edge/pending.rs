@@ -18,6 +18,7 @@ pub struct PendingRegister {
     pub(crate) flow: FlowId,
     pub(crate) peer: SocketAddr,
     pub(crate) transport: Transport,
+    pub(crate) secure_flow: bool,
     pub(crate) now: SystemTime,
     pub(crate) transport_token: Option<String>,
     pub(crate) token: String,
@@ -30,6 +31,7 @@ impl PendingRegister {
             flow: inbound.flow,
             peer: inbound.peer,
             transport: inbound.transport,
+            secure_flow: inbound.secure_flow,
             now: inbound.now,
             transport_token: inbound.transport_token.map(str::to_owned),
             token,
@@ -63,6 +65,7 @@ impl PendingRegister {
             flow: self.flow,
             peer: self.peer,
             transport: self.transport,
+            secure_flow: self.secure_flow,
             now: self.now,
             transport_token: self.transport_token.as_deref(),
         }

@@ -148,6 +148,11 @@ pub struct EdgeSpec {
     pub edge_host: String,
     /// At least 16 secret bytes protecting the flow tokens in Via branches and Path URIs.
     pub flow_key: Secret,
+    /// The flow key before a rotation, still accepted in flow tokens (at least 16 bytes).
+    pub previous_flow_key: Option<Secret>,
+    /// The instance epoch in every flow token: a value the host draws anew at every
+    /// start, so tokens minted before a restart are refused (default 0).
+    pub epoch: Option<u64>,
     /// The Digest realm of the Annex U Authorization and of Bearer challenges.
     pub realm: Option<String>,
     /// The transport in the edge's own Via toward the core: `udp`, `tcp`, `tls`, `ws`, `wss`.
@@ -168,8 +173,9 @@ pub struct EdgeSpec {
     pub expiry_policy: Option<ExpirySpec>,
     /// The To tag of the edge's own error responses.
     pub reply_to_tag: Option<String>,
-    /// Accept bearer tokens only over TLS or WSS (RFC 6750 5.3).
-    pub require_secure_transport: Option<bool>,
+    /// Also accept bearer tokens over UDP, TCP or WS (default false: only over TLS, WSS
+    /// or a flow the host declares secure, RFC 6750 5.3).
+    pub allow_insecure_transport: Option<bool>,
     /// Further domains served as home domains (a REGISTER for any other is refused).
     pub also_home_domains: Option<Vec<String>>,
     /// The shortest remaining token lifetime a registration is admitted with (default 60).
@@ -202,6 +208,17 @@ impl EdgeSpec {
             };
             SpecError::value(key, e)
         })?;
+        if let Some(previous) = &self.previous_flow_key {
+            let key = previous
+                .bytes()
+                .map_err(|e| SpecError::value("edge.previous_flow_key", e))?;
+            c = c
+                .previous_flow_key(&key)
+                .map_err(at("edge.previous_flow_key"))?;
+        }
+        if let Some(epoch) = self.epoch {
+            c = c.epoch(epoch);
+        }
         if let Some(v) = &self.realm {
             c = c.realm(v).map_err(at("edge.realm"))?;
         }
@@ -234,8 +251,8 @@ impl EdgeSpec {
         if let Some(v) = &self.reply_to_tag {
             c = c.reply_to_tag(v).map_err(at("edge.reply_to_tag"))?;
         }
-        if let Some(required) = self.require_secure_transport {
-            c = c.require_secure_transport(required);
+        if let Some(allowed) = self.allow_insecure_transport {
+            c = c.allow_insecure_transport(allowed);
         }
         for d in self.also_home_domains.iter().flatten() {
             c = c

@@ -289,6 +289,8 @@ async function main() {
       '--audience', AUDIENCE,
       '--scope', 'sip',
       '--hmac-secret', SECRET,
+      // Plain ws:// on loopback: tokens over it must be allowed (RFC 6750 5.3).
+      '--allow-insecure-transport', 'true',
       // The Authorization header when present, else the token of the WebSocket handshake.
       '--token-location', 'any',
     ],

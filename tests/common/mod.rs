@@ -66,6 +66,7 @@ pub fn wss() -> Inbound<'static> {
         peer: "198.51.100.7:50312".parse().unwrap(),
         transport: Transport::Wss,
         now: now(),
+        secure_flow: false,
         transport_token: None,
     }
 }

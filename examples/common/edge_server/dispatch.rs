@@ -29,6 +29,7 @@ pub(super) async fn on_client_request(
         peer,
         transport,
         now: SystemTime::now(),
+        secure_flow: false,
         transport_token: token,
     };
     // Only drops need the AOR read back for the log; the other decisions carry it.
@@ -74,7 +75,10 @@ pub(super) async fn on_client_request(
 /// One response from the core: relay it to the client flow its Via names.
 pub(super) async fn on_core_response(shared: &Shared, bytes: Bytes) {
     shared.tap(Hop::FromCore, &bytes);
-    match shared.edge.on_response(bytes) {
+    match shared
+        .edge
+        .on_response_at(bytes, std::time::SystemTime::now())
+    {
         ResponseDecision::Relay {
             flow,
             bytes,

@@ -51,9 +51,24 @@ pub(crate) fn build(
             ed.remove(i)?;
         }
     }
+    // RFC 3261 16.4: the edge's own URI at the top of Route is removed before
+    // forwarding. A REGISTER's next hop is the configured core (TS 24.229 5.2.2: the
+    // P-CSCF forwards it toward the home network's entry point), not one the client
+    // chose, so the client's further Routes go too: every Route field is removed.
+    if facts.route.first.is_some() {
+        for (i, h) in msg.headers().iter().enumerate() {
+            if h.name == HeaderName::Route {
+                ed.remove(i)?;
+            }
+        }
+    }
     match &token.place {
         // A field removed above is not removed twice (the edits would overlap).
-        Place::Header { index } if !msg.header(*index).is_some_and(|h| dropped(h.name)) => {
+        Place::Header { index }
+            if !msg
+                .header(*index)
+                .is_some_and(|h| dropped(h.name) || h.name == HeaderName::Route) =>
+        {
             ed.remove(*index)?
         }
         Place::RequestUri { span } => {
@@ -83,7 +98,13 @@ pub(crate) fn build(
     let (via_index, via_span) = (facts.via.index, facts.via.span);
     let client_via = msg.slice(via_span);
     let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
-    let flow = config.codec.flow_mac(inbound.flow);
+    let flow = inbound.flow;
+    // The branch carries the token's expiry, so the response path can tell a 423 asking
+    // for more than the token allows (TS 24.229 5.2.2) without keeping state.
+    let token_expires = auth
+        .expires_at
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs());
     // One buffer for every value the edge writes, each copied into the editor before
     // the next is built. Every part is checked text, so no value is scanned again.
     const SIP_2_0: HeaderValue = HeaderValue::from_static("SIP/2.0/");
@@ -95,7 +116,9 @@ pub(crate) fn build(
         .push(&SPACE)
         .push(&config.edge_host)
         .push(&BRANCH);
-    config.codec.push_branch(&mut v, &flow, &transaction);
+    config
+        .codec
+        .push_branch(&mut v, flow, &transaction, token_expires);
     ed.insert_top(HeaderName::Via, &v)?;
 
     // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
@@ -165,7 +188,15 @@ pub(crate) fn build(
     const LR: HeaderValue = HeaderValue::from_static(";lr>");
     v.clear();
     v.push(&SIP);
-    config.codec.push_path_token(&mut v, &flow);
+    // RFC 5626 5.2: the token names the flow, this start of the edge and the AOR, so a
+    // terminating request for another user cannot be steered onto this connection.
+    let aor = facts.to.value.uri();
+    if config.codec.push_path_token(&mut v, flow, &aor).is_none() {
+        return Err(WriteError::Invalid {
+            what: "To",
+            expected: "a sip, sips or tel address of record",
+        });
+    }
     v.push(&AT)
         .push(&config.edge_host)
         .push(&if facts.contacts.outbound { LR_OB } else { LR });
@@ -182,7 +213,7 @@ pub(crate) fn build(
     const ORIG_IOI: HeaderValue = HeaderValue::from_static(";orig-ioi=");
     v.clear();
     v.push(&ICID);
-    config.codec.push_icid(&mut v, &flow, &transaction);
+    config.codec.push_icid(&mut v, flow, &transaction);
     if let Some(ioi) = &config.orig_ioi {
         v.push(&ORIG_IOI).push(ioi);
     }

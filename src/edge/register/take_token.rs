@@ -1,7 +1,7 @@
 //! Where the token is taken out of the REGISTER: the configured location strategy
 //! (RFC 8898 `Authorization: Bearer`, or another place, [`crate::token`]), after the
-//! transport policy of RFC 6750 5.3 (bearer tokens only over a secure transport, when
-//! the configuration asks for it).
+//! transport policy of RFC 6750 5.3 (bearer tokens only over a secure transport, unless
+//! the configuration allows insecure ones).
 
 use super::Stop;
 use crate::edge::config::Config;
@@ -16,7 +16,11 @@ pub(crate) fn take<'m>(
     msg: &'m Message,
     inbound: &Inbound<'m>,
 ) -> Result<Found<'m>, Stop> {
-    if config.require_secure_transport && !inbound.transport.is_secure() {
+    // RFC 6750 5.3: a bearer token is a password for whoever holds it, so it is taken
+    // only from a protected flow. The check comes before the token is looked for, so a
+    // client on a clear flow is not challenged into sending its token over it.
+    let protected = inbound.transport.is_secure() || inbound.secure_flow;
+    if !protected && !config.allow_insecure_transport {
         return Err(Stop::Reject(RejectCause::InsecureTransport));
     }
     match extract(msg, &config.token_location, inbound.transport_token) {
