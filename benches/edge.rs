@@ -108,7 +108,7 @@ fn bench(c: &mut Criterion) {
             .into_bytes(),
     );
     assert!(matches!(
-        signed.on_response(ok.clone()),
+        signed.on_response(ok.clone(), now()),
         ResponseDecision::Relay { .. }
     ));
 
@@ -126,7 +126,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| cached.on_request(black_box(request.clone()), &inbound))
     });
     g.bench_function("200 OK relay", |b| {
-        b.iter(|| signed.on_response(black_box(ok.clone())))
+        b.iter(|| signed.on_response(black_box(ok.clone()), now()))
     });
     g.finish();
 }

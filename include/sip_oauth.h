@@ -180,25 +180,18 @@ int sip_oauth_edge_on_request(const sip_oauth_edge *edge, const uint8_t *bytes, 
                               sip_oauth_decision **out_decision, char **out_error);
 
 /*
- * Hands a response from the core to the edge. The decision is a REPLY to the client flow
- * recovered from the edge's own Via branch (integrity-protected with the flow key), with
- * the edge's Via removed, or a DROP (not ours, tampered, 100 Trying...).
+ * Hands a response from the core to the edge at `now` (seconds since the Unix epoch).
+ * The decision is a REPLY to the client flow recovered from the edge's own Via branch
+ * (integrity-protected with the flow key), with the edge's Via removed and the response
+ * filtered as TS 24.229 5.2.2 has the P-CSCF filter what goes to the UE (ck and ik
+ * removed from challenges, P-Charging-Vector and P-Charging-Function-Addresses removed, a
+ * 401/407 without a Bearer challenge answered 403, a 423 whose Min-Expires exceeds the
+ * token's remaining lifetime answered 401 error="invalid_token"), or a DROP (not ours,
+ * tampered, malformed, 100 Trying...).
  */
 int sip_oauth_edge_on_response(const sip_oauth_edge *edge, const uint8_t *bytes, size_t len,
-                               sip_oauth_decision **out_decision, char **out_error);
-
-/*
- * As sip_oauth_edge_on_response, at `now` (seconds since the Unix epoch), which the 423
- * rule needs: the response is filtered as TS 24.229 5.2.2 has the P-CSCF filter what
- * goes to the UE (ck and ik removed from challenges, P-Charging-Vector and
- * P-Charging-Function-Addresses removed, a 401/407 without a Bearer challenge answered
- * 403, a 423 whose Min-Expires exceeds the token's remaining lifetime answered 401
- * error="invalid_token"). sip_oauth_edge_on_response does the same but relays a 423 as
- * it is.
- */
-int sip_oauth_edge_on_response_at(const sip_oauth_edge *edge, const uint8_t *bytes, size_t len,
-                                  int64_t now, sip_oauth_decision **out_decision,
-                                  char **out_error);
+                               int64_t now, sip_oauth_decision **out_decision,
+                               char **out_error);
 
 /*
  * Replaces the validator's keys with the JWK Set `jwks_json` (RFC 7517 section 5), for

@@ -75,7 +75,7 @@
 //!     .header(HeaderName::ServiceRoute, &route)?
 //!     .header(HeaderName::Contact, &contact)?
 //!     .finish();
-//! match edge.on_response(ok) {
+//! match edge.on_response(ok, now) {
 //!     ResponseDecision::Relay { flow, status, registered, .. } => {
 //!         assert_eq!((flow, status), (FlowId(7), 200));
 //!         let registered = registered.expect("registration state");

@@ -186,7 +186,7 @@ fn a_core_response_that_breaks_a_rule_is_dropped_not_relayed() {
     let out = forwarded(e.on_request(REGISTER.to_vec(), &wss()));
     let ok = String::from_utf8(ok_for(&out)).unwrap();
     let broken = ok.replacen("Call-ID: ", "Call-ID: two words ", 1);
-    let d = e.on_response(broken.into_bytes());
+    let d = e.on_response(broken.into_bytes(), now());
     assert!(
         matches!(
             &d,
@@ -199,7 +199,7 @@ fn a_core_response_that_breaks_a_rule_is_dropped_not_relayed() {
     );
     // The well-formed one still goes through.
     assert!(matches!(
-        e.on_response(ok.into_bytes()),
+        e.on_response(ok.into_bytes(), now()),
         ResponseDecision::Relay { .. }
     ));
 }
@@ -217,7 +217,7 @@ fn a_core_response_with_no_via_left_for_the_client_is_a_malformed_response() {
         .unwrap()
         .to_owned();
     let lone = ok.replacen(&format!("{client_via}\r\n"), "", 1);
-    let d = e.on_response(lone.into_bytes());
+    let d = e.on_response(lone.into_bytes(), now());
     assert!(
         matches!(
             &d,

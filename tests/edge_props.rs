@@ -153,7 +153,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
         let e = edge();
         let _ = e.on_request(bytes.clone(), &wss());
-        let _ = e.on_response(bytes);
+        let _ = e.on_response(bytes, now());
     }
 
     #[test]

@@ -89,7 +89,7 @@ fn decisions() -> BTreeMap<String, String> {
             let name = l.split('\t').next().unwrap().to_owned();
             let bytes = std::fs::read(dir.join(&name)).unwrap();
             let label = if bytes.starts_with(b"SIP/") {
-                label_response(&edge.on_response(bytes))
+                label_response(&edge.on_response(bytes, inbound().now))
             } else {
                 label_request(&edge.on_request(bytes, &inbound()))
             };

@@ -673,7 +673,7 @@ fn every_single_character_change_of_the_branch() {
     // The untouched response routes to the client's flow.
     let flow = wss().flow;
     assert!(matches!(
-        edge.on_response(ok.clone()),
+        edge.on_response(ok.clone(), now()),
         ResponseDecision::Relay { flow: f, .. } if f == flow
     ));
     // Branch layout (39 bytes, base64url without padding, 52 characters, no padding
@@ -689,7 +689,7 @@ fn every_single_character_change_of_the_branch() {
             }
             let mut t = ok.clone();
             t[at + i] = c;
-            let d = edge.on_response(t);
+            let d = edge.on_response(t, now());
             let what = format!("char {i} {} -> {}: {d:?}", orig as char, c as char);
             let expected = if i < prefix.len() {
                 // Not a branch this edge minted.
@@ -724,10 +724,10 @@ fn a_branch_of_an_earlier_start_is_dropped_with_its_own_reason() {
     );
     let ok = ok_for(&forwarded(before.on_request(REGISTER.to_vec(), &wss())));
     assert!(matches!(
-        before.on_response(ok.clone()),
+        before.on_response(ok.clone(), now()),
         ResponseDecision::Relay { .. }
     ));
-    let d = after.on_response(ok);
+    let d = after.on_response(ok, now());
     assert_eq!(
         d,
         ResponseDecision::Drop(DropReason::EarlierEpoch(FlowTokenError::EarlierEpoch {
@@ -842,7 +842,7 @@ fn an_empty_element_before_the_edge_via_is_not_an_entry() {
     let ok = String::from_utf8(ok)
         .unwrap()
         .replacen("Via: ", "Via: ,", 1);
-    let (flow, text) = relayed(edge.on_response(ok.into_bytes()));
+    let (flow, text) = relayed(edge.on_response(ok.into_bytes(), now()));
     assert_eq!(flow, wss().flow);
     let msg = Message::parse(text.clone().into_bytes()).unwrap();
     let vias: Vec<_> = msg
@@ -889,7 +889,7 @@ fn keys_in_a_challenge_never_reach_the_client_however_spelled() {
                 ),
                 1,
             );
-        match edge().on_response_at(resp.into_bytes(), now()) {
+        match edge().on_response(resp.into_bytes(), now()) {
             ResponseDecision::Relay { bytes, .. } => {
                 let out = text(&bytes).to_ascii_lowercase();
                 assert!(

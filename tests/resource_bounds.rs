@@ -212,7 +212,7 @@ fn a_hundred_thousand_mutated_messages_stay_within_the_heap_ceiling() {
                 RequestDecision::NotRegister(_) | RequestDecision::Pending(_) => tally.other += 1,
             }
         } else {
-            let decision = edge.on_response_at(bytes, now());
+            let decision = edge.on_response(bytes, now());
             peak = peak.max(PEAK.load(Ordering::Relaxed) - before);
             match decision {
                 ResponseDecision::Relay { .. } => tally.relayed += 1,

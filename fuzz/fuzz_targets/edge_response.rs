@@ -52,7 +52,8 @@ fuzz_target!(|data: &[u8]| {
         rest = &rest[at + PLACEHOLDER.len()..];
     }
     wire.extend_from_slice(rest);
-    match edge.on_response(wire.clone()) {
+    let now = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+    match edge.on_response(wire.clone(), now) {
         ResponseDecision::Relay { bytes, status, .. } => {
             let input = Message::parse(wire).expect("a relayed input parses");
             let out = Message::parse_with(bytes.clone(), &ROOMY)

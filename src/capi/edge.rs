@@ -167,36 +167,14 @@ pub unsafe extern "C" fn sip_oauth_edge_on_request(
     }
 }
 
-/// Hands a response from the core to the edge without the time (as
-/// [`sip_oauth_edge_on_response_at`], except that a 423 is relayed as it is: whether the
-/// token outlives its Min-Expires needs a clock). On success `*out_decision` holds the
-/// decision (a reply to the client's flow, or a drop).
+/// Hands a response from the core to the edge at `now` (seconds since the Unix epoch),
+/// filtered as [`crate::edge::Edge::on_response`] filters it (TS 24.229 5.2.2). On
+/// success `*out_decision` holds the decision (a reply to the client's flow, or a drop).
 ///
 /// # Safety
 /// As [`sip_oauth_edge_on_request`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sip_oauth_edge_on_response(
-    edge: *const SipOauthEdge,
-    bytes: *const u8,
-    len: usize,
-    out_decision: *mut *mut SipOauthDecision,
-    out_error: *mut *mut c_char,
-) -> c_int {
-    // SAFETY: the caller's contract is the one `response` relies on.
-    unsafe {
-        let call = Call("sip_oauth_edge_on_response", out_decision, out_error);
-        response(edge, bytes, len, None, call)
-    }
-}
-
-/// Hands a response from the core to the edge at `now` (seconds since the Unix epoch),
-/// filtered as [`crate::edge::Edge::on_response_at`] filters it (TS 24.229 5.2.2). On
-/// success `*out_decision` holds the decision.
-///
-/// # Safety
-/// As [`sip_oauth_edge_on_request`].
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sip_oauth_edge_on_response_at(
     edge: *const SipOauthEdge,
     bytes: *const u8,
     len: usize,
@@ -206,15 +184,15 @@ pub unsafe extern "C" fn sip_oauth_edge_on_response_at(
 ) -> c_int {
     // SAFETY: the caller's contract is the one `response` relies on.
     unsafe {
-        let call = Call("sip_oauth_edge_on_response_at", out_decision, out_error);
-        response(edge, bytes, len, Some(now), call)
+        let call = Call("sip_oauth_edge_on_response", out_decision, out_error);
+        response(edge, bytes, len, now, call)
     }
 }
 
 /// The name of an exported function and where it writes its decision and error.
 struct Call(&'static str, *mut *mut SipOauthDecision, *mut *mut c_char);
 
-/// The two response entry points: the same checks, with or without the time.
+/// The response entry point's body.
 ///
 /// # Safety
 /// As [`sip_oauth_edge_on_request`].
@@ -222,7 +200,7 @@ unsafe fn response(
     edge: *const SipOauthEdge,
     bytes: *const u8,
     len: usize,
-    now: Option<i64>,
+    now: i64,
     Call(name, out_decision, out_error): Call,
 ) -> c_int {
     // SAFETY: the caller's contract covers every pointer used below.
@@ -234,10 +212,7 @@ unsafe fn response(
                 return Err(CapiError::Null("out_decision"));
             }
             let message = ffi::bytes_arg(bytes, len, "bytes")?.to_vec();
-            let decision = match now {
-                Some(now) => handle.edge.on_response_at(message, unix_time(now)?),
-                None => handle.edge.on_response(message),
-            };
+            let decision = handle.edge.on_response(message, unix_time(now)?);
             ffi::write_opt(
                 out_decision,
                 ffi::into_handle(SipOauthDecision::response(decision)),

@@ -41,7 +41,7 @@ pub use decision::{
 };
 pub use edge::{
     SipOauthEdge, sip_oauth_edge_free, sip_oauth_edge_new, sip_oauth_edge_on_request,
-    sip_oauth_edge_on_response, sip_oauth_edge_on_response_at, sip_oauth_edge_replace_jwks,
+    sip_oauth_edge_on_response, sip_oauth_edge_replace_jwks,
 };
 pub use error::CapiError;
 

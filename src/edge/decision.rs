@@ -54,7 +54,7 @@ pub enum ResponseDecision {
         /// The connection the request came on (from the flow token in the edge's Via).
         flow: FlowId,
         /// The response without the edge's Via, filtered (TS 24.229 5.2.2), or the edge's
-        /// own answer in its place ([`super::Edge::on_response_at`]).
+        /// own answer in its place ([`super::Edge::on_response`]).
         bytes: Bytes,
         /// The status code sent (the edge's own when it replaced the core's).
         status: u16,

@@ -207,14 +207,6 @@ impl Edge {
         self.config.codec.flow_from_path_token(token, aor)
     }
 
-    /// Handles a response from the core, without the time: as
-    /// [`Edge::on_response_at`] except that a 423 (Interval Too Brief) is relayed as it
-    /// is, since whether the token outlives its Min-Expires cannot be told without a
-    /// clock.
-    pub fn on_response(&self, bytes: impl Into<Bytes>) -> ResponseDecision {
-        response::relay(&self.config, bytes.into(), None)
-    }
-
     /// Handles a response from the core at `now`. It is relayed to the client's flow
     /// once its top Via is shown to be this edge's, filtered as TS 24.229 5.2.2 has the
     /// P-CSCF filter what goes to the UE: `ck` and `ik` removed from challenges,
@@ -224,7 +216,7 @@ impl Edge {
     /// remaining lifetime (carried in the edge's branch) replaced by 401
     /// `error="invalid_token"`, asking for a fresh token rather than a retry that would
     /// get the same 423.
-    pub fn on_response_at(&self, bytes: impl Into<Bytes>, now: SystemTime) -> ResponseDecision {
+    pub fn on_response(&self, bytes: impl Into<Bytes>, now: SystemTime) -> ResponseDecision {
         response::relay(&self.config, bytes.into(), Some(now))
     }
 }

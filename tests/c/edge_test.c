@@ -263,7 +263,7 @@ int main(int argc, char **argv)
     /* The core's 200 OK comes back through the edge's Via: relayed to the flow. */
     struct buf ok = ok_for(fwd, &ok_tmpl);
     sip_oauth_decision *rel = NULL;
-    rc = sip_oauth_edge_on_response(edge, ok.data, ok.len, &rel, NULL);
+    rc = sip_oauth_edge_on_response(edge, ok.data, ok.len, NOW, &rel, NULL);
     CHECK(rc == SIP_OAUTH_OK);
     CHECK(sip_oauth_decision_action(rel) == SIP_OAUTH_ACTION_REPLY);
     CHECK(sip_oauth_decision_flow(rel) == FLOW);
@@ -279,7 +279,7 @@ int main(int argc, char **argv)
     if (b != NULL) {
         b[16] = b[16] == 'A' ? 'B' : 'A';
         sip_oauth_decision *dropped = NULL;
-        rc = sip_oauth_edge_on_response(edge, ok.data, ok.len, &dropped, NULL);
+        rc = sip_oauth_edge_on_response(edge, ok.data, ok.len, NOW, &dropped, NULL);
         CHECK(rc == SIP_OAUTH_OK);
         CHECK(sip_oauth_decision_action(dropped) == SIP_OAUTH_ACTION_DROP);
         CHECK(sip_oauth_decision_bytes(dropped) == NULL);

@@ -75,10 +75,7 @@ pub(super) async fn on_client_request(
 /// One response from the core: relay it to the client flow its Via names.
 pub(super) async fn on_core_response(shared: &Shared, bytes: Bytes) {
     shared.tap(Hop::FromCore, &bytes);
-    match shared
-        .edge
-        .on_response_at(bytes, std::time::SystemTime::now())
-    {
+    match shared.edge.on_response(bytes, std::time::SystemTime::now()) {
         ResponseDecision::Relay {
             flow,
             bytes,
