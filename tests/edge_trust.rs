@@ -193,3 +193,114 @@ fn tel_and_user_phone_identities_compare_as_numbers_with_their_context() {
         );
     }
 }
+
+mod token_copies {
+    use super::*;
+    use sip_oauth::edge::DropReason;
+    use sip_oauth::token::TokenLocation;
+
+    const ONE: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJlLW9uZS1vZi10d28";
+    const TWO: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJldmUifQ.c2lnbmF0dXJlLXR3by1vZi10d28";
+
+    fn edge_reading(location: TokenLocation) -> sip_oauth::edge::Edge {
+        edge_with(
+            config().token_location(location),
+            FixedValidator::any(bob()),
+        )
+    }
+
+    fn tail(t: &str) -> &str {
+        &t[t.len() - 20..]
+    }
+
+    #[test]
+    fn a_token_in_authorization_and_another_in_the_request_uri_both_stay_at_the_edge() {
+        let location = TokenLocation::FirstOf(vec![
+            TokenLocation::AuthorizationBearer,
+            TokenLocation::RequestUriParam("access_token".into()),
+        ]);
+        let raw = String::from_utf8(register_carrying(ONE)).unwrap().replacen(
+            &format!("REGISTER sip:{HOME} "),
+            &format!("REGISTER sip:{HOME};access_token={TWO} "),
+            1,
+        );
+        let out = forwarded(edge_reading(location).on_request(raw.into_bytes(), &wss()));
+        let out = text(&out);
+        assert!(!out.contains(tail(ONE)), "{out}");
+        assert!(!out.contains(tail(TWO)), "{out}");
+        assert!(
+            out.starts_with(&format!("REGISTER sip:{HOME} SIP/2.0\r\n")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn every_uri_copy_goes_whatever_its_spelling() {
+        // The token in the Request-URI as is and in the Contact %-escaped: one strategy
+        // reads URI parameters, so both are its places.
+        let escaped = TWO.replace('.', "%2E").replace('J', "%4a");
+        let raw = String::from_utf8(register_with("Authorization: Bearer ", "X-Was: "))
+            .unwrap()
+            .replacen(
+                &format!("REGISTER sip:{HOME} "),
+                &format!("REGISTER sip:{HOME};access_token={TWO} "),
+                1,
+            )
+            .replacen(
+                ";transport=ws>",
+                &format!(";transport=ws;access_token={escaped}>"),
+                1,
+            );
+        let location = TokenLocation::RequestUriParam("access_token".into());
+        let out = forwarded(edge_reading(location).on_request(raw.into_bytes(), &wss()));
+        let out = text(&out);
+        assert!(!out.contains("access_token"), "{out}");
+        assert!(
+            out.contains("<sip:r2b6v7cq@8h2kqv9r1c4p.invalid;transport=ws>"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_copy_outside_the_strategy_in_another_spelling_stops_the_request() {
+        let location = TokenLocation::RequestUriParam("access_token".into());
+        let raw = String::from_utf8(register_with("Authorization: Bearer ", "X-Was: "))
+            .unwrap()
+            .replacen(
+                &format!("REGISTER sip:{HOME} "),
+                &format!("REGISTER sip:{HOME};access_token={TWO} "),
+                1,
+            );
+        // The same token as a quoted-string with every character a quoted-pair, and
+        // %-escaped in an unrelated URI.
+        let quoted: String = TWO.chars().flat_map(|c| ['\\', c]).collect();
+        let percent: String = TWO.bytes().map(|b| format!("%{b:02X}")).collect();
+        for copy in [
+            format!("X-Copy: \"{quoted}\"\r\n"),
+            format!("X-Copy: <sip:x@y.example;t={percent}>\r\n"),
+        ] {
+            let raw = raw.replacen(
+                "Content-Length: 0\r\n",
+                &format!("{copy}Content-Length: 0\r\n"),
+                1,
+            );
+            let d = edge_reading(location.clone()).on_request(raw.into_bytes(), &wss());
+            assert!(
+                matches!(d, RequestDecision::Drop(DropReason::TokenLeak)),
+                "{copy}: {d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_field_of_a_named_token_header_goes() {
+        let location = TokenLocation::Header("X-Access-Token".into());
+        let raw = String::from_utf8(register_with(
+            &format!("Authorization: Bearer {}\r\n", sample_token()),
+            &format!("X-Access-Token: {ONE}\r\nx-access-token: {ONE}\r\n"),
+        ))
+        .unwrap();
+        let out = forwarded(edge_reading(location).on_request(raw.into_bytes(), &wss()));
+        assert!(!text(&out).to_ascii_lowercase().contains("x-access-token"));
+    }
+}

@@ -6,9 +6,11 @@
 //! can remove it before forwarding. Absent, malformed and ambiguous (two different
 //! tokens) are distinct errors, because RFC 6750 answers them differently.
 mod bearer;
+mod copies;
 mod extract;
 mod location;
 
 pub use bearer::{BearerToken, is_b64token};
+pub use copies::copies;
 pub use extract::{ExtractError, Found, Place, extract};
 pub use location::{CredentialsHeader, TokenLocation};

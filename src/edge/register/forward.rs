@@ -9,11 +9,12 @@ use super::{Established, Stop};
 use crate::edge::config::{AuthEntityAt, Config};
 use crate::edge::decision::DropReason;
 use crate::edge::inbound::Inbound;
+use crate::message::Span;
 use crate::message::decimal::Decimal;
 use crate::message::{
     AsHeaderValue, Editor, FieldName, HeaderName, HeaderValue, Message, ValueBuilder, WriteError,
 };
-use crate::token::{Found, Place};
+use crate::token::{Found, Place, copies};
 
 /// Builds the forwarded REGISTER.
 pub(crate) fn build(
@@ -62,34 +63,52 @@ pub(crate) fn build(
             }
         }
     }
-    match &token.place {
-        // A field removed above is not removed twice (the edits would overlap).
-        Place::Header { index }
-            if !msg
-                .header(*index)
-                .is_some_and(|h| dropped(h.name) || h.name == HeaderName::Route) =>
-        {
-            ed.remove(*index)?
+    // Every copy of a token the configured location could hold goes, not only the
+    // one taken: the place it was found in, and the others of the same strategy.
+    let mut places = copies(msg, &config.token_location);
+    places.push(token.place.clone());
+    let mut removed_fields: Vec<usize> = Vec::new();
+    let mut uri_cuts: Vec<Span> = Vec::new();
+    let mut contact_cuts: Vec<Span> = Vec::new();
+    for place in places {
+        match place {
+            // A field removed above is not removed twice (the edits would overlap).
+            Place::Header { index }
+                if !msg
+                    .header(index)
+                    .is_some_and(|h| dropped(h.name) || h.name == HeaderName::Route)
+                    && !removed_fields.contains(&index) =>
+            {
+                removed_fields.push(index);
+                ed.remove(index)?
+            }
+            Place::RequestUri { span } if !uri_cuts.contains(&span) => uri_cuts.push(span),
+            Place::Contact { span, .. } if !contact_cuts.contains(&span) => {
+                contact_cuts.push(span);
+                ed.replace_span(span, HeaderValue::EMPTY)?
+            }
+            _ => {}
         }
-        Place::RequestUri { span } => {
-            // The start line has its own writer: rebuild the URI without the parameter.
-            let uri = facts.request_uri_span;
-            let text = msg.slice(uri);
-            let (from, to) = (
-                span.start.saturating_sub(uri.start) as usize,
-                span.end.saturating_sub(uri.start) as usize,
-            );
-            let mut kept = Vec::with_capacity(text.len());
-            kept.extend_from_slice(text.get(..from).unwrap_or_default());
-            kept.extend_from_slice(text.get(to..).unwrap_or_default());
-            let kept = String::from_utf8(kept).map_err(|_| WriteError::Invalid {
-                what: "Request-URI",
-                expected: "UTF-8 text",
-            })?;
-            ed.set_request_uri(&kept)?;
+    }
+    if !uri_cuts.is_empty() {
+        // The start line has its own writer: rebuild the URI without the parameters.
+        uri_cuts.sort_by_key(|s| s.start);
+        let uri = facts.request_uri_span;
+        let text = msg.slice(uri);
+        let mut kept = Vec::with_capacity(text.len());
+        let mut at = 0usize;
+        for cut in &uri_cuts {
+            let from = cut.start.saturating_sub(uri.start) as usize;
+            let to = cut.end.saturating_sub(uri.start) as usize;
+            kept.extend_from_slice(text.get(at..from.max(at)).unwrap_or_default());
+            at = at.max(to);
         }
-        Place::Contact { span, .. } => ed.replace_span(*span, HeaderValue::EMPTY)?,
-        _ => {}
+        kept.extend_from_slice(text.get(at..).unwrap_or_default());
+        let kept = String::from_utf8(kept).map_err(|_| WriteError::Invalid {
+            what: "Request-URI",
+            expected: "UTF-8 text",
+        })?;
+        ed.set_request_uri(&kept)?;
     }
 
     // RFC 3261 16.6 step 8: the edge's Via on top, its branch carrying the flow.
@@ -221,39 +240,66 @@ pub(crate) fn build(
     ed.finish()
 }
 
-/// Defence in depth: whatever the client did, its token does not leave. A JWT's tail is
-/// its signature, so its last bytes are as telling as the whole token and far cheaper
-/// to search for.
+/// Defence in depth: whatever the client did, its token does not leave, in any
+/// spelling. A JWT's tail is its signature, so its last bytes are as telling as the
+/// whole token and far cheaper to search for; each of its bytes may appear as itself,
+/// %-escaped (a URI) or as a quoted-pair (a quoted-string).
 pub(crate) fn refuse_leak(bytes: &[u8], token: &Found<'_>) -> Result<(), Stop> {
     let token = token.token.expose().as_bytes();
     let tail = &token[token.len().saturating_sub(24)..];
-    if contains(bytes, tail) {
+    if spelled_in(bytes, tail) {
         return Err(Stop::Drop(DropReason::TokenLeak));
     }
     Ok(())
 }
 
-/// Whether `needle` occurs in `haystack`. For a needle of a few dozen bytes searched
-/// once, jumping between occurrences of its first byte is cheaper than building a
-/// substring searcher.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+/// Whether `needle` occurs in `haystack`, each of its bytes written as itself, as `%HH`
+/// (either case) or as `\c`. Candidates are found by jumping between the bytes a
+/// spelling can start with; each check reads at most three bytes per needle byte.
+fn spelled_in(haystack: &[u8], needle: &[u8]) -> bool {
     let Some(&first) = needle.first() else {
         return true;
     };
-    memchr::memchr_iter(first, haystack)
-        .any(|at| haystack.get(at..at + needle.len()) == Some(needle))
+    memchr::memchr3_iter(first, b'%', b'\\', haystack).any(|at| spelled_at(haystack, at, needle))
+}
+
+fn spelled_at(haystack: &[u8], mut at: usize, needle: &[u8]) -> bool {
+    for &want in needle {
+        match haystack.get(at) {
+            Some(&c) if c == want => at += 1,
+            Some(b'%') => {
+                let hex = |k: usize| haystack.get(at + k).and_then(|&h| (h as char).to_digit(16));
+                match (hex(1), hex(2)) {
+                    (Some(hi), Some(lo)) if hi * 16 + lo == u32::from(want) => at += 3,
+                    _ => return false,
+                }
+            }
+            Some(b'\\') if haystack.get(at + 1) == Some(&want) => at += 2,
+            _ => return false,
+        }
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
-    use super::contains;
+    use super::spelled_in;
 
     #[test]
-    fn substring_search() {
-        assert!(contains(b"abcabd", b"abd"));
-        assert!(contains(b"abd", b"abd"));
-        assert!(!contains(b"abcab", b"abd"));
-        assert!(!contains(b"", b"a"));
-        assert!(contains(b"x", b""));
+    fn substring_search_in_every_spelling() {
+        assert!(spelled_in(b"abcabd", b"abd"));
+        assert!(spelled_in(b"abd", b"abd"));
+        assert!(!spelled_in(b"abcab", b"abd"));
+        assert!(!spelled_in(b"", b"a"));
+        assert!(spelled_in(b"x", b""));
+        // %-escapes in either case, quoted-pairs, and a mix.
+        assert!(spelled_in(b"x=%61%62%64;", b"abd"));
+        assert!(spelled_in(b"x=a%42d", b"aBd"));
+        assert!(spelled_in(b"x=a%4cd", b"aLd"));
+        assert!(spelled_in(b"\"\\a\\b\\d\"", b"abd"));
+        assert!(spelled_in(b"a\\b%64", b"abd"));
+        assert!(!spelled_in(b"a%6", b"ab"));
+        assert!(!spelled_in(b"a%zzb", b"ab"));
+        assert!(!spelled_in(b"%%%%%%%%", b"ab"));
     }
 }
