@@ -304,3 +304,97 @@ mod token_copies {
         assert!(!text(&out).to_ascii_lowercase().contains("x-access-token"));
     }
 }
+
+mod third_party_waf {
+    use super::*;
+    use sip_oauth::edge::AuthEntityPlacement;
+    use sip_oauth::identity::{HeaderText, Impi};
+    use sip_oauth::validate::{ByIssuer, Confined, ValidationError, Validator};
+
+    /// What a partner WAF vouches for: Ann of the partner, registering `impu`.
+    fn partner(impi: &str, impu: &str) -> Authorization {
+        let mut auth = Authorization::new(Impi::try_from(impi).unwrap());
+        auth.impus.push(Impu::try_from(impu).unwrap());
+        auth.expires_at = Some(now() + Duration::from_secs(1800));
+        auth.auth_entity = Some(HeaderText::try_from("waf.partner.example").unwrap());
+        auth
+    }
+
+    fn confined(auth: Authorization) -> Confined<FixedValidator> {
+        Confined::new(FixedValidator::any(auth))
+            .impi_realms(["partner.example"])
+            .impu_domains(["partner.example"])
+            .tel_prefixes(["+49 30"])
+    }
+
+    #[test]
+    fn a_partner_may_vouch_only_for_its_own_identities() {
+        let ok = confined(partner("ann@partner.example", "sip:ann@partner.example"));
+        assert!(ok.validate("t", now()).is_ok());
+        let tel = confined(partner("ann@partner.example", "tel:+49-30-1234"));
+        assert!(tel.validate("t", now()).is_ok());
+        for (impi, impu, what) in [
+            ("ann@home.example", "sip:ann@partner.example", "impi"),
+            ("ann@partner.example", "sip:bob@ims.home.example", "impu"),
+            ("ann@partner.example", "tel:+4940123", "tel impu"),
+            (
+                "ann@partner.example",
+                "tel:1234;phone-context=+4930",
+                "tel impu",
+            ),
+            (
+                "ann@partner.example",
+                "sip:+4940123@partner.example;user=phone",
+                "tel impu",
+            ),
+        ] {
+            assert_eq!(
+                confined(partner(impi, impu)).validate("t", now()),
+                Err(ValidationError::OutsideConfinement { what }),
+                "{impi} {impu}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_edge_answers_403_when_an_issuer_vouches_outside_its_domains() {
+        // A partner token naming a home subscriber: refused, never forwarded.
+        let mut auth = partner("bob@partner.example", &format!("sip:bob@{HOME}"));
+        auth.impus
+            .push(Impu::try_from("sip:bob@partner.example").unwrap());
+        let routed = ByIssuer::new().fallback(confined(auth));
+        let d = edge_with(config(), routed).on_request(REGISTER.to_vec(), &wss());
+        let (status, cause, reply) = refusal(&d);
+        assert_eq!(status, 403);
+        assert_eq!(
+            cause,
+            RejectCause::Invalid(ValidationError::OutsideConfinement { what: "impu" })
+        );
+        assert!(
+            reply.starts_with("SIP/2.0 403 Forbidden (identity outside the issuer's domains)"),
+            "{reply}"
+        );
+    }
+
+    #[test]
+    fn a_client_sent_authorisation_entity_header_is_replaced_by_the_verifiers() {
+        let config = config()
+            .auth_entity(AuthEntityPlacement::Header("P-Auth-Entity".into()))
+            .unwrap();
+        let mut auth = bob();
+        auth.auth_entity = Some(HeaderText::try_from("waf.operator.example").unwrap());
+        let raw = register_with(
+            "Expires: 3600\r\n",
+            "Expires: 3600\r\nP-Auth-Entity: evil.example\r\np-auth-entity: evil2.example\r\n",
+        );
+        let out = forwarded(edge_with(config, FixedValidator::any(auth)).on_request(raw, &wss()));
+        let out = text(&out);
+        assert!(!out.contains("evil"), "{out}");
+        assert_eq!(
+            out.matches("P-Auth-Entity: waf.operator.example\r\n")
+                .count(),
+            1,
+            "{out}"
+        );
+    }
+}

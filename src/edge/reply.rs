@@ -8,7 +8,7 @@ use super::decision::{RejectCause, Rejection};
 use crate::message::{
     Builder, HeaderName, HeaderValue, Message, QuotedText, Token, ValueBuilder, WriteError,
 };
-use crate::validate::BearerError;
+use crate::validate::{BearerError, ValidationError};
 
 impl Rejection {
     /// The rejection for `cause`, with status, reason phrase and Bearer error chosen by
@@ -20,6 +20,11 @@ impl Rejection {
                 400,
                 "Bad Request (malformed bearer token)",
                 Some(BearerError::InvalidRequest),
+            ),
+            RejectCause::Invalid(ValidationError::OutsideConfinement { .. }) => (
+                403,
+                "Forbidden (identity outside the issuer's domains)",
+                Some(BearerError::InsufficientScope),
             ),
             RejectCause::Invalid(e) => {
                 let code = e.bearer_error();

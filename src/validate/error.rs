@@ -126,6 +126,14 @@ pub enum ValidationError {
     /// A fixed-answer validator does not know the token.
     #[error("unknown token")]
     UnknownToken,
+    /// The token names an identity its issuer may not vouch for: an IMPI realm, an IMPU
+    /// domain or a telephone number outside the ones configured for that issuer (a
+    /// third-party WAF confined to its own subscribers, [`crate::validate::Confined`]).
+    #[error("{what} outside the issuer's confinement")]
+    OutsideConfinement {
+        /// Which identity: `impi`, `impu` or `tel impu`.
+        what: &'static str,
+    },
 }
 
 impl ValidationError {
@@ -133,7 +141,10 @@ impl ValidationError {
     pub fn bearer_error(&self) -> BearerError {
         match self {
             Self::InvalidSyntax | Self::Oversized { .. } => BearerError::InvalidRequest,
-            Self::InsufficientScope { .. } => BearerError::InsufficientScope,
+            // RFC 6750 3.1: a valid token that does not grant this resource.
+            Self::InsufficientScope { .. } | Self::OutsideConfinement { .. } => {
+                BearerError::InsufficientScope
+            }
             _ => BearerError::InvalidToken,
         }
     }
@@ -166,6 +177,9 @@ impl ValidationError {
             Self::InvalidIdentity { .. } => "The access token carries an invalid identity",
             Self::InsufficientScope { .. } => "The access token does not grant the required scope",
             Self::UnknownToken => "The access token is not recognised",
+            Self::OutsideConfinement { .. } => {
+                "The access token issuer may not vouch for this identity"
+            }
         }
     }
 
@@ -186,7 +200,7 @@ impl ValidationError {
             Self::WrongIssuer | Self::WrongAudience => 4,
             Self::Expired | Self::NotYetValid => 5,
             Self::MissingClaim(_) | Self::InvalidClaim(_) | Self::InvalidIdentity { .. } => 6,
-            Self::InsufficientScope { .. } => 7,
+            Self::InsufficientScope { .. } | Self::OutsideConfinement { .. } => 7,
         }
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! - [`JwtValidator`] checks JWT access tokens locally (RFC 7519, RFC 7515, RFC 9068, with the
 //!   RFC 8725 best practices).
-//! - [`ByIssuer`], [`FirstSuccess`] combine validators for several WWSF/WAF domains.
+//! - [`ByIssuer`], [`FirstSuccess`] combine validators for several WWSF/WAF domains;
+//!   [`Confined`] limits what one issuer may vouch for.
 //! - [`FixedValidator`] answers from a table, for tests and demos.
 //! - [`CachingValidator`] remembers verified tokens until they expire, so a re-registration
 //!   with the same token skips the signature check.
@@ -17,6 +18,7 @@ mod authorization;
 mod backend;
 mod by_issuer;
 mod cache;
+mod confined;
 mod error;
 mod first_success;
 mod fixed;
@@ -29,6 +31,7 @@ pub use authorization::{Authorization, Scopes};
 pub use backend::CryptoBackend;
 pub use by_issuer::ByIssuer;
 pub use cache::CachingValidator;
+pub use confined::Confined;
 pub use error::{BearerError, ValidationError};
 pub use first_success::FirstSuccess;
 pub use fixed::FixedValidator;

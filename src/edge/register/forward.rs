@@ -47,8 +47,17 @@ pub(crate) fn build(
                 | HeaderName::Path
         )
     };
+    // The authorisation entity is the edge's to name: a client-sent copy of the header
+    // it is configured to write goes (an auth-param copy goes with Authorization).
+    let entity_header = match &config.auth_entity {
+        AuthEntityAt::Header(name) => Some(name.as_str().as_bytes()),
+        _ => None,
+    };
+    let entity_copy = |h: &crate::message::HeaderField| {
+        entity_header.is_some_and(|n| msg.name_bytes(h).eq_ignore_ascii_case(n))
+    };
     for (i, h) in msg.headers().iter().enumerate() {
-        if dropped(h.name) {
+        if dropped(h.name) || entity_copy(h) {
             ed.remove(i)?;
         }
     }
@@ -74,10 +83,9 @@ pub(crate) fn build(
         match place {
             // A field removed above is not removed twice (the edits would overlap).
             Place::Header { index }
-                if !msg
-                    .header(index)
-                    .is_some_and(|h| dropped(h.name) || h.name == HeaderName::Route)
-                    && !removed_fields.contains(&index) =>
+                if !msg.header(index).is_some_and(|h| {
+                    dropped(h.name) || entity_copy(h) || h.name == HeaderName::Route
+                }) && !removed_fields.contains(&index) =>
             {
                 removed_fields.push(index);
                 ed.remove(index)?
