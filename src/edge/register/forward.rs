@@ -268,6 +268,11 @@ fn spelled_in(haystack: &[u8], needle: &[u8]) -> bool {
     let Some(&first) = needle.first() else {
         return true;
     };
+    // Without an escape character in the output, only the plain spelling can occur.
+    if memchr::memchr2(b'%', b'\\', haystack).is_none() {
+        return memchr::memchr_iter(first, haystack)
+            .any(|at| haystack.get(at..at + needle.len()) == Some(needle));
+    }
     memchr::memchr3_iter(first, b'%', b'\\', haystack).any(|at| spelled_at(haystack, at, needle))
 }
 
