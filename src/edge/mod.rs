@@ -62,7 +62,9 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 pub use aor::same_aor;
-pub use config::{AuthEntityPlacement, Config, ConfigError, ExpiryPolicy};
+pub use config::{
+    AuthEntityPlacement, Config, ConfigError, DEFAULT_MIN_TOKEN_LIFETIME, ExpiryPolicy,
+};
 pub use decision::{
     Admitted, DropReason, Registered, RejectCause, Rejection, RequestDecision, ResponseDecision,
 };
