@@ -321,3 +321,38 @@ fn the_trust_flags_reach_the_edge_configuration() {
         edge_setup::start_epoch()
     });
 }
+
+#[test]
+fn the_jwt_safety_flags_reach_the_validator() {
+    let spec = |extra: &[&str]| {
+        let mut a: Vec<String> = [
+            "--hmac-secret",
+            SECRET,
+            "--flow-key",
+            "the-current-key-0123",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
+        edge_setup::spec(&settings, "127.0.0.1:5060").unwrap().jwt
+    };
+    // No audience: refused, unless any audience is allowed explicitly.
+    let e = spec(&[]).build().unwrap_err();
+    assert_eq!(e.key, "jwt.audience", "{e}");
+    assert!(spec(&["--allow-any-audience", "true"]).build().is_ok());
+    assert!(
+        spec(&["--audience", "epcscf.visited.example"])
+            .build()
+            .is_ok()
+    );
+    let limited = spec(&[
+        "--allow-any-audience",
+        "true",
+        "--max-keys-without-kid",
+        "3",
+    ]);
+    assert_eq!(limited.allow_any_audience, Some(true));
+    assert_eq!(limited.max_keys_without_kid.map(|n| n.get()), Some(3));
+}
