@@ -1,6 +1,7 @@
-//! Token validation cost: HS256, RS256 and ES256 through `JwtValidator`, and a cache hit, each
-//! next to its floor (plain `jsonwebtoken::decode` of the same token, a bare HMAC, a bare map
-//! lookup).
+//! Token validation cost: HS256, RS256 and ES256 through `JwtValidator`, a cache hit, and a
+//! full cache under churn (every lookup misses, every insert evicts), each next to its floor
+//! (plain `jsonwebtoken::decode` of the same token, a bare HMAC, a bare map lookup, the inner
+//! validator alone).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -14,9 +15,11 @@ use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde_json::json;
 use sha2::Sha256;
+use sip_oauth::identity::Impi;
 use sip_oauth::validate::jwt::KeySource;
 use sip_oauth::validate::{
-    Authorization, CachingValidator, CryptoBackend, JwtConfig, JwtValidator, Validator,
+    Authorization, CachingValidator, CryptoBackend, FixedValidator, JwtConfig, JwtValidator,
+    Validator,
 };
 
 const ISSUER: &str = "https://waf.home.example";
@@ -175,6 +178,44 @@ fn benches(c: &mut Criterion) {
         b.iter(|| cache.validate(black_box(&rs), now()).unwrap())
     });
     g.finish();
+
+    bench_cache_churn(c, &rs);
+}
+
+/// A full cache under churn: distinct tokens the size of the RS256 one, cycled through in an
+/// order longer than the capacity, so every lookup misses and every insert evicts the oldest
+/// entry of its shard. The inner validator answers from memory, so what is measured is the
+/// cache's own miss path (lookup, copy of the token, eviction, insertion).
+fn bench_cache_churn(c: &mut Criterion, like: &str) {
+    const CAPACITY: usize = 1024;
+    let mut auth = Authorization::new(Impi::try_from("alice@home.example").unwrap());
+    auth.expires_at = Some(now() + Duration::from_secs(3600));
+    let tokens: Vec<String> = (0..CAPACITY * 8)
+        .map(|i| format!("{}{i:08}", &like[..like.len() - 8]))
+        .collect();
+    let inner = FixedValidator::any(auth.clone());
+    let cache = CachingValidator::new(FixedValidator::any(auth), CAPACITY);
+    for t in &tokens {
+        cache.validate(t, now()).unwrap();
+    }
+    assert_eq!(cache.len(), CAPACITY);
+    let mut g = c.benchmark_group("validate_cache_churn");
+    let mut i = 0;
+    g.bench_function("floor_inner_validator", |b| {
+        b.iter(|| {
+            i = (i + 1) % tokens.len();
+            inner.validate(black_box(&tokens[i]), now()).unwrap()
+        })
+    });
+    let mut i = 0;
+    g.bench_function("caching_validator_full_every_insert_evicts", |b| {
+        b.iter(|| {
+            i = (i + 1) % tokens.len();
+            cache.validate(black_box(&tokens[i]), now()).unwrap()
+        })
+    });
+    g.finish();
+    assert_eq!(cache.len(), CAPACITY);
 }
 
 criterion_group!(validate, benches);

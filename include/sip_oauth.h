@@ -132,13 +132,17 @@ void sip_oauth_string_free(char *s);
  *   "min_token_lifetime_seconds": n (refuse registrations whose token expires sooner; 60),
  *   "limits": {"max_message_bytes": n, "max_headers": n, "max_line_bytes": n} (n > 0).
  * `validator_json` configures the JWT validator (the Rust `sip_oauth::spec::JwtSpec`);
- * required field:
+ * required fields:
  *   "key": {"hmac_secret": {"hex"|"base64"|"text"|"file": "..."}} | {"pem": "-----BEGIN ..."} |
  *          {"pem_file": "/path"} | {"der_file": "/path"} | {"jwks": {"keys": [...]}} |
  *          {"jwks_file": "/path"}
+ *   "audience": a string or an array of strings (the aud values accepted), unless
+ *       "allow_any_audience": true (then only tokens naming no audience are accepted)
  * optional fields:
  *   "algorithms": ["HS256", "RS256", ...] (default: all that fit the keys; never "none"),
- *   "issuer", "audience", "required_scopes": a string or an array of strings,
+ *   "issuer", "required_scopes": a string or an array of strings,
+ *   "max_keys_without_kid": n (keys a token whose kid selects none is checked against, the
+ *       first that fit its alg; default 1, n > 0),
  *   "leeway_seconds" (default 30, at most 3600), "require_exp" (default true),
  *   "require_at_jwt" (default false), "max_token_bytes" (default 8192),
  *   "backend": "aws_lc" | "rust_crypto" (those compiled in),

@@ -274,22 +274,25 @@ fn registrar_trusts_only_auth_done_from_trusted_nodes() {
     assert_eq!(status(ip_yes), "SIP/2.0 403 Forbidden");
 }
 
+/// The settings of `--hmac-secret`, `--flow-key` and `extra`, as the eP-CSCF reads them.
+fn spec_with(extra: &[&str]) -> sip_oauth::spec::Spec {
+    let mut a: Vec<String> = [
+        "--hmac-secret",
+        SECRET,
+        "--flow-key",
+        "the-current-key-0123",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    a.extend(extra.iter().map(|s| (*s).to_owned()));
+    let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
+    edge_setup::spec(&settings, "127.0.0.1:5060").unwrap()
+}
+
 #[test]
 fn the_trust_flags_reach_the_edge_configuration() {
-    let args = |extra: &[&str]| {
-        let mut a: Vec<String> = [
-            "--hmac-secret",
-            SECRET,
-            "--flow-key",
-            "the-current-key-0123",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        a.extend(extra.iter().map(|s| (*s).to_owned()));
-        let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
-        edge_setup::spec(&settings, "127.0.0.1:5060").unwrap().edge
-    };
+    let args = |extra: &[&str]| spec_with(extra).edge;
     // Defaults: an epoch drawn at start-up, no previous key, tokens only over TLS/WSS.
     let spec = args(&[]);
     assert!(spec.epoch.is_some());
@@ -320,4 +323,26 @@ fn the_trust_flags_reach_the_edge_configuration() {
         std::thread::sleep(Duration::from_millis(2));
         edge_setup::start_epoch()
     });
+}
+
+#[test]
+fn the_jwt_safety_flags_reach_the_validator() {
+    let spec = |extra: &[&str]| spec_with(extra).jwt;
+    // No audience: refused, unless any audience is allowed explicitly.
+    let e = spec(&[]).build().unwrap_err();
+    assert_eq!(e.key, "jwt.audience", "{e}");
+    assert!(spec(&["--allow-any-audience", "true"]).build().is_ok());
+    assert!(
+        spec(&["--audience", "epcscf.visited.example"])
+            .build()
+            .is_ok()
+    );
+    let limited = spec(&[
+        "--allow-any-audience",
+        "true",
+        "--max-keys-without-kid",
+        "3",
+    ]);
+    assert_eq!(limited.allow_any_audience, Some(true));
+    assert_eq!(limited.max_keys_without_kid.map(|n| n.get()), Some(3));
 }

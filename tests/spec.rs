@@ -707,13 +707,19 @@ fn key_files_are_read() {
         env!("CARGO_MANIFEST_DIR")
     );
     let docs = [
-        format!(r#"{{"key": {{"hmac_secret": {{"file": {:?}}}}}}}"#, secret),
-        format!(r#"{{"key": {{"pem_file": {pem:?}}}}}"#),
+        format!(
+            r#"{{"key": {{"hmac_secret": {{"file": {:?}}}}}, "allow_any_audience": true}}"#,
+            secret
+        ),
+        format!(r#"{{"key": {{"pem_file": {pem:?}}}, "audience": "sip:{HOME}"}}"#),
     ];
     for doc in docs {
         JwtSpec::from_json(&doc).unwrap().build().unwrap();
     }
-    let missing = format!(r#"{{"key": {{"jwks_file": {:?}}}}}"#, dir.join("none.json"));
+    let missing = format!(
+        r#"{{"key": {{"jwks_file": {:?}}}, "allow_any_audience": true}}"#,
+        dir.join("none.json")
+    );
     let e = JwtSpec::from_json(&missing).unwrap().build().unwrap_err();
     assert_eq!(
         (e.key.as_str(), e.kind),
@@ -721,4 +727,62 @@ fn key_files_are_read() {
         "{e}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn audience_is_required_unless_any_is_allowed() {
+    let base = r#"{"key": {"hmac_secret": {"text": "spec-test-secret-0123456789abcdef0123"}}"#;
+    let e = JwtSpec::from_json(&format!("{base}}}"))
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.kind),
+        ("jwt.audience", SpecErrorKind::Value),
+        "{e}"
+    );
+    assert!(e.to_string().contains("allow_any_audience"), "{e}");
+    let e = JwtSpec::from_json(&format!(r#"{base}, "allow_any_audience": false}}"#))
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(e.key.as_str(), "jwt.audience", "{e}");
+    JwtSpec::from_json(&format!(r#"{base}, "allow_any_audience": true}}"#))
+        .unwrap()
+        .build()
+        .unwrap();
+    JwtSpec::from_json(&format!(r#"{base}, "audience": "sip:{HOME}"}}"#))
+        .unwrap()
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn max_keys_without_kid_reaches_the_validator() {
+    use base64::Engine;
+    use sip_oauth::validate::Validator;
+    let b64 = |s: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    // Two oct keys without kid; the token (no kid) is signed with the second.
+    let doc = |extra: &str| {
+        format!(
+            r#"{{"key": {{"jwks": {{"keys": [
+                {{"kty": "oct", "k": "{}"}}, {{"kty": "oct", "k": "{}"}}]}}}},
+              "audience": "sip:{HOME}"{extra}}}"#,
+            b64(b"another-secret-of-at-least-32-bytes!!"),
+            b64(SECRET.as_bytes()),
+        )
+    };
+    let t = token(jsonwebtoken::Algorithm::HS256, "JWT", |_| {});
+    let one = JwtSpec::from_json(&doc("")).unwrap().build().unwrap();
+    assert_eq!(
+        one.validate(&t, now()).unwrap_err(),
+        sip_oauth::validate::ValidationError::BadSignature
+    );
+    let two = JwtSpec::from_json(&doc(r#", "max_keys_without_kid": 2"#))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(two.validate(&t, now()).is_ok());
+    let e = JwtSpec::from_json(&doc(r#", "max_keys_without_kid": 0"#)).unwrap_err();
+    assert_eq!(e.kind, SpecErrorKind::Document, "{e}");
 }

@@ -133,7 +133,7 @@ fn wrong_audience_string_or_array() {
     );
     assert!(check(&v, &with("aud", json!(["a", AUDIENCE]))).is_ok());
     // With no audience configured, a token naming one is refused (RFC 7519 section 4.1.3).
-    let none = hs(JwtConfig::new(KeySource::Hmac(HMAC_SECRET.to_vec())));
+    let none = hs(JwtConfig::new(KeySource::Hmac(HMAC_SECRET.to_vec())).allow_any_audience());
     assert_eq!(check(&none, &claims()), Err(ValidationError::WrongAudience));
     assert!(check(&none, &with("aud", Value::Null)).is_ok());
 }
@@ -255,7 +255,9 @@ fn weak_hmac_secret_is_a_configuration_error() {
     ));
     // A 32-byte secret allows HS256 but not HS512 (RFC 7518 section 3.2).
     let v = JwtValidator::new(
-        JwtConfig::new(KeySource::Hmac(HMAC_SECRET[..32].to_vec())).require_exp(false),
+        JwtConfig::new(KeySource::Hmac(HMAC_SECRET[..32].to_vec()))
+            .allow_any_audience()
+            .require_exp(false),
     )
     .unwrap();
     let key = EncodingKey::from_secret(&HMAC_SECRET[..32]);
@@ -599,4 +601,93 @@ fn errors_never_echo_the_token() {
     for text in [e.description().to_owned(), e.to_string(), format!("{e:?}")] {
         assert!(!text.contains(&token[..20]));
     }
+}
+
+#[test]
+fn a_validator_without_audience_must_be_allowed_explicitly() {
+    let e = JwtValidator::new(JwtConfig::new(KeySource::Hmac(HMAC_SECRET.to_vec()))).unwrap_err();
+    assert_eq!(e, JwtConfigError::NoAudience);
+    let text = e.to_string();
+    assert!(text.contains("no audience configured"), "{text}");
+    assert!(text.contains("allow any audience"), "{text}");
+    // Allowed explicitly: a token naming no audience is accepted, one naming any is not.
+    let any = hs(JwtConfig::new(KeySource::Hmac(HMAC_SECRET.to_vec())).allow_any_audience());
+    assert!(check(&any, &with("aud", Value::Null)).is_ok());
+    assert_eq!(check(&any, &claims()), Err(ValidationError::WrongAudience));
+    // With an audience, allowing any changes nothing.
+    let both = hs(hs_config().allow_any_audience());
+    assert!(check(&both, &claims()).is_ok());
+    assert_eq!(
+        check(&both, &with("aud", Value::Null)),
+        Err(ValidationError::WrongAudience)
+    );
+}
+
+fn jwks_validator(max_keys_without_kid: Option<usize>) -> JwtValidator {
+    let mut config = JwtConfig::new(KeySource::Jwks(jwks("jwks_all.json")))
+        .issuer(ISSUER)
+        .audience(AUDIENCE);
+    if let Some(n) = max_keys_without_kid {
+        config = config.max_keys_without_kid(n);
+    }
+    JwtValidator::new(config).unwrap()
+}
+
+fn rsa2_without_kid() -> String {
+    let key = EncodingKey::from_rsa_pem(&data("rsa2_private.pem")).unwrap();
+    sign_raw(
+        Algorithm::RS256,
+        &key,
+        r#"{"alg":"RS256"}"#,
+        &claims().to_string(),
+    )
+}
+
+#[test]
+fn a_token_without_kid_is_checked_against_one_key_by_default() {
+    // jwks_all.json: rsa-1, rsa-2, ec256-1, ec384-1, ed-1. A kid-less token signed by
+    // rsa-2, the second RS256 key, is checked against rsa-1 only.
+    let v = jwks_validator(None);
+    assert_eq!(
+        v.validate(&rsa2_without_kid(), now()),
+        Err(ValidationError::BadSignature)
+    );
+    // The first key usable for the algorithm is the one tried: rsa-1 for RS256, ec256-1 for
+    // ES256 (the RSA keys before it do not fit).
+    assert!(
+        v.validate(&sign(Algorithm::RS256, None, &claims()), now())
+            .is_ok()
+    );
+    assert!(
+        v.validate(&sign(Algorithm::ES256, None, &claims()), now())
+            .is_ok()
+    );
+    // With kid, the named key is used whatever the limit.
+    let key = EncodingKey::from_rsa_pem(&data("rsa2_private.pem")).unwrap();
+    let named = sign_raw(
+        Algorithm::RS256,
+        &key,
+        r#"{"alg":"RS256","kid":"rsa-2"}"#,
+        &claims().to_string(),
+    );
+    assert!(v.validate(&named, now()).is_ok());
+    // 0 is taken as 1.
+    assert_eq!(
+        jwks_validator(Some(0)).validate(&rsa2_without_kid(), now()),
+        Err(ValidationError::BadSignature)
+    );
+}
+
+#[test]
+fn a_raised_limit_admits_a_token_without_kid_signed_by_a_later_key() {
+    assert!(
+        jwks_validator(Some(2))
+            .validate(&rsa2_without_kid(), now())
+            .is_ok()
+    );
+    assert!(
+        jwks_validator(Some(64))
+            .validate(&rsa2_without_kid(), now())
+            .is_ok()
+    );
 }

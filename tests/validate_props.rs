@@ -30,7 +30,10 @@ proptest! {
 
     #[test]
     fn validation_is_total_on_arbitrary_input(s in "[A-Za-z0-9_.=+/~ -]{0,200}|\\PC{0,200}") {
-        let v = JwtValidator::new(JwtConfig::new(KeySource::Hmac(HMAC_SECRET.to_vec()))).unwrap();
+        let v = JwtValidator::new(
+            JwtConfig::new(KeySource::Hmac(HMAC_SECRET.to_vec())).allow_any_audience(),
+        )
+        .unwrap();
         let e = v.validate(&s, now()).unwrap_err();
         prop_assert!(matches!(e.sip_status(), 400 | 401 | 403));
         let _ = ByIssuer::new().fallback(v).validate(&s, now());
@@ -42,7 +45,10 @@ proptest! {
         payload in proptest::collection::vec(any::<u8>(), 0..256),
         sig in proptest::collection::vec(any::<u8>(), 0..64),
     ) {
-        let v = JwtValidator::new(JwtConfig::new(KeySource::Hmac(HMAC_SECRET.to_vec()))).unwrap();
+        let v = JwtValidator::new(
+            JwtConfig::new(KeySource::Hmac(HMAC_SECRET.to_vec())).allow_any_audience(),
+        )
+        .unwrap();
         let token = format!("{}.{}.{}", b64(&header), b64(&payload), b64(&sig));
         prop_assert!(v.validate(&token, now()).is_err());
     }

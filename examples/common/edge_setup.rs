@@ -65,7 +65,7 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 50] = [
+const FLAGS: [Flag; 52] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
     flag("ws-listen", "ADDR", "", Program)
@@ -173,7 +173,12 @@ const FLAGS: [Flag; 50] = [
     flag("algorithms", "LIST", "jwt.algorithms", List)
         .help("accepted algorithms, e.g. HS256,RS256 (default: all that fit the key)"),
     flag("issuer", "LIST", "jwt.issuer", List).help("accepted token issuers (iss)"),
-    flag("audience", "LIST", "jwt.audience", List).help("accepted audiences (aud)"),
+    flag("audience", "LIST", "jwt.audience", List)
+        .help("accepted audiences (aud); required unless --allow-any-audience true"),
+    flag("allow-any-audience", "BOOL", "jwt.allow_any_audience", Bool)
+        .help("run without an audience: tokens naming none are accepted (default false)"),
+    flag("max-keys-without-kid", "N", "jwt.max_keys_without_kid", Int)
+        .help("keys tried for a token whose kid selects none (default 1)"),
     flag("scope", "LIST", "jwt.required_scopes", List).help("scopes the token must grant"),
     flag("leeway", "SECONDS", "jwt.leeway_seconds", Int)
         .help("clock-skew leeway (default 30, at most 3600)"),

@@ -232,8 +232,9 @@ impl ClaimsSpec {
     }
 }
 
-/// Everything a [`JwtValidator`] is made of. Only `key` is required; every other key keeps
-/// the default of [`JwtConfig::new`] when absent. Errors name their key under `jwt.`.
+/// Everything a [`JwtValidator`] is made of. `key` is required, and `audience` unless
+/// `allow_any_audience` is true; every other key keeps the default of [`JwtConfig::new`]
+/// when absent. Errors name their key under `jwt.`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -244,8 +245,14 @@ pub struct JwtSpec {
     pub algorithms: Option<Vec<Algorithm>>,
     /// Accepted issuers (`iss`).
     pub issuer: Option<OneOrMany>,
-    /// Accepted audiences (`aud`).
+    /// Accepted audiences (`aud`); required unless `allow_any_audience` is true.
     pub audience: Option<OneOrMany>,
+    /// Whether a validator without `audience` is allowed (default no; see
+    /// [`JwtConfig::allow_any_audience`]).
+    pub allow_any_audience: Option<bool>,
+    /// How many keys a token whose `kid` selects none is checked against (default 1; see
+    /// [`JwtConfig::max_keys_without_kid`]).
+    pub max_keys_without_kid: Option<NonZeroUsize>,
     /// Clock-skew leeway in seconds (default 30, at most [`MAX_LEEWAY_SECONDS`]).
     pub leeway_seconds: Option<u64>,
     /// Whether a token without `exp` is refused (default yes).
@@ -282,6 +289,12 @@ impl JwtSpec {
         }
         for a in self.audience.iter().flat_map(OneOrMany::to_vec) {
             c = c.audience(a);
+        }
+        if self.allow_any_audience == Some(true) {
+            c = c.allow_any_audience();
+        }
+        if let Some(m) = self.max_keys_without_kid {
+            c = c.max_keys_without_kid(m.get());
         }
         if let Some(s) = self.leeway_seconds {
             if s > MAX_LEEWAY_SECONDS {
@@ -324,6 +337,10 @@ impl JwtSpec {
     pub fn build(&self) -> Result<JwtValidator, SpecError> {
         JwtValidator::new(self.config()?).map_err(|e| match e {
             JwtConfigError::Key(k) => SpecError::new(SpecErrorKind::Keys, "jwt.key", k),
+            JwtConfigError::NoAudience => SpecError::value(
+                "jwt.audience",
+                "no audience configured; set `audience`, or `allow_any_audience: true`",
+            ),
             other => SpecError::value("jwt", other),
         })
     }

@@ -6,12 +6,15 @@
 //! Entries never outlive the token's `exp` (RFC 7519 section 4.1.4), nor an optional maximum
 //! age, and the cache holds at most its capacity. Only successes are cached.
 //!
+//! A full shard makes room by evicting its oldest insertion, in constant time (the entries
+//! are chained in insertion order); an expired entry is dropped when a lookup meets it.
+//!
 //! Lookup hashes the tail of the token (for a JWS, its signature) into a bucket, then compares
 //! the whole token with the stored copy in constant time, so a hit costs a few dozen
 //! nanoseconds and never confuses two tokens. Entries are created only for tokens the inner
 //! validator accepted, so an attacker cannot fill buckets with chosen collisions.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -41,17 +44,138 @@ impl<V> std::fmt::Debug for CachingValidator<V> {
     }
 }
 
+/// One lock's worth of entries: a map from bucket key to slot, and the slots chained in
+/// insertion order (oldest first) so that eviction, insertion and removal are all O(1).
 #[derive(Default)]
 struct Shard {
-    map: HashMap<u64, Entry, BuildHasherDefault<PassThrough>>,
-    /// Insertion order, for eviction; holds exactly the keys of `map`.
-    order: VecDeque<u64>,
+    map: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
+    /// Storage of the entries; never longer than the shard's capacity.
+    slots: Vec<Slot>,
+    /// Slots whose entry was removed, reused before `slots` grows.
+    free: Vec<usize>,
+    /// Oldest insertion.
+    head: Option<usize>,
+    /// Newest insertion.
+    tail: Option<usize>,
 }
 
 struct Entry {
     token: Box<[u8]>,
     authorization: Arc<Authorization>,
     until: SystemTime,
+}
+
+struct Slot {
+    key: u64,
+    entry: Option<Entry>,
+    older: Option<usize>,
+    newer: Option<usize>,
+}
+
+impl Shard {
+    fn get(&self, key: u64) -> Option<&Entry> {
+        let i = *self.map.get(&key)?;
+        self.slots.get(i)?.entry.as_ref()
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn clear(&mut self) {
+        *self = Shard::default();
+    }
+
+    fn unlink(&mut self, i: usize) {
+        let (older, newer) = match self.slots.get(i) {
+            Some(s) => (s.older, s.newer),
+            None => return,
+        };
+        match older.and_then(|o| self.slots.get_mut(o)) {
+            Some(o) => o.newer = newer,
+            None => self.head = newer,
+        }
+        match newer.and_then(|n| self.slots.get_mut(n)) {
+            Some(n) => n.older = older,
+            None => self.tail = older,
+        }
+    }
+
+    fn link_newest(&mut self, i: usize) {
+        let tail = self.tail;
+        if let Some(s) = self.slots.get_mut(i) {
+            s.older = tail;
+            s.newer = None;
+        }
+        match tail.and_then(|t| self.slots.get_mut(t)) {
+            Some(t) => t.newer = Some(i),
+            None => self.head = Some(i),
+        }
+        self.tail = Some(i);
+    }
+
+    /// Drops the entry under `key`, if any.
+    fn remove(&mut self, key: u64) {
+        if let Some(i) = self.map.remove(&key) {
+            self.unlink(i);
+            if let Some(s) = self.slots.get_mut(i) {
+                s.entry = None;
+            }
+            self.free.push(i);
+        }
+    }
+
+    /// Stores `entry` under `key` as the newest insertion, first evicting the oldest one
+    /// when the shard already holds `capacity` other entries. O(1): no scan.
+    fn insert(&mut self, key: u64, entry: Entry, capacity: usize) {
+        if let Some(&i) = self.map.get(&key) {
+            if let Some(s) = self.slots.get_mut(i) {
+                s.entry = Some(entry);
+            }
+            self.unlink(i);
+            self.link_newest(i);
+            return;
+        }
+        if self.map.len() >= capacity {
+            let oldest = self.head.and_then(|h| self.slots.get(h)).map(|s| s.key);
+            match oldest {
+                Some(k) => self.remove(k),
+                None => return,
+            }
+        }
+        let slot = Slot {
+            key,
+            entry: Some(entry),
+            older: None,
+            newer: None,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                if let Some(s) = self.slots.get_mut(i) {
+                    *s = slot;
+                }
+                i
+            }
+            None => {
+                self.slots.push(slot);
+                self.slots.len() - 1
+            }
+        };
+        self.map.insert(key, i);
+        self.link_newest(i);
+    }
+
+    /// The keys from the oldest insertion to the newest.
+    #[cfg(test)]
+    fn order(&self) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut at = self.head;
+        while let Some(i) = at {
+            out.push(self.slots[i].key);
+            at = self.slots[i].newer;
+        }
+        out
+    }
 }
 
 /// The keys are already mixed by [`bucket_key`]; hashing them again would only cost time.
@@ -141,9 +265,10 @@ impl<V: Validator> CachingValidator<V> {
         &self.inner
     }
 
-    /// How many tokens are cached (expired ones included until they are evicted).
+    /// How many tokens are cached (expired ones included until they are looked up or
+    /// evicted).
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| lock(s).map.len()).sum()
+        self.shards.iter().map(|s| lock(s).len()).sum()
     }
 
     /// Whether nothing is cached.
@@ -154,9 +279,7 @@ impl<V: Validator> CachingValidator<V> {
     /// Forgets every cached token, e.g. after a key was withdrawn.
     pub fn clear(&self) {
         for shard in self.shards.iter() {
-            let mut s = lock(shard);
-            s.map.clear();
-            s.order.clear();
+            lock(shard).clear();
         }
     }
 
@@ -174,30 +297,14 @@ impl<V: Validator> CachingValidator<V> {
         }
     }
 
-    fn insert(&self, shard: &Mutex<Shard>, key: u64, entry: Entry, now: SystemTime) {
-        let mut s = lock(shard);
-        let Shard { map, order } = &mut *s;
-        if map.len() >= self.per_shard && !map.contains_key(&key) {
-            map.retain(|_, e| now < e.until);
-            order.retain(|k| map.contains_key(k));
-            while map.len() >= self.per_shard {
-                match order.pop_front() {
-                    Some(oldest) => {
-                        map.remove(&oldest);
-                    }
-                    None => break,
-                }
-            }
-        }
-        if map.insert(key, entry).is_none() {
-            order.push_back(key);
-        }
+    fn insert(&self, shard: &Mutex<Shard>, key: u64, entry: Entry) {
+        lock(shard).insert(key, entry, self.per_shard);
     }
 }
 
 fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
-    // A panic elsewhere while holding the lock cannot leave an entry half-written (each
-    // mutation is a single map operation), so the data stays usable.
+    // Nothing run under the lock panics (no indexing, no caller code), so a poisoned lock
+    // still guards a consistent shard and the data stays usable.
     shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -211,10 +318,13 @@ impl<V: Validator> CachingValidator<V> {
         let Some(shard) = self.shard(key) else {
             return Err(None);
         };
-        if let Some(e) = lock(shard).map.get(&key) {
-            if now < e.until && constant_time_eq(&e.token, token.as_bytes()) {
+        let mut s = lock(shard);
+        match s.get(key) {
+            Some(e) if now >= e.until => s.remove(key),
+            Some(e) if constant_time_eq(&e.token, token.as_bytes()) => {
                 return Ok(Arc::clone(&e.authorization));
             }
+            _ => {}
         }
         Err(Some(key))
     }
@@ -239,7 +349,7 @@ impl<V: Validator> CachingValidator<V> {
                 authorization: Arc::clone(authorization),
                 until,
             };
-            self.insert(shard, key, entry, now);
+            self.insert(shard, key, entry);
         }
     }
 }
@@ -299,5 +409,126 @@ mod tests {
         assert_ne!(bucket_key(b"a.b.c1"), bucket_key(b"a.b.c2"));
         assert_ne!(bucket_key(b"x"), bucket_key(b"xx"));
         assert_eq!(bucket_key(b""), bucket_key(b""));
+    }
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::UNIX_EPOCH;
+
+    use crate::identity::Impi;
+
+    /// Accepts every token until `exp`, counting the calls.
+    struct Counting {
+        calls: AtomicUsize,
+        exp: SystemTime,
+    }
+
+    impl Validator for Counting {
+        fn validate(
+            &self,
+            _token: &str,
+            _now: SystemTime,
+        ) -> Result<Arc<Authorization>, ValidationError> {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let mut auth = Authorization::new(Impi::try_from("alice@home.example").unwrap());
+            auth.expires_at = Some(self.exp);
+            Ok(Arc::new(auth))
+        }
+    }
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn cache(capacity: usize) -> CachingValidator<Counting> {
+        let inner = Counting {
+            calls: AtomicUsize::new(0),
+            exp: at(1_000),
+        };
+        CachingValidator::new(inner, capacity)
+    }
+
+    fn calls(c: &CachingValidator<Counting>) -> usize {
+        c.inner().calls.load(Ordering::Relaxed)
+    }
+
+    fn order(c: &CachingValidator<Counting>) -> Vec<u64> {
+        c.shards.iter().flat_map(|s| lock(s).order()).collect()
+    }
+
+    fn keys(tokens: &[&str]) -> Vec<u64> {
+        tokens.iter().map(|t| bucket_key(t.as_bytes())).collect()
+    }
+
+    #[test]
+    fn a_full_shard_evicts_its_oldest_insertion() {
+        let c = cache(3);
+        assert_eq!(c.shards.len(), 1);
+        for t in ["t1", "t2", "t3"] {
+            c.validate(t, at(1)).unwrap();
+        }
+        assert_eq!(order(&c), keys(&["t1", "t2", "t3"]));
+        // A hit does not change the order; a fourth token evicts the first.
+        c.validate("t1", at(1)).unwrap();
+        assert_eq!(calls(&c), 3);
+        c.validate("t4", at(1)).unwrap();
+        assert_eq!(order(&c), keys(&["t2", "t3", "t4"]));
+        c.validate("t5", at(1)).unwrap();
+        assert_eq!(order(&c), keys(&["t3", "t4", "t5"]));
+        // t1 was evicted: verified again, and it evicts t3.
+        c.validate("t1", at(1)).unwrap();
+        assert_eq!(calls(&c), 6);
+        assert_eq!(order(&c), keys(&["t4", "t5", "t1"]));
+        assert_eq!(c.len(), 3);
+    }
+
+    #[test]
+    fn an_expired_entry_is_dropped_when_met_and_its_slot_reused() {
+        let c = cache(3);
+        for t in ["t1", "t2", "t3"] {
+            c.validate(t, at(1)).unwrap();
+        }
+        // Past `exp`: the lookup drops t2 and verifies again, which caches nothing (the
+        // answer is already expired).
+        assert!(c.validate("t2", at(2_000)).is_ok());
+        assert_eq!(order(&c), keys(&["t1", "t3"]));
+        c.validate("t4", at(1)).unwrap();
+        assert_eq!(order(&c), keys(&["t1", "t3", "t4"]));
+        assert_eq!(
+            c.shards.iter().map(|s| lock(s).slots.len()).sum::<usize>(),
+            3
+        );
+        c.clear();
+        assert!(c.is_empty());
+        assert!(order(&c).is_empty());
+    }
+
+    #[test]
+    fn capacity_is_never_exceeded_under_churn() {
+        for capacity in [1, 2, 7, 64, 200, 1_000] {
+            let c = cache(capacity);
+            let per_shard = capacity / c.shards.len();
+            for i in 0..(capacity * 5 + 50) {
+                // Mostly new tokens, some repeats, some lookups past expiry.
+                let t = format!("token-{}", i % (capacity * 3 + 1));
+                let now = if i % 13 == 0 { at(2_000) } else { at(1) };
+                c.validate(&t, now).unwrap();
+                for shard in c.shards.iter() {
+                    let s = lock(shard);
+                    assert!(s.len() <= per_shard, "capacity {capacity}");
+                    assert!(s.slots.len() <= per_shard, "capacity {capacity}");
+                    assert_eq!(s.order().len(), s.len());
+                }
+                assert!(c.len() <= capacity);
+            }
+        }
+    }
+
+    #[test]
+    fn zero_capacity_caches_nothing() {
+        let c = cache(0);
+        c.validate("t1", at(1)).unwrap();
+        c.validate("t1", at(1)).unwrap();
+        assert_eq!(calls(&c), 2);
+        assert!(c.is_empty());
     }
 }

@@ -19,6 +19,8 @@ use crate::validate::CryptoBackend;
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Default clock-skew leeway for `exp`, `nbf` and `iat`.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+/// Default number of keys a token is checked against when its `kid` names none of them.
+pub const DEFAULT_MAX_KEYS_WITHOUT_KID: usize = 1;
 
 /// Where the identity of the authorisation entity comes from, for a WAF in a third-party
 /// domain (an open point of TS 24.371, so left to configuration).
@@ -81,6 +83,8 @@ pub struct JwtConfig {
     pub(crate) algorithms: AlgorithmSet,
     pub(crate) issuers: Vec<String>,
     pub(crate) audiences: Vec<String>,
+    pub(crate) allow_any_audience: bool,
+    pub(crate) max_keys_without_kid: usize,
     pub(crate) leeway: Duration,
     pub(crate) require_exp: bool,
     pub(crate) required_scopes: Vec<String>,
@@ -92,15 +96,18 @@ pub struct JwtConfig {
 
 impl JwtConfig {
     /// A configuration with `keys` and the defaults: every algorithm that fits the keys,
-    /// any issuer, no audience (tokens with `aud` are then refused), 30 s leeway, `exp`
-    /// required, no required scope, default claim names, 8 KiB token limit, `typ: at+jwt`
-    /// accepted but not required, the default crypto backend.
+    /// any issuer, no audience (which [`super::JwtValidator::new`] refuses unless
+    /// [`JwtConfig::allow_any_audience`] is set), a token without `kid` checked against one
+    /// key, 30 s leeway, `exp` required, no required scope, default claim names, 8 KiB token
+    /// limit, `typ: at+jwt` accepted but not required, the default crypto backend.
     pub fn new(keys: KeySource) -> Self {
         Self {
             keys,
             algorithms: AlgorithmSet::all(),
             issuers: Vec::new(),
             audiences: Vec::new(),
+            allow_any_audience: false,
+            max_keys_without_kid: DEFAULT_MAX_KEYS_WITHOUT_KID,
             leeway: DEFAULT_LEEWAY,
             require_exp: true,
             required_scopes: Vec::new(),
@@ -126,8 +133,31 @@ impl JwtConfig {
     }
 
     /// Accepts tokens for `audience` (`aud`, a string or an array, one match is enough).
+    /// At least one audience is needed, unless [`JwtConfig::allow_any_audience`] is set.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
+        self
+    }
+
+    /// Allows a validator with no audience of its own (RFC 8725 section 3.9): tokens are then
+    /// not bound to this edge, and any token of the issuer's that names no audience is
+    /// accepted. Tokens that name an audience are still refused (RFC 7519 section 4.1.3).
+    /// Without this, [`super::JwtValidator::new`] refuses a configuration without
+    /// [`JwtConfig::audience`] ([`super::JwtConfigError::NoAudience`]). No effect once an
+    /// audience is set.
+    pub fn allow_any_audience(mut self) -> Self {
+        self.allow_any_audience = true;
+        self
+    }
+
+    /// How many keys a token is checked against when its `kid` selects none of them (no
+    /// `kid`, or one no key carries): the first `max` keys, in key-set order, that fit the
+    /// token's `alg` and carry no other `kid`. Default
+    /// [`DEFAULT_MAX_KEYS_WITHOUT_KID`] (one), so an unauthenticated request costs one
+    /// signature check whatever the size of the key set; raise it only for issuers that sign
+    /// without `kid` while publishing several keys. 0 is taken as 1.
+    pub fn max_keys_without_kid(mut self, max: usize) -> Self {
+        self.max_keys_without_kid = max.max(1);
         self
     }
 

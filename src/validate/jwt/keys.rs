@@ -17,7 +17,8 @@ use super::algorithms::AlgorithmSet;
 use super::jwks;
 use crate::validate::ValidationError;
 
-/// Most keys one validator holds; bounds the work a token without `kid` can cause.
+/// Most keys one validator holds (a token without `kid` is checked against far fewer, see
+/// [`super::JwtConfig::max_keys_without_kid`]).
 pub const MAX_KEYS: usize = 64;
 
 /// Where a [`super::JwtValidator`] gets its keys.
@@ -253,7 +254,9 @@ impl KeySet {
     /// Verifies a JWS signature with the key `kid` selects (RFC 7515 section 4.1.4).
     ///
     /// With a `kid`, keys carrying exactly that `kid` are used, or else keys without one. With
-    /// no `kid`, every key is a candidate.
+    /// no `kid`, every key is a candidate. When `kid` selects no key exactly, only the first
+    /// `max_unselected` candidates that fit `alg` are tried, in key-set order, so a token
+    /// cannot make the edge check its signature against every key.
     // The provider's `Verifier` is implemented for `Vec<u8>` signatures only.
     #[allow(clippy::ptr_arg)]
     pub(crate) fn verify(
@@ -263,6 +266,7 @@ impl KeySet {
         message: &[u8],
         signature: &Vec<u8>,
         provider: &CryptoProvider,
+        max_unselected: usize,
     ) -> Result<(), ValidationError> {
         let exact = |e: &&KeyEntry| kid.is_some() && e.kid.as_deref() == kid;
         let has_exact = self.entries.iter().any(|e| exact(&e));
@@ -278,16 +282,106 @@ impl KeySet {
         if candidates().next().is_none() {
             return Err(ValidationError::UnknownKey);
         }
+        let limit = if has_exact {
+            usize::MAX
+        } else {
+            max_unselected.max(1)
+        };
         let mut fitting = candidates()
             .filter(|e| e.algorithms.contains(alg))
+            .take(limit)
             .peekable();
         if fitting.peek().is_none() {
             return Err(ValidationError::KeyMismatch);
         }
-        if fitting.any(|e| e.verify(alg, message, signature, provider)) {
+        if fitting.any(|e| {
+            count_check();
+            e.verify(alg, message, signature, provider)
+        }) {
             Ok(())
         } else {
             Err(ValidationError::BadSignature)
         }
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    static CHECKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts signature checks on this thread, for the tests.
+#[cfg(test)]
+fn count_check() {
+    CHECKS.with(|c| c.set(c.get() + 1));
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn count_check() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRETS: [&[u8; 32]; 3] = [
+        b"first secret of thirty-two bytes",
+        b"second secret of 32 bytes long!!",
+        b"third secret, thirty-two bytes..",
+    ];
+
+    fn set() -> KeySet {
+        let entries = SECRETS
+            .iter()
+            .map(|s| KeyEntry::hmac(None, &s[..]).unwrap())
+            .collect();
+        KeySet::from_entries(entries, AlgorithmSet::all()).unwrap()
+    }
+
+    fn sign(secret: &[u8], message: &[u8]) -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// Runs `verify` and returns its result with the number of signature checks it made.
+    fn checks(
+        kid: Option<&str>,
+        signature: &Vec<u8>,
+        max: usize,
+    ) -> (Result<(), ValidationError>, usize) {
+        let provider = crate::validate::CryptoBackend::default().provider();
+        CHECKS.with(|c| c.set(0));
+        let r = set().verify(kid, Algorithm::HS256, b"m", signature, provider, max);
+        (r, CHECKS.with(std::cell::Cell::get))
+    }
+
+    #[test]
+    fn kidless_token_costs_one_check_by_default() {
+        let forged = vec![0u8; 32];
+        assert_eq!(
+            checks(None, &forged, 1),
+            (Err(ValidationError::BadSignature), 1)
+        );
+        assert_eq!(
+            checks(Some("unknown"), &forged, 1),
+            (Err(ValidationError::BadSignature), 1)
+        );
+        assert_eq!(
+            checks(None, &forged, 64),
+            (Err(ValidationError::BadSignature), 3)
+        );
+    }
+
+    #[test]
+    fn kidless_token_uses_the_first_fitting_keys_in_order() {
+        let by_first = sign(SECRETS[0], b"m");
+        let by_second = sign(SECRETS[1], b"m");
+        assert_eq!(checks(None, &by_first, 1), (Ok(()), 1));
+        assert_eq!(
+            checks(None, &by_second, 1),
+            (Err(ValidationError::BadSignature), 1)
+        );
+        assert_eq!(checks(None, &by_second, 2), (Ok(()), 2));
     }
 }

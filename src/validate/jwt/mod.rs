@@ -6,7 +6,9 @@
 //! `iss` (section 3.8) and `aud` (section 3.9) are compared with the configured values; `exp`,
 //! `nbf` and `iat` are compared with the caller's `now` plus a leeway (RFC 7519 sections
 //! 4.1.4-4.1.6); `typ: at+jwt` is accepted and can be required (RFC 9068 section 4, RFC 8725
-//! section 3.11). Identity claims must pass the header-safety checks of [`crate::identity`].
+//! section 3.11). A validator needs an audience unless told to accept any
+//! ([`JwtConfig::allow_any_audience`]), and a token whose `kid` selects no key is checked
+//! against one key only ([`JwtConfig::max_keys_without_kid`]). Identity claims must pass the header-safety checks of [`crate::identity`].
 //!
 //! Keys can be replaced at run time ([`JwtValidator::replace_jwks`]) without blocking
 //! validations in flight: readers load the current key set lock-free.
@@ -30,7 +32,8 @@ use jsonwebtoken::jwk::JwkSet;
 pub use algorithms::AlgorithmSet;
 pub use claims::MAX_IMPI_CLAIMS;
 pub use config::{
-    AuthEntitySource, ClaimNames, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, JwtConfig,
+    AuthEntitySource, ClaimNames, DEFAULT_LEEWAY, DEFAULT_MAX_KEYS_WITHOUT_KID,
+    DEFAULT_MAX_TOKEN_BYTES, JwtConfig,
 };
 pub use jsonwebtoken::Algorithm;
 pub use keys::{KeyError, KeySource, MAX_KEYS};
@@ -53,6 +56,12 @@ pub enum JwtConfigError {
         /// The limit.
         max: usize,
     },
+    /// No audience is configured and [`JwtConfig::allow_any_audience`] is not set: such a
+    /// validator would accept tokens issued for any other service of the issuer.
+    #[error(
+        "no audience configured: set the audience this edge accepts (aud), or allow any audience explicitly"
+    )]
+    NoAudience,
 }
 
 /// Validates JWT access tokens with fixed keys or a rotating JWK Set.
@@ -91,6 +100,7 @@ pub struct JwtValidator {
     allowed: AlgorithmSet,
     issuers: Vec<String>,
     audiences: Vec<String>,
+    max_keys_without_kid: usize,
     leeway: f64,
     require_exp: bool,
     required_scopes: Vec<String>,
@@ -108,6 +118,7 @@ impl std::fmt::Debug for JwtValidator {
             .field("allowed", &self.allowed)
             .field("issuers", &self.issuers)
             .field("audiences", &self.audiences)
+            .field("max_keys_without_kid", &self.max_keys_without_kid)
             .field("backend", &self.backend)
             .finish_non_exhaustive()
     }
@@ -117,8 +128,9 @@ impl JwtValidator {
     /// Builds a validator; keys are decoded and prepared here, once.
     ///
     /// # Errors
-    /// When no key is usable with the allowed algorithms, a key cannot be decoded, or the
-    /// IMPI claim list is empty or too long.
+    /// When the IMPI claim list is empty or too long, a key cannot be decoded, no key is
+    /// usable with the allowed algorithms, or no audience is configured and
+    /// [`JwtConfig::allow_any_audience`] is not set (checked in this order).
     pub fn new(config: JwtConfig) -> Result<Self, JwtConfigError> {
         if config.claims.impi.is_empty() || config.claims.impi.len() > MAX_IMPI_CLAIMS {
             return Err(JwtConfigError::ImpiClaims {
@@ -126,11 +138,15 @@ impl JwtValidator {
             });
         }
         let keys = KeySet::load(&config.keys, config.algorithms)?;
+        if config.audiences.is_empty() && !config.allow_any_audience {
+            return Err(JwtConfigError::NoAudience);
+        }
         Ok(Self {
             keys: ArcSwap::from_pointee(keys),
             allowed: config.algorithms,
             issuers: config.issuers,
             audiences: config.audiences,
+            max_keys_without_kid: config.max_keys_without_kid,
             leeway: config.leeway.as_secs_f64(),
             require_exp: config.require_exp,
             required_scopes: config.required_scopes,
@@ -206,6 +222,7 @@ impl JwtValidator {
             parts.signing_input.as_bytes(),
             &signature,
             self.provider,
+            self.max_keys_without_kid,
         )?;
         Ok(parts)
     }
