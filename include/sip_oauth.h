@@ -143,6 +143,8 @@ void sip_oauth_string_free(char *s);
  *   "issuer", "required_scopes": a string or an array of strings,
  *   "max_keys_without_kid": n (keys a token whose kid selects none is checked against, the
  *       first that fit its alg; default 1, n > 0),
+ *   "confine": {"impi_realms": [...], "impu_domains": [...], "tel_prefixes": [...]} (the
+ *       identities this issuer may vouch for; each list given restricts; others: 403),
  *   "leeway_seconds" (default 30, at most 3600), "require_exp" (default true),
  *   "require_at_jwt" (default false), "max_token_bytes" (default 8192),
  *   "backend": "aws_lc" | "rust_crypto" (those compiled in),

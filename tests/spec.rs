@@ -121,7 +121,27 @@ fn from_toml(text: &str) -> Result<Spec, sip_oauth::spec::SpecError> {
 }
 
 fn edge_of(spec: &Spec) -> Edge {
-    Edge::new(spec.edge.build().unwrap(), spec.jwt.build().unwrap())
+    let validator = spec.jwt.confined(spec.jwt.build().unwrap());
+    Edge::from_shared(std::sync::Arc::new(spec.edge.build().unwrap()), validator)
+}
+
+#[test]
+fn confinement_reaches_the_validator() {
+    // Bob's token names home identities; an issuer confined elsewhere may not vouch.
+    let json = full_json().replace(
+        r#""key": {"#,
+        r#""confine": {"impi_realms": ["partner.example"], "tel_prefixes": ["+49"]}, "key": {"#,
+    );
+    let spec = Spec::from_json(&json).unwrap();
+    let (_, reply) = replied(edge_of(&spec).on_request(register_x_token(&bob_token()), &wss()));
+    assert!(
+        reply.starts_with("SIP/2.0 403 Forbidden (identity outside the issuer's domains)"),
+        "{reply}"
+    );
+    // Unknown keys inside it are named.
+    let bad = full_json().replace(r#""key": {"#, r#""confine": {"realms": []}, "key": {"#);
+    let e = Spec::from_json(&bad).unwrap_err();
+    assert!(e.to_string().starts_with("jwt.confine"), "{e}");
 }
 
 /// The sample REGISTER asking for 3600 s, its token in `X-Token`.

@@ -65,7 +65,7 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 52] = [
+const FLAGS: [Flag; 55] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
     flag("ws-listen", "ADDR", "", Program)
@@ -179,6 +179,27 @@ const FLAGS: [Flag; 52] = [
         .help("run without an audience: tokens naming none are accepted (default false)"),
     flag("max-keys-without-kid", "N", "jwt.max_keys_without_kid", Int)
         .help("keys tried for a token whose kid selects none (default 1)"),
+    flag(
+        "confine-impi-realms",
+        "R,..",
+        "jwt.confine.impi_realms",
+        List,
+    )
+    .help("IMPI realms this issuer may vouch for (default: any)"),
+    flag(
+        "confine-impu-domains",
+        "D,..",
+        "jwt.confine.impu_domains",
+        List,
+    )
+    .help("IMPU domains this issuer may vouch for (default: any)"),
+    flag(
+        "confine-tel-prefixes",
+        "P,..",
+        "jwt.confine.tel_prefixes",
+        List,
+    )
+    .help("tel number prefixes this issuer may vouch for (default: any)"),
     flag("scope", "LIST", "jwt.required_scopes", List).help("scopes the token must grant"),
     flag("leeway", "SECONDS", "jwt.leeway_seconds", Int)
         .help("clock-skew leeway (default 30, at most 3600)"),
@@ -416,9 +437,10 @@ pub fn edge(s: &Settings, edge_host: &str) -> Result<Edge, String> {
     let validator = spec.jwt.build().map_err(|e| explain(s, &e))?;
     let config = spec.edge.build().map_err(|e| explain(s, &e))?;
     let cache: usize = s.parsed("cache")?.unwrap_or(0);
-    Ok(if cache > 0 {
-        Edge::new(config, CachingValidator::new(validator, cache))
+    let validator = if cache > 0 {
+        spec.jwt.confined(CachingValidator::new(validator, cache))
     } else {
-        Edge::new(config, validator)
-    })
+        spec.jwt.confined(validator)
+    };
+    Ok(Edge::from_shared(std::sync::Arc::new(config), validator))
 }

@@ -88,13 +88,14 @@ pub unsafe extern "C" fn sip_oauth_edge_new(
             let config = edge_spec
                 .and_then(|s| s.build())
                 .map_err(CapiError::spec("edge configuration"))?;
-            let jwt_spec = JwtSpec::from_json(ffi::str_arg(validator_json, "validator_json")?);
+            let jwt_spec = JwtSpec::from_json(ffi::str_arg(validator_json, "validator_json")?)
+                .map_err(CapiError::spec("validator configuration"))?;
             let jwt = Arc::new(
                 jwt_spec
-                    .and_then(|s| s.build())
+                    .build()
                     .map_err(CapiError::spec("validator configuration"))?,
             );
-            let validator: Arc<dyn Validator> = jwt.clone();
+            let validator: Arc<dyn Validator> = jwt_spec.confined(jwt.clone());
             let edge = Edge::from_shared(Arc::new(config), validator);
             ffi::write_opt(out_edge, ffi::into_handle(SipOauthEdge { edge, jwt }));
             Ok(())

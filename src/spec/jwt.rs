@@ -13,9 +13,12 @@ use super::error::{SpecError, SpecErrorKind};
 use super::secret::Secret;
 use super::text::{self, Textual, keyword};
 use crate::identity::HeaderText;
+use std::sync::Arc;
+
 use crate::validate::jwt::{
     Algorithm, AuthEntitySource, ClaimNames, JwtConfigError, KeySource, MAX_IMPI_CLAIMS,
 };
+use crate::validate::{Confined, Validator};
 use crate::validate::{CryptoBackend, JwtConfig, JwtValidator};
 
 /// The longest accepted clock-skew leeway: more would keep expired tokens valid for long
@@ -267,9 +270,45 @@ pub struct JwtSpec {
     pub backend: Option<BackendSpec>,
     /// Names of the identity claims.
     pub claims: Option<ClaimsSpec>,
+    /// The identities this issuer may vouch for (a third-party WAF's own realms,
+    /// domains and number ranges); absent: any.
+    pub confine: Option<ConfineSpec>,
+}
+
+/// What an issuer may vouch for ([`Confined`]): each list that is given restricts its
+/// kind of identity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ConfineSpec {
+    /// The realms the IMPI may be in.
+    pub impi_realms: Option<Vec<String>>,
+    /// The hosts sip and sips IMPUs may name.
+    pub impu_domains: Option<Vec<String>>,
+    /// Global-number prefixes tel IMPUs (and sip ones with `user=phone`) must start with.
+    pub tel_prefixes: Option<Vec<String>>,
 }
 
 impl JwtSpec {
+    /// `inner` (the validator [`JwtSpec::build`] made, possibly behind a cache) confined
+    /// to the identities of `confine`, or as it is when no confinement is given.
+    pub fn confined<V: Validator + 'static>(&self, inner: V) -> Arc<dyn Validator> {
+        let Some(c) = &self.confine else {
+            return Arc::new(inner);
+        };
+        let mut v = Confined::new(inner);
+        if let Some(r) = &c.impi_realms {
+            v = v.impi_realms(r.iter().cloned());
+        }
+        if let Some(d) = &c.impu_domains {
+            v = v.impu_domains(d.iter().cloned());
+        }
+        if let Some(t) = &c.tel_prefixes {
+            v = v.tel_prefixes(t.iter().cloned());
+        }
+        Arc::new(v)
+    }
+
     /// Reads the JSON document of a validator (errors name keys under `jwt.`).
     pub fn from_json(text: &str) -> Result<JwtSpec, SpecError> {
         super::from_json("jwt", text)
