@@ -124,5 +124,7 @@ found() {
 }
 # tests/message_framer.rs a_trailing_lone_cr_does_not_hold_back_the_crlfs_before_it
 found stream_framer crlf-cr '\x0d\x63\x0d\x0a\x0d'
+# tests/spec.rs a_document_that_is_not_an_object_is_refused_naming_the_document
+found spec_json array-document '["edge", {"key": {"pem": "x"}}]'
 
 echo "seeded $(ls "$here"/corpus | wc -l) corpora"

@@ -102,14 +102,23 @@ where
     })
 }
 
-/// Reads a JSON document, refusing trailing text after it.
+/// Reads a JSON document, refusing trailing text after it, and a document that is not an
+/// object: serde would also read a specification from an array of its values in order,
+/// which names no key (an error in it would be under `[0]`).
 fn from_json<T: for<'de> Deserialize<'de>>(root: &str, text: &str) -> Result<T, SpecError> {
+    let key = if root.is_empty() { "(document)" } else { root };
+    let start = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    if !start.is_empty() && !start.starts_with('{') {
+        return Err(SpecError::new(
+            SpecErrorKind::Document,
+            key,
+            "the document must be a JSON object",
+        ));
+    }
     let mut d = serde_json::Deserializer::from_str(text);
     let value = deserialize(root, &mut d)?;
-    d.end().map_err(|e| {
-        let key = if root.is_empty() { "(document)" } else { root };
-        SpecError::new(SpecErrorKind::Document, key, e)
-    })?;
+    d.end()
+        .map_err(|e| SpecError::new(SpecErrorKind::Document, key, e))?;
     Ok(value)
 }
 
