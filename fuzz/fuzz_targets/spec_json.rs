@@ -49,9 +49,11 @@ fn check_error(e: &SpecError, root: &str, secrets: &[String]) {
     let named = if root.is_empty() {
         // An unknown key is named itself, at the root too.
         e.key == "(document)"
-            || ["edge", "jwt"]
-                .iter()
-                .any(|r| e.key == *r || e.key.starts_with(&format!("{r}.")))
+            || ["edge", "jwt"].iter().any(|r| {
+                e.key == *r
+                    || e.key.starts_with(&format!("{r}."))
+                    || e.key.starts_with(&format!("{r}["))
+            })
             || e.why.starts_with(&format!("unknown field `{}`", e.key))
     } else {
         e.key == root
