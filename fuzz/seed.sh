@@ -126,5 +126,7 @@ found() {
 found stream_framer crlf-cr '\x0d\x63\x0d\x0a\x0d'
 # tests/spec.rs a_document_that_is_not_an_object_is_refused_naming_the_document
 found spec_json array-document '["edge", {"key": {"pem": "x"}}]'
+# tests/spec.rs an_unknown_key_ending_in_a_question_mark_is_named_whole
+found spec_json question-mark '{"edg?": 1}'
 
 echo "seeded $(ls "$here"/corpus | wc -l) corpora"

@@ -588,6 +588,18 @@ fn syntax_errors_and_trailing_text_are_document_errors() {
     assert!(e.to_string().contains("missing field `key`"), "{e}");
 }
 
+/// Found by the `spec_json` fuzz target: the `?` ending an unknown key's own name was cut
+/// as if it marked the unknown part of a syntax error's path.
+#[test]
+fn an_unknown_key_ending_in_a_question_mark_is_named_whole() {
+    let e = Spec::from_json(r#"{"edg?": 1}"#).unwrap_err();
+    assert_eq!(e.key, "edg?", "{e}");
+    let e = Spec::from_json(r#"{"edge": {"realm?": 1}}"#).unwrap_err();
+    assert_eq!(e.key, "edge.realm?", "{e}");
+    let e = JwtSpec::from_json("{").unwrap_err();
+    assert_eq!(e.key, "jwt", "{e}");
+}
+
 /// Found by the `spec_json` fuzz target: a document that is an array was read as the
 /// specification's values in order, and its errors named `[0]`, no key.
 #[test]

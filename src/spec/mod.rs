@@ -89,9 +89,19 @@ where
     D::Error: std::fmt::Display,
 {
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        // A syntax error leaves an unknown last segment (`?`): the key is its parent.
-        let path = e.path().to_string();
-        let path = path.trim_end_matches('?').trim_end_matches('.');
+        // A syntax error leaves an unknown last segment (`?`): the key is its parent. Only
+        // that segment is cut, never a `?` of a key's own name.
+        let mut path = e.path().to_string();
+        if matches!(
+            e.path().iter().next_back(),
+            Some(serde_path_to_error::Segment::Unknown)
+        ) {
+            path.pop();
+            if path.ends_with('.') {
+                path.pop();
+            }
+        }
+        let path = path.as_str();
         let key = match (root.is_empty(), path.is_empty()) {
             (true, true) => "(document)".to_owned(),
             (false, true) => root.to_owned(),
