@@ -97,11 +97,8 @@ where
             Some(serde_path_to_error::Segment::Unknown)
         ) {
             path.pop();
-            if path.ends_with('.') {
-                path.pop();
-            }
         }
-        let path = path.as_str();
+        let path = path.trim_end_matches('.');
         let key = match (root.is_empty(), path.is_empty()) {
             (true, true) => "(document)".to_owned(),
             (false, true) => root.to_owned(),
