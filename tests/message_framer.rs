@@ -306,3 +306,87 @@ fn oversized_head_gets_the_same_verdict_however_it_arrives() {
         })
     ));
 }
+
+/// Frames `stream` delivered in reads of the given sizes (the rest in one last read);
+/// returns the keep-alive bytes and messages in order, adjacent keep-alives merged as a
+/// caller counting a ping's CRLFs merges them, and what is left in the buffer.
+fn fed_in_pieces(
+    stream: &[u8],
+    sizes: &[usize],
+    limits: &Limits,
+) -> (Vec<Result<usize, Vec<u8>>>, Vec<u8>) {
+    let mut events: Vec<Result<usize, Vec<u8>>> = Vec::new();
+    let mut buf = Vec::new();
+    let mut at = 0;
+    let mut sizes = sizes.iter();
+    while at < stream.len() {
+        let next = sizes
+            .next()
+            .map_or(stream.len(), |n| (at + n).min(stream.len()));
+        buf.extend_from_slice(&stream[at..next]);
+        at = next;
+        loop {
+            match frame(&buf, limits).unwrap() {
+                Frame::Partial => break,
+                Frame::KeepAlive(n) => {
+                    buf.drain(..n);
+                    match events.last_mut() {
+                        Some(Ok(m)) => *m += n,
+                        _ => events.push(Ok(n)),
+                    }
+                }
+                Frame::Complete(n) => events.push(Err(buf.drain(..n).collect())),
+            }
+        }
+    }
+    (events, buf)
+}
+
+/// Found by the `stream_framer` fuzz target (input `0d 63 0d 0a 0d`: small limits, then
+/// CRLF CR). Fed whole, the framer used to wait on the trailing CR and report nothing;
+/// fed as CRLF then CR, it reported the CRLF. The complete CRLFs are now reported
+/// however the bytes arrive, and the lone CR waits for the byte that decides it.
+#[test]
+fn a_trailing_lone_cr_does_not_hold_back_the_crlfs_before_it() {
+    let small = Limits {
+        max_message_bytes: 512,
+        max_headers: 8,
+        max_line_bytes: 128,
+    };
+    let stream = b"\r\n\r";
+    assert_eq!(frame(stream, &small), Ok(Frame::KeepAlive(2)));
+    assert_eq!(frame(&stream[2..], &small), Ok(Frame::Partial));
+    let whole = fed_in_pieces(stream, &[], &small);
+    assert_eq!(whole, (vec![Ok(2)], b"\r".to_vec()));
+    assert_eq!(fed_in_pieces(stream, &[2, 1], &small), whole);
+    assert_eq!(fed_in_pieces(stream, &[1, 1, 1], &small), whole);
+    // The CR then turns out to begin a second CRLF (a ping in two reads), or a message.
+    let mut ping = stream.to_vec();
+    ping.push(b'\n');
+    assert_eq!(fed_in_pieces(&ping, &[3], &small), (vec![Ok(4)], vec![]));
+    assert_eq!(fed_in_pieces(&ping, &[], &small), (vec![Ok(4)], vec![]));
+    assert_eq!(f(b"\r\n\r\n\r"), Ok(Frame::KeepAlive(4)));
+}
+
+/// Keep-alives split at every offset, before a message and at the end of the stream:
+/// the same CRLF count, messages and leftover bytes as when fed whole.
+#[test]
+fn keep_alives_split_anywhere_give_the_same_verdicts() {
+    let mut stream = b"\r\n\r\n\r\n".to_vec();
+    stream.extend_from_slice(WITH_BODY);
+    stream.extend_from_slice(b"\r\n\r\n\r");
+    let whole = fed_in_pieces(&stream, &[], &Limits::DEFAULT);
+    assert_eq!(
+        whole,
+        (vec![Ok(6), Err(WITH_BODY.to_vec()), Ok(4)], b"\r".to_vec())
+    );
+    for a in 0..=stream.len() {
+        for b in [1, 2, 3] {
+            assert_eq!(
+                fed_in_pieces(&stream, &[a, b], &Limits::DEFAULT),
+                whole,
+                "split at {a}, then {b}"
+            );
+        }
+    }
+}

@@ -716,6 +716,49 @@ fn syntax_errors_and_trailing_text_are_document_errors() {
     assert!(e.to_string().contains("missing field `key`"), "{e}");
 }
 
+/// Found by the `spec_json` fuzz target: the `?` ending an unknown key's own name was cut
+/// as if it marked the unknown part of a syntax error's path.
+#[test]
+fn an_unknown_key_ending_in_a_question_mark_is_named_whole() {
+    let e = Spec::from_json(r#"{"edg?": 1}"#).unwrap_err();
+    assert_eq!(e.key, "edg?", "{e}");
+    let e = Spec::from_json(r#"{"edge": {"realm?": 1}}"#).unwrap_err();
+    assert_eq!(e.key, "edge.realm?", "{e}");
+    let e = JwtSpec::from_json("{").unwrap_err();
+    assert_eq!(e.key, "jwt", "{e}");
+}
+
+/// Found by the `spec_json` fuzz target: a document that is an array was read as the
+/// specification's values in order, and its errors named `[0]`, no key.
+#[test]
+fn a_document_that_is_not_an_object_is_refused_naming_the_document() {
+    let e = Spec::from_json(r#"["edge", {"key": {"pem": "x"}}]"#).unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.kind),
+        ("(document)", SpecErrorKind::Document),
+        "{e}"
+    );
+    let whole = full_json();
+    let edge_start = whole.find("\"edge\": ").unwrap() + "\"edge\": ".len();
+    let jwt_start = whole.find(",\n  \"jwt\": ").unwrap();
+    let edge = &whole[edge_start..jwt_start];
+    let jwt = &whole[jwt_start + ",\n  \"jwt\": ".len()..whole.len() - 2];
+    // The same values in an array, in order, are not a specification either.
+    let e = Spec::from_json(&format!(" \n[{edge}, {jwt}]")).unwrap_err();
+    assert_eq!(e.key, "(document)", "{e}");
+    assert!(Spec::from_json(&format!("{{\"edge\": {edge}, \"jwt\": {jwt}}}")).is_ok());
+    for (e, key) in [
+        (EdgeSpec::from_json("[1]").unwrap_err(), "edge"),
+        (JwtSpec::from_json("\"x\"").unwrap_err(), "jwt"),
+    ] {
+        assert_eq!(
+            (e.key.as_str(), e.kind),
+            (key, SpecErrorKind::Document),
+            "{e}"
+        );
+    }
+}
+
 #[test]
 fn key_files_are_read() {
     let dir = std::env::temp_dir().join(format!("sip-oauth-spec-{}", std::process::id()));

@@ -22,6 +22,9 @@ pub struct SipReader<R> {
     rd: R,
     buf: Vec<u8>,
     limits: Limits,
+    /// Keep-alive bytes since the last message or ping: a ping whose bytes arrived in
+    /// two reads is framed as two keep-alives.
+    crlfs: usize,
 }
 
 impl<R: AsyncRead + Unpin> SipReader<R> {
@@ -31,6 +34,7 @@ impl<R: AsyncRead + Unpin> SipReader<R> {
             rd,
             buf: Vec::with_capacity(4096),
             limits: Limits::DEFAULT,
+            crlfs: 0,
         }
     }
 
@@ -42,11 +46,14 @@ impl<R: AsyncRead + Unpin> SipReader<R> {
                 Ok(Frame::Complete(n)) => {
                     let msg = Bytes::copy_from_slice(&self.buf[..n]);
                     self.buf.drain(..n);
+                    self.crlfs = 0;
                     return Ok(Some(Item::Message(msg)));
                 }
                 Ok(Frame::KeepAlive(n)) => {
                     self.buf.drain(..n);
-                    if n >= 4 {
+                    self.crlfs += n;
+                    if self.crlfs >= 4 {
+                        self.crlfs = 0;
                         return Ok(Some(Item::Ping));
                     }
                     continue;

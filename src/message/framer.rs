@@ -11,8 +11,14 @@ use super::parse;
 pub enum Frame {
     /// Not enough bytes yet: read more and call again with the longer buffer.
     Partial,
-    /// The first `n` bytes are keep-alive CRLFs (RFC 5626 "ping" CRLFCRLF or "pong"
-    /// CRLF): consume them. A double CRLF ping should be answered with a single CRLF.
+    /// The first `n` bytes are keep-alive CRLFs (RFC 5626 section 4.4.1: a "ping" is
+    /// CRLFCRLF, a "pong" one CRLF): consume them. Every whole CRLF at the start of the
+    /// buffer is reported at once; a lone CR after them is left in the buffer, since it
+    /// may or may not begin another CRLF, and is judged when the next byte arrives. So
+    /// the keep-alive bytes reported between two messages do not depend on how the
+    /// stream was split into reads, but one ping may be reported in two parts (its
+    /// bytes arrived in two reads): count the CRLFs of adjacent keep-alives, and answer
+    /// a double CRLF with a single CRLF.
     KeepAlive(usize),
     /// The first `n` bytes are one complete message: pass them to
     /// [`crate::message::Message::parse`] and consume them.
@@ -39,7 +45,9 @@ pub fn frame(buf: &[u8], limits: &Limits) -> Result<Frame, ParseError> {
     while crlf < buf.len() {
         match (buf[crlf], buf.get(crlf + 1)) {
             (b'\r', Some(b'\n')) => crlf += 2,
-            (b'\r', None) => return Ok(Frame::Partial),
+            // A lone CR at the end: alone it is Partial, after CRLFs those are reported
+            // now, as they would be had the CR not arrived yet.
+            (b'\r', None) if crlf == 0 => return Ok(Frame::Partial),
             _ => break,
         }
     }

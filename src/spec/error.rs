@@ -21,7 +21,8 @@ pub enum SpecErrorKind {
 #[error("{key}: {why}")]
 pub struct SpecError {
     /// The dotted path of the key, e.g. `jwt.claims.impi` or `jwt.algorithms[0]`; for an
-    /// unknown key, the table holding it (the message then names the key itself).
+    /// unknown key, the path of that key (`edge.relm`; `jwts` at the root), and the
+    /// message names the keys expected there.
     pub key: String,
     /// What is wrong, never a secret value.
     pub why: String,

@@ -89,9 +89,16 @@ where
     D::Error: std::fmt::Display,
 {
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        // A syntax error leaves an unknown last segment (`?`): the key is its parent.
-        let path = e.path().to_string();
-        let path = path.trim_end_matches('?').trim_end_matches('.');
+        // A syntax error leaves an unknown last segment (`?`): the key is its parent. Only
+        // that segment is cut, never a `?` of a key's own name.
+        let mut path = e.path().to_string();
+        if matches!(
+            e.path().iter().next_back(),
+            Some(serde_path_to_error::Segment::Unknown)
+        ) {
+            path.pop();
+        }
+        let path = path.trim_end_matches('.');
         let key = match (root.is_empty(), path.is_empty()) {
             (true, true) => "(document)".to_owned(),
             (false, true) => root.to_owned(),
@@ -102,14 +109,23 @@ where
     })
 }
 
-/// Reads a JSON document, refusing trailing text after it.
+/// Reads a JSON document, refusing trailing text after it, and a document that is not an
+/// object: serde would also read a specification from an array of its values in order,
+/// which names no key (an error in it would be under `[0]`).
 fn from_json<T: for<'de> Deserialize<'de>>(root: &str, text: &str) -> Result<T, SpecError> {
+    let key = if root.is_empty() { "(document)" } else { root };
+    let start = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    if !start.is_empty() && !start.starts_with('{') {
+        return Err(SpecError::new(
+            SpecErrorKind::Document,
+            key,
+            "the document must be a JSON object",
+        ));
+    }
     let mut d = serde_json::Deserializer::from_str(text);
     let value = deserialize(root, &mut d)?;
-    d.end().map_err(|e| {
-        let key = if root.is_empty() { "(document)" } else { root };
-        SpecError::new(SpecErrorKind::Document, key, e)
-    })?;
+    d.end()
+        .map_err(|e| SpecError::new(SpecErrorKind::Document, key, e))?;
     Ok(value)
 }
 
