@@ -849,3 +849,20 @@ fn max_keys_without_kid_reaches_the_validator() {
     let e = JwtSpec::from_json(&doc(r#", "max_keys_without_kid": 0"#)).unwrap_err();
     assert_eq!(e.kind, SpecErrorKind::Document, "{e}");
 }
+
+#[test]
+fn an_unknown_key_is_named_whole_whatever_it_ends_with() {
+    // Fuzz findings: the key's own trailing `?` or `.` is part of its name.
+    for name in ["ed-ge.", "ed?ge?", "x..", "."] {
+        let doc = format!(r#"{{"{name}": 1}}"#);
+        let e = Spec::from_json(&doc).unwrap_err();
+        assert_eq!(e.key, name, "{e}");
+        assert!(
+            e.to_string().starts_with(&format!("{name}: unknown field")),
+            "{e}"
+        );
+    }
+    // A syntax error inside a known table names the table.
+    let e = Spec::from_json(r#"{"edge": {"home_domain": }}"#).unwrap_err();
+    assert!(e.key.starts_with("edge"), "{e}");
+}

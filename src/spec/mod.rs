@@ -89,16 +89,32 @@ where
     D::Error: std::fmt::Display,
 {
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        // A syntax error leaves an unknown last segment (`?`): the key is its parent. Only
-        // that segment is cut, never a `?` of a key's own name.
-        let mut path = e.path().to_string();
-        if matches!(
-            e.path().iter().next_back(),
-            Some(serde_path_to_error::Segment::Unknown)
-        ) {
-            path.pop();
+        // A syntax error leaves an unknown last segment: the key is its parent. The key
+        // is built from the segments, so a key's own `?` or `.` is never cut.
+        let mut segments: Vec<_> = e.path().iter().collect();
+        if matches!(segments.last(), Some(serde_path_to_error::Segment::Unknown)) {
+            segments.pop();
         }
-        let path = path.trim_end_matches('.');
+        let mut path = String::new();
+        for segment in segments {
+            use serde_path_to_error::Segment;
+            match segment {
+                Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+                Segment::Map { key } | Segment::Enum { variant: key } => {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(key);
+                }
+                Segment::Unknown => {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push('?');
+                }
+            }
+        }
+        let path = path.as_str();
         let key = match (root.is_empty(), path.is_empty()) {
             (true, true) => "(document)".to_owned(),
             (false, true) => root.to_owned(),
