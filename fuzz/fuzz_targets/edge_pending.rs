@@ -92,6 +92,7 @@ fn edges() -> &'static Edges {
         let config = Arc::new(
             Config::new(HOME, EDGE_HOST, FLOW_KEY)
                 .unwrap()
+                .allow_insecure_transport(true)
                 .visited_network_id("visited.example")
                 .unwrap(),
         );
@@ -129,6 +130,7 @@ fuzz_target!(|data: &[u8]| {
         peer: "198.51.100.7:50312".parse().unwrap(),
         transport,
         now: now(),
+        secure_flow: false,
         transport_token: None,
     };
     let e = edges();

@@ -107,6 +107,7 @@ fn build(edge: Option<&EdgeSpec>, jwt: Option<&JwtSpec>, secrets: &[String]) {
             peer: "198.51.100.7:50312".parse().unwrap(),
             transport: Transport::Wss,
             now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+            secure_flow: false,
             transport_token: None,
         };
         let _ = edge.on_request(REGISTER.to_vec(), &inbound);
