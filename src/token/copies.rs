@@ -2,9 +2,9 @@
 //! was taken from: a client may send a second copy (or a second token) in another place
 //! the strategy reads, and none of them may reach the core.
 
-use super::extract::Place;
+use super::extract::{Place, contact_uris};
 use super::location::TokenLocation;
-use crate::message::header::{Contact, Uri, split_list};
+use crate::message::header::Uri;
 use crate::message::{HeaderName, Message, Span, StartLine};
 
 /// The places of `msg` that `location` reads, whatever they hold: every field of a
@@ -56,24 +56,9 @@ fn uri_params(msg: &Message, name: &str, out: &mut Vec<Place>) {
             out.push(Place::RequestUri { span });
         }
     }
-    for (index, field) in msg.headers().iter().enumerate() {
-        if field.name != HeaderName::Contact {
-            continue;
-        }
-        let Ok(value) = msg.value_str(field) else {
-            continue;
-        };
-        for (offset, item) in split_list(value) {
-            let Ok(Contact::Addr(addr)) = Contact::parse(item) else {
-                continue;
-            };
-            let text = addr.uri().as_str();
-            // The URI text is a sub-slice of the value; find where it starts.
-            let at = text.as_ptr() as usize - item.as_ptr() as usize;
-            let base = field.value_span.start as usize + offset + at;
-            for span in named(text, base, name) {
-                out.push(Place::Contact { index, span });
-            }
+    for (index, text, base) in contact_uris(msg) {
+        for span in named(text, base, name) {
+            out.push(Place::Contact { index, span });
         }
     }
 }

@@ -271,33 +271,42 @@ fn request_uri_param<'m>(msg: &'m Message, name: &str) -> Result<Found<'m>, Extr
     }
 }
 
+/// Every Contact URI of `msg`: the field's index, the URI text, and where that text
+/// starts in the message.
+pub(crate) fn contact_uris(msg: &Message) -> impl Iterator<Item = (usize, &str, usize)> + '_ {
+    msg.headers()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.name == HeaderName::Contact)
+        .filter_map(|(index, field)| Some((index, field, msg.value_str(field).ok()?)))
+        .flat_map(|(index, field, value)| {
+            split_list(value).filter_map(move |(offset, item)| {
+                let Ok(Contact::Addr(addr)) = Contact::parse(item) else {
+                    return None;
+                };
+                let uri_text = addr.uri().as_str();
+                // The URI text is a sub-slice of the value; find where it starts.
+                let uri_at = uri_text.as_ptr() as usize - item.as_ptr() as usize;
+                Some((
+                    index,
+                    uri_text,
+                    field.value_span.start as usize + offset + uri_at,
+                ))
+            })
+        })
+}
+
 fn contact_param<'m>(msg: &'m Message, name: &str) -> Result<Found<'m>, ExtractError> {
     let mut found = None;
-    for (index, field) in msg.headers().iter().enumerate() {
-        if field.name != HeaderName::Contact {
-            continue;
-        }
-        let Ok(value) = msg.value_str(field) else {
-            continue;
-        };
-        for (offset, item) in split_list(value) {
-            let Ok(Contact::Addr(addr)) = Contact::parse(item) else {
-                continue;
-            };
-            let uri = addr.uri();
-            let uri_text = uri.as_str();
-            // The URI text is a sub-slice of the value; find where it starts.
-            let uri_at = uri_text.as_ptr() as usize - item.as_ptr() as usize;
-            let base = field.value_span.start as usize + offset + uri_at;
-            if let Some((token, span)) = uri_param(uri_text, base, name)? {
-                merge(
-                    &mut found,
-                    Found {
-                        token,
-                        place: Place::Contact { index, span },
-                    },
-                )?;
-            }
+    for (index, uri_text, base) in contact_uris(msg) {
+        if let Some((token, span)) = uri_param(uri_text, base, name)? {
+            merge(
+                &mut found,
+                Found {
+                    token,
+                    place: Place::Contact { index, span },
+                },
+            )?;
         }
     }
     found.ok_or(ExtractError::Absent)
