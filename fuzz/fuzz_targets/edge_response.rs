@@ -58,7 +58,14 @@ fuzz_target!(|data: &[u8]| {
             let input = Message::parse(wire).expect("a relayed input parses");
             let out = Message::parse_with(bytes.clone(), &ROOMY)
                 .unwrap_or_else(|e| panic!("relayed response does not parse: {e}: {bytes:?}"));
-            assert_eq!(out.status(), input.status());
+            // The edge answers in the core's place a challenge a bearer client cannot
+            // meet (401/407 -> 403) and a 423 the token cannot satisfy (-> 401); every
+            // other status is relayed as it is.
+            let (from, to) = (input.status().unwrap_or(0), out.status().unwrap_or(0));
+            assert!(
+                from == to || (matches!(from, 401 | 407) && to == 403) || (from == 423 && to == 401),
+                "{from} relayed as {to}"
+            );
             assert_eq!(Some(status), out.status());
             assert!(out.first(HeaderName::Via).is_some(), "no Via left for the client");
             // Quoted commas could make the simple count differ; compare only plain cases.
