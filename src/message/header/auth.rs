@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::lex::{class, skip_class, skip_lws, skip_token, sub, trim};
+use super::lex::{class, skip_blocks, skip_lws, skip_token, sub, trim};
 use super::params::{Param, Params, Style};
 use crate::message::ParseError;
 
@@ -52,18 +52,10 @@ const fn is_b64_byte(c: u8) -> bool {
         || c == b'+'
 }
 
-/// Index of the first byte at or after `i` that is not a `b64token` character.
+/// Index of the first byte at or after `i` that is not a `b64token` character (tokens
+/// are hundreds of bytes: blocks of 32).
 fn skip_b64(b: &[u8], i: usize) -> usize {
-    const BLOCK: usize = 32;
-    let mut j = i;
-    while let Some(block) = b.get(j..j + BLOCK) {
-        // No early exit inside the block: lets the compiler vectorise the test.
-        if !block.iter().fold(true, |ok, &c| ok & is_b64_byte(c)) {
-            break;
-        }
-        j += BLOCK;
-    }
-    skip_class(b, j, class::B64)
+    skip_blocks::<32>(b, i, is_b64_byte, class::B64)
 }
 
 /// `true` when `s` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" /

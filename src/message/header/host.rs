@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::lex::{class, parse_digits, skip_class, sub};
+use super::lex::{class, parse_digits, skip_blocks, sub};
 use crate::message::{ParseError, ParseErrorKind};
 
 /// A host as written in a URI or Via header.
@@ -61,19 +61,10 @@ const fn is_host_byte(c: u8) -> bool {
         || c == b'_'
 }
 
-/// Index of the first byte at or after `i` that is not a host character: whole blocks
-/// first (a domain name is a few dozen bytes), the rest byte by byte.
+/// Index of the first byte at or after `i` that is not a host character (a domain
+/// name is a few dozen bytes: blocks of 16).
 fn skip_host(b: &[u8], i: usize) -> usize {
-    const BLOCK: usize = 16;
-    let mut j = i;
-    while let Some(block) = b.get(j..j + BLOCK) {
-        // No early exit inside the block: lets the compiler vectorise the test.
-        if !block.iter().fold(true, |ok, &c| ok & is_host_byte(c)) {
-            break;
-        }
-        j += BLOCK;
-    }
-    skip_class(b, j, class::HOST)
+    skip_blocks::<16>(b, i, is_host_byte, class::HOST)
 }
 
 /// Parses the host starting at `i` in `s`; returns it and the index just past it.
