@@ -131,7 +131,7 @@ proptest! {
         let (ruri, route) = if as_uri {
             (uri.clone(), String::new())
         } else {
-            (format!("sip:r@client.invalid"), format!("Route: <{uri};lr>\r\n"))
+            ("sip:r@client.invalid".to_owned(), format!("Route: <{uri};lr>\r\n"))
         };
         let invite = format!(
             "INVITE {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP core.example;branch=z9hG4bKq\r\n\
