@@ -5,10 +5,15 @@
 #![allow(dead_code)]
 
 pub mod args;
+pub mod bindings;
+pub mod core_peer;
+pub mod core_server;
 pub mod edge_server;
 pub mod edge_setup;
 pub mod log;
 pub mod registrar;
+pub mod route_set;
+pub mod router;
 pub mod stream;
 pub mod tokens;
 pub mod wic_client;
