@@ -22,6 +22,8 @@ use super::core_peer::Peer;
 use super::route_set::{self, header_uri};
 use super::router;
 
+// The transport lives in `core_server`; programs reach it under the registrar's name.
+#[allow(unused_imports)]
 pub use super::core_server::{bind, serve};
 
 const OK: HeaderValue = HeaderValue::from_static("OK");
