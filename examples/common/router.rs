@@ -95,7 +95,13 @@ pub fn route_request(reg: &Registrar, msg: &Message, from: Peer, now: Instant) -
     let record_route = !in_dialog && matches!(method, "INVITE" | "SUBSCRIBE" | "REFER");
     let bytes = match forward(reg, msg, own, &target, top_via, max_forwards, record_route) {
         Ok(b) => b,
-        Err(_) => return refuse(500, "Server Internal Error", "request could not be rewritten"),
+        Err(_) => {
+            return refuse(
+                500,
+                "Server Internal Error",
+                "request could not be rewritten",
+            );
+        }
     };
     Some(Answer {
         to: target.peer,
@@ -117,7 +123,8 @@ fn choose(
 ) -> Result<Target, (u16, &'static str, String)> {
     let not_found = |why: String| (404, "Not Found", why);
     if let Some(next) = rest.first() {
-        let peer = hop(reg, &next.uri).ok_or_else(|| not_found(format!("no way to {}", next.uri)))?;
+        let peer =
+            hop(reg, &next.uri).ok_or_else(|| not_found(format!("no way to {}", next.uri)))?;
         return Ok(Target {
             request_uri: None,
             routes: Vec::new(),

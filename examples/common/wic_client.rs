@@ -217,7 +217,12 @@ impl Wic {
 
     /// Like [`Wic::message`] with `from` as the From URI, which need not be this
     /// client's own identity (to show the edge refusing an identity not registered).
-    pub async fn message_from(&mut self, from: &str, to: &str, body: &str) -> Result<Final, String> {
+    pub async fn message_from(
+        &mut self,
+        from: &str,
+        to: &str,
+        body: &str,
+    ) -> Result<Final, String> {
         let call_id = random_id(22);
         let req = Request {
             method: "MESSAGE",
