@@ -1,6 +1,9 @@
 //! The example programs carrying messages and calls: the stand-in S-CSCF's routing
 //! between registered users (RFC 3261 16, RFC 3327 Path), fed messages as an edge sends
-//! them.
+//! them; then the whole path in this process (two clients over WebSocket, the edge, the
+//! S-CSCF): a MESSAGE delivered, a call with 180, 200, ACK and BYE, and the refusals
+//! (a connection that never registered, a spoofed From, an unknown and an offline
+//! callee). Everything runs on 127.0.0.1 and stops by itself.
 
 #[path = "../examples/common/mod.rs"]
 mod common;
@@ -10,6 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use common::core_peer::Peer;
 use common::registrar::{Answer, Registrar};
+use common::wic_client::Wic;
 use sip_oauth::message::{HeaderName, Message};
 
 const HOME: &str = "ims.mnc001.mcc001.3gppnetwork.org";
@@ -168,4 +172,219 @@ fn scscf_refuses_requests_from_outside_the_trust_domain_and_foreign_routes() {
         r.handle(originating("ACK", "nobody", "z9hG4bKz"), edge_peer(), now)
             .is_none()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// The whole path in this process: two clients over WebSocket, the edge, the S-CSCF.
+
+mod lab {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+
+    use super::HOME;
+    use super::common::args::Settings;
+    use super::common::edge_server::{Bound, EdgeServer};
+    use super::common::edge_setup;
+    use super::common::registrar::{self, Registrar};
+    use super::common::tokens::{Claims, Signer};
+    use super::common::wic_client::Wic;
+    use tokio::task::JoinSet;
+
+    const ISSUER: &str = "https://waf.example";
+    const AUDIENCE: &str = "epcscf.visited.example";
+    const SECRET: &str = "calls-secret-of-at-least-32-bytes";
+
+    /// An edge and an S-CSCF on loopback.
+    pub struct Lab {
+        pub server: EdgeServer,
+        pub url: String,
+        pub registrar: Arc<Registrar>,
+        _core: JoinSet<()>,
+    }
+
+    /// Starts the S-CSCF (over UDP, or TCP when `core_tcp`) and the edge in front of it.
+    pub async fn start(core_tcp: bool) -> Lab {
+        let mut core = JoinSet::new();
+        let (sock, listener) = registrar::bind("127.0.0.1:0".parse().unwrap(), core_tcp)
+            .await
+            .unwrap();
+        let core_addr: SocketAddr = sock.local_addr().unwrap();
+        let reg = Arc::new(Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]));
+        registrar::serve(reg.clone(), Some(sock), listener, &mut core);
+        let core_addr = core_addr.to_string();
+        let args = [
+            "--ws-listen",
+            "127.0.0.1:0",
+            "--udp-listen",
+            "off",
+            "--tcp-listen",
+            "off",
+            "--core",
+            &core_addr,
+            "--core-transport",
+            if core_tcp { "tcp" } else { "udp" },
+            "--allow-insecure-transport",
+            "true",
+            "--hmac-secret",
+            SECRET,
+            "--issuer",
+            ISSUER,
+            "--audience",
+            AUDIENCE,
+        ];
+        let settings =
+            Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "").unwrap();
+        let bound = Bound::bind(edge_setup::addrs(&settings).unwrap())
+            .await
+            .unwrap();
+        let url = format!("ws://{}/", bound.ws_addr().unwrap());
+        let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
+        Lab {
+            server: EdgeServer::start(edge, bound, None),
+            url,
+            registrar: reg,
+            _core: core,
+        }
+    }
+
+    /// A token for `user`.
+    pub fn token(user: &str) -> String {
+        let c = Claims::for_user(
+            user,
+            HOME,
+            ISSUER,
+            AUDIENCE,
+            SystemTime::now(),
+            Duration::from_secs(600),
+        );
+        Signer::hs256(SECRET.as_bytes(), "t-1").mint(&c).unwrap()
+    }
+
+    /// `user` connected and registered.
+    pub async fn registered(lab: &Lab, user: &str) -> Wic {
+        let mut w = Wic::connect(&lab.url, user, HOME, None).await.unwrap();
+        let ok = w.register(Some(&token(user)), 600).await.unwrap();
+        assert_eq!(ok.status, 200, "{}", ok.text);
+        w
+    }
+}
+
+use common::wic_answer::Event;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn aor(user: &str) -> String {
+    format!("sip:{user}@{HOME}")
+}
+
+async fn message_and_call(core_tcp: bool) {
+    let lab = lab::start(core_tcp).await;
+    let mut alice = lab::registered(&lab, "alice").await;
+    let mut bob = lab::registered(&lab, "bob").await;
+
+    let sent = alice.message(&aor("bob"), "hello bob").await.unwrap();
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    match bob.next_event(WAIT).await {
+        Some(Event::Message {
+            from,
+            asserted,
+            body,
+        }) => {
+            assert_eq!(from, aor("alice"));
+            assert_eq!(body, "hello bob");
+            // The edge vouched for alice (TS 24.229 5.2.6.3.3).
+            assert!(asserted.is_some_and(|a| a.contains(&aor("alice"))));
+        }
+        other => panic!("bob got {other:?}"),
+    }
+
+    let call = alice.call(&aor("bob")).await.unwrap();
+    assert_eq!(call.answer.status, 200, "{}", call.answer.text);
+    assert!(
+        call.answer.provisional.contains(&180),
+        "{:?}",
+        call.answer.provisional
+    );
+    assert!(call.answer.text.contains("application/sdp"));
+    let mut dialog = call.dialog.expect("a dialog");
+    assert!(
+        dialog.route_set.len() >= 2,
+        "route set: {:?}",
+        dialog.route_set
+    );
+    assert!(
+        matches!(bob.next_event(WAIT).await, Some(Event::Invite { from, .. }) if from == aor("alice"))
+    );
+    assert!(matches!(
+        bob.next_event(WAIT).await,
+        Some(Event::Ack { .. })
+    ));
+    let bye = alice.hang_up(&mut dialog).await.unwrap();
+    assert_eq!(bye.status, 200, "{}", bye.text);
+    assert!(matches!(
+        bob.next_event(WAIT).await,
+        Some(Event::Bye { status: 200, .. })
+    ));
+    alice.close().await;
+    bob.close().await;
+    lab.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn message_delivered_and_call_completed_over_a_udp_core() {
+    message_and_call(false).await;
+}
+
+#[tokio::test]
+async fn message_delivered_and_call_completed_over_a_tcp_core() {
+    message_and_call(true).await;
+}
+
+#[tokio::test]
+async fn message_from_an_unregistered_connection_is_refused() {
+    let lab = lab::start(false).await;
+    let mut bob = lab::registered(&lab, "bob").await;
+    let mut stranger = Wic::connect(&lab.url, "mallory", HOME, None).await.unwrap();
+    let refused = stranger.message(&aor("bob"), "hi").await.unwrap();
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert!(bob.next_event(Duration::from_millis(300)).await.is_none());
+    stranger.close().await;
+    bob.close().await;
+    lab.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn message_with_a_spoofed_from_is_refused() {
+    let lab = lab::start(false).await;
+    let mut alice = lab::registered(&lab, "alice").await;
+    let mut bob = lab::registered(&lab, "bob").await;
+    let refused = alice
+        .message_from(&aor("bob"), &aor("bob"), "it is me, bob")
+        .await
+        .unwrap();
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert!(bob.next_event(Duration::from_millis(300)).await.is_none());
+    alice.close().await;
+    bob.close().await;
+    lab.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn calls_to_unknown_and_offline_users_get_404_and_480() {
+    let lab = lab::start(false).await;
+    let mut alice = lab::registered(&lab, "alice").await;
+    let unknown = alice.call(&aor("nobody")).await.unwrap();
+    assert_eq!(unknown.answer.status, 404, "{}", unknown.answer.text);
+    assert!(unknown.dialog.is_none());
+
+    let mut bob = lab::registered(&lab, "bob").await;
+    let gone = bob.register(Some(&lab::token("bob")), 0).await.unwrap();
+    assert_eq!(gone.status, 200);
+    let offline = alice.message(&aor("bob"), "still there?").await.unwrap();
+    assert_eq!(offline.status, 480, "{}", offline.text);
+    assert_eq!(lab.registrar.registered(Instant::now()), 1);
+    alice.close().await;
+    bob.close().await;
+    lab.server.shutdown().await;
 }

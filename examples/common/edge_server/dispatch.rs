@@ -16,8 +16,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use sip_oauth::edge::{
-    CoreRequestDecision, DropReason, FlowId, Inbound, RequestDecision, ResponseDecision,
-    Transport,
+    CoreRequestDecision, DropReason, FlowId, Inbound, RequestDecision, ResponseDecision, Transport,
 };
 use sip_oauth::message::is_response;
 
@@ -78,13 +77,7 @@ async fn on_client_request(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>,
             request,
         } => {
             let sent = shared.to_client(flow, bytes).await.is_some();
-            log_lines::rejected(
-                label,
-                &what,
-                log_lines::aor_of(&request),
-                &rejection,
-                sent,
-            );
+            log_lines::rejected(label, &what, log_lines::aor_of(&request), &rejection, sent);
         }
         // The example's validators always answer at once.
         RequestDecision::Pending(pending) => {
@@ -162,7 +155,10 @@ async fn on_core_response(shared: &Shared, bytes: Bytes) {
 async fn on_core_request(shared: &Shared, bytes: Bytes) {
     let what = LazyWhat(&bytes);
     let aor = LazyAor(&bytes);
-    match shared.edge.on_core_request(bytes.clone(), SystemTime::now()) {
+    match shared
+        .edge
+        .on_core_request(bytes.clone(), SystemTime::now())
+    {
         CoreRequestDecision::Deliver { flow, bytes } => match shared.to_client(flow, bytes).await {
             Some(label) => log_lines::delivered(&label, &what, &aor),
             None => log_lines::client_gone(flow, &what, &aor),

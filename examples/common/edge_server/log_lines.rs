@@ -163,7 +163,11 @@ pub(super) fn originated(
         None => "in dialog".to_owned(),
     };
     let lost = sent_or(&outcome);
-    let outcome = if lost.is_empty() { "originated" } else { "lost" };
+    let outcome = if lost.is_empty() {
+        "originated"
+    } else {
+        "lost"
+    };
     line(
         label,
         Dir::ClientToCore,
