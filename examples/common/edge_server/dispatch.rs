@@ -18,7 +18,6 @@ use bytes::Bytes;
 use sip_oauth::edge::{
     CoreRequestDecision, DropReason, FlowId, Inbound, RequestDecision, ResponseDecision, Transport,
 };
-use sip_oauth::message::is_response;
 
 use super::log_lines::{self, Dir, LazyAor, LazyWhat};
 use super::{Hop, Shared};
@@ -171,4 +170,10 @@ async fn on_core_request(shared: &Shared, bytes: Bytes) {
             log_lines::dropped("core", Dir::FromCore, &what, &aor, &reason);
         }
     }
+}
+
+/// Whether `bytes` hold a response: its start line is a Status-Line, which begins with
+/// the SIP version (RFC 3261 7.2), where a Request-Line begins with a method.
+fn is_response(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"SIP/")
 }

@@ -11,7 +11,7 @@ use std::io;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use sip_oauth::edge::{Admitted, DropReason, FlowId, Registered, Rejection};
+use sip_oauth::edge::{Admitted, FlowId, Registered, Rejection};
 use sip_oauth::message::header::{CSeq, NameAddr};
 use sip_oauth::message::{HeaderName, Message};
 
