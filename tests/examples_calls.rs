@@ -388,3 +388,25 @@ async fn calls_to_unknown_and_offline_users_get_404_and_480() {
     bob.close().await;
     lab.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_call_to_a_user_whose_connection_closed_gets_430_flow_failed() {
+    let lab = lab::start(false).await;
+    let mut alice = lab::registered(&lab, "alice").await;
+    let bob = lab::registered(&lab, "bob").await;
+    bob.close().await;
+    // The S-CSCF still holds bob's binding; the edge, told the flow closed, answers
+    // 430 (RFC 5626 5.3), which the S-CSCF relays back to the caller.
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        let call = alice.call(&aor("bob")).await.unwrap();
+        if call.answer.status == 430 || Instant::now() > deadline {
+            break call.answer.status;
+        }
+        // The edge learns of the close when the server's reader sees it.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status, 430);
+    alice.close().await;
+    lab.server.shutdown().await;
+}
