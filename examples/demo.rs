@@ -134,6 +134,8 @@ async fn received(wic: &mut Wic, want: impl Fn(&Event) -> bool) -> bool {
 struct Check {
     what: &'static str,
     passed: bool,
+    /// What went wrong, when it did.
+    detail: String,
 }
 
 async fn run() -> Result<bool, String> {
@@ -215,6 +217,7 @@ async fn run() -> Result<bool, String> {
                 .as_ref()
                 .is_ok_and(|f| f.text.contains("Service-Route:"))
             && status(&refresh) == Some(200),
+        detail: String::new(),
     });
 
     step("3. Mallory presents a token signed with the wrong key (forged)");
@@ -235,6 +238,7 @@ async fn run() -> Result<bool, String> {
     checks.push(Check {
         what: "forged and expired tokens refused with 401",
         passed: status(&forged_result) == Some(401) && status(&expired_result) == Some(401),
+        detail: String::new(),
     });
 
     step("5. Alice registers");
@@ -252,35 +256,51 @@ async fn run() -> Result<bool, String> {
     checks.push(Check {
         what: "MESSAGE delivered",
         passed: status(&alice_reg) == Some(200) && status(&sent) == Some(200) && got,
+        detail: String::new(),
     });
 
     step("7. Alice calls Bob: INVITE with an SDP offer, 180, 200, ACK, then BYE");
     let call = alice.call(&aor("bob")).await;
-    let mut call_ok = false;
+    // Each part of the call that did not happen, for the RESULT line.
+    let mut missing: Vec<&str> = Vec::new();
     match call {
         Ok(c) => {
             verdict("INVITE", &Ok(c.answer.clone()));
             let invited = received(&mut bob, |e| matches!(e, Event::Invite { .. })).await;
             let acked = received(&mut bob, |e| matches!(e, Event::Ack { .. })).await;
-            if let Some(mut d) = c.dialog {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                let bye = alice.hang_up(&mut d).await;
-                verdict("BYE", &bye);
-                let byed =
-                    received(&mut bob, |e| matches!(e, Event::Bye { status: 200, .. })).await;
-                call_ok = c.answer.status == 200
-                    && c.answer.provisional.contains(&180)
-                    && invited
-                    && acked
-                    && status(&bye) == Some(200)
-                    && byed;
+            let mut parts = vec![
+                ("180 at Alice", c.answer.provisional.contains(&180)),
+                ("200 at Alice", c.answer.status == 200),
+                ("INVITE at Bob", invited),
+                ("ACK at Bob", acked),
+            ];
+            match c.dialog {
+                Some(mut d) => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let bye = alice.hang_up(&mut d).await;
+                    verdict("BYE", &bye);
+                    let byed =
+                        received(&mut bob, |e| matches!(e, Event::Bye { status: 200, .. })).await;
+                    parts.push(("200 to BYE", status(&bye) == Some(200)));
+                    parts.push(("BYE at Bob", byed));
+                }
+                None => parts.push(("a dialog", false)),
             }
+            missing.extend(parts.iter().filter(|(_, ok)| !ok).map(|(what, _)| *what));
         }
-        Err(e) => println!("  => INVITE: error: {e}"),
+        Err(e) => {
+            println!("  => INVITE: error: {e}");
+            missing.push("an answer");
+        }
     }
     checks.push(Check {
         what: "call completed (180, 200, ACK, BYE)",
-        passed: call_ok,
+        passed: missing.is_empty(),
+        detail: if missing.is_empty() {
+            String::new()
+        } else {
+            format!(" (missing: {})", missing.join(", "))
+        },
     });
 
     step("8. Mallory, never registered on her connection, sends Bob a MESSAGE");
@@ -295,6 +315,7 @@ async fn run() -> Result<bool, String> {
     checks.push(Check {
         what: "unregistered and spoofed MESSAGEs refused with 403",
         passed: status(&unregistered) == Some(403) && status(&spoofed) == Some(403),
+        detail: String::new(),
     });
 
     step("10. Alice calls Dave, who never registered, and Bob after he de-registers");
@@ -309,6 +330,7 @@ async fn run() -> Result<bool, String> {
         passed: status(&dave) == Some(404)
             && status(&gone) == Some(200)
             && status(&offline) == Some(480),
+        detail: String::new(),
     });
 
     for w in [bob, mallory, carol, alice] {
@@ -320,7 +342,10 @@ async fn run() -> Result<bool, String> {
     let ok = checks.iter().all(|c| c.passed);
     let rows: Vec<String> = checks
         .iter()
-        .map(|c| format!("{} {}", c.what, if c.passed { "PASSED" } else { "FAILED" }))
+        .map(|c| {
+            let verdict = if c.passed { "PASSED" } else { "FAILED" };
+            format!("{} {verdict}{}", c.what, c.detail)
+        })
         .collect();
     println!();
     println!(
