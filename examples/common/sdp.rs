@@ -2,6 +2,8 @@
 //! offer/answer as in RFC 3264). The examples signal calls only: no media is sent, so
 //! the bodies are fixed text shaped like a WebRTC audio offer (RFC 8829 5.2).
 
+use super::wic_client::random_id;
+
 /// The Content-Type of an SDP body.
 pub const CONTENT_TYPE: &str = "application/sdp";
 
@@ -19,4 +21,11 @@ pub fn audio(user: &str, session: u64) -> String {
          a=rtcp-mux\r\n\
          a=sendrecv\r\n"
     )
+}
+
+/// A fresh session id for the `o=` line (RFC 4566 5.2; not for secrets).
+pub fn session_id() -> u64 {
+    random_id(12)
+        .bytes()
+        .fold(0u64, |a, c| a.wrapping_mul(37).wrapping_add(u64::from(c)))
 }

@@ -154,7 +154,7 @@ impl Answerer {
         let tag = random_id(8);
         let contact = format!("<{}>", self.me.contact_uri());
         self.send(respond(req, 180, "Ringing", &tag, Some((&contact, None))));
-        let answer = sdp::audio(&self.me.user, u64::from(rand_u32()));
+        let answer = sdp::audio(&self.me.user, sdp::session_id());
         let ok = respond(req, 200, "OK", &tag, Some((&contact, Some(&answer))));
         if self.order.len() >= MAX_CALLS {
             let old = self.order.remove(0);
@@ -204,11 +204,4 @@ fn respond(
         }
     }
     Some(b.finish())
-}
-
-/// A number for SDP session ids (not for secrets).
-fn rand_u32() -> u32 {
-    random_id(6)
-        .bytes()
-        .fold(0u32, |a, c| a.wrapping_mul(31).wrapping_add(u32::from(c)))
 }

@@ -247,7 +247,7 @@ impl Wic {
         let call_id = random_id(22);
         let local = format!("<{}>;tag={}", self.me.aor(), random_id(8));
         let via = self.me.via();
-        let offer = sdp::audio(&self.me.user, u64::from(self.cseq) + 1);
+        let offer = sdp::audio(&self.me.user, sdp::session_id());
         let invite = Request {
             method: "INVITE",
             uri: to,
