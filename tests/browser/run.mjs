@@ -1,10 +1,14 @@
 // Browser interop: a JsSIP user agent in headless Chromium registers over SIP WebSocket
 // (RFC 7118) through the `epcscf` example to the `scscf` example, carrying its access
-// token as `Authorization: Bearer` (RFC 8898).
+// token as `Authorization: Bearer` (RFC 8898). Then two user agents, alice and bob, each
+// in its own page with its own token and the browser's fake microphone, register; alice
+// sends bob a MESSAGE and calls him, bob answers, audio flows both ways (RTP packets
+// received on each side's RTCPeerConnection), and alice hangs up with BYE.
 //
 // Starts the already-built example programs on 127.0.0.1 with ports the system picks,
-// serves the page and a browser bundle of JsSIP over loopback HTTP, drives Chromium with
-// playwright-core, and stops everything by itself (60 s at most).
+// serves the pages and a browser bundle of JsSIP over loopback HTTP (a secure context, so
+// the pages may use the media devices), drives Chromium with playwright-core, and stops
+// everything by itself (120 s at most).
 //
 // Environment: CARGO_TARGET_DIR (default <repo>/target), CHROMIUM (default
 // /usr/bin/chromium), BROWSER_TEST_VERBOSE=1 to print the programs' logs and SIP traces.
@@ -35,7 +39,7 @@ const CORE_BIND = process.env.SIP_OAUTH_CORE_BIND || '127.0.0.1:0';
 const CORE_LOG = process.env.SIP_OAUTH_CORE_LOG || null;
 const CORE_NAME = EXTERNAL_CORE ? process.env.SIP_OAUTH_CORE_NAME || 'core' : 'scscf';
 
-const OVERALL_TIMEOUT_MS = 60_000;
+const OVERALL_TIMEOUT_MS = 120_000;
 const STARTUP_TIMEOUT_MS = 10_000;
 const CASE_TIMEOUT_MS = 15_000;
 
@@ -52,6 +56,16 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // Media for the call: a fake microphone, granted without asking; ICE candidates on the
+  // loopback interface too, so the call needs no other network.
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+  // Two pages run at once: neither may be slowed down as a background tab.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -206,6 +220,8 @@ function serve(files) {
 const results = [];
 // What the last page exchanged, printed when a check fails.
 let lastExchange = [];
+// When set, gives the lines to print instead (the call's pages).
+let exchangeOf = null;
 
 async function check(name, body) {
   try {
@@ -215,7 +231,8 @@ async function check(name, body) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`not ok - ${name}\n  ${String(e && e.stack ? e.stack : e).replace(/\n/g, '\n  ')}`);
-    if (!VERBOSE) for (const line of lastExchange) console.log(line);
+    const lines = exchangeOf ? await exchangeOf().catch((x) => [`# (no trace: ${x})`]) : lastExchange;
+    if (!VERBOSE) for (const line of lines) console.log(line);
   }
 }
 
@@ -320,6 +337,8 @@ async function main() {
 
   const server = await serve({
     '/': { type: 'text/html; charset=utf-8', body: readFileSync(join(HERE, 'page.html')) },
+    '/call.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(HERE, 'call.html')) },
+    '/trace.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(HERE, 'trace.js')) },
     '/jssip.js': { type: 'text/javascript; charset=utf-8', body: await jssipBundle() },
   });
   const baseUrl = `http://127.0.0.1:${server.address().port}`;
@@ -411,11 +430,140 @@ async function main() {
         await page.close();
       }
     });
+
+    await callChecks(context, baseUrl, wsUrl);
   } finally {
     if (context) await context.close().catch(() => {});
     server.close();
     rmSync(profile, { recursive: true, force: true });
     profile = null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Two phones (call.html): MESSAGE and a call with media between alice and bob.
+
+const MEDIA_PACKETS = 10;
+
+async function openPhone(context, baseUrl, name) {
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+  await page.goto(`${baseUrl}/call.html`, { timeout: CASE_TIMEOUT_MS });
+  const run = (fn, arg, what) => withTimeout(page.evaluate(fn, arg), CASE_TIMEOUT_MS, `${name}: ${what}`);
+  const trace = async () => {
+    const t = await page.evaluate(() => window.sipTrace).catch(() => []);
+    return [
+      ...t.map((m) => `# ${name} ${m.dir === 'out' ? '>>' : '<<'}\n# ${m.text.replace(/\r\n/g, '\n# ')}`),
+      ...consoleLines.map((l) => `# ${name} console ${l}`),
+    ];
+  };
+  return { name, page, run, trace, uri: `sip:${name}@${HOME}` };
+}
+
+// The SIP messages a page sent or received whose first line matches `re`.
+async function wire(phone, dir, re) {
+  const t = await phone.page.evaluate(() => window.sipTrace);
+  return t.filter((m) => m.dir === dir && re.test(m.text.split('\r\n', 1)[0])).map((m) => m.text);
+}
+
+async function callChecks(context, baseUrl, wsUrl) {
+  const alice = await openPhone(context, baseUrl, 'alice');
+  const bob = await openPhone(context, baseUrl, 'bob');
+  const tokens = { alice: mintToken({ user: 'alice' }), bob: mintToken({ user: 'bob' }) };
+  exchangeOf = async () => [...(await alice.trace()), ...(await bob.trace())];
+  // Each check needs the ones before it; a missing step is named, not timed out on.
+  const reached = new Set();
+  const need = (step) => {
+    if (reached.has(step)) return;
+    const e = new Error(`not reached: ${step}`);
+    e.stack = e.message;
+    throw e;
+  };
+  try {
+    await check('alice and bob register from their own pages, each with its own token', async () => {
+      const outcomes = await Promise.all([alice, bob].map((p) => p.run(
+        (c) => window.phone.start(c),
+        {
+          wsUrl, uri: p.uri, authorization: `Bearer ${tokens[p.name]}`, autoAnswer: p === bob,
+          // The SDPs offer only 127.0.0.1 candidates: the RTP goes to loopback addresses.
+          loopback: true,
+        },
+        'no registration outcome',
+      )));
+      for (const [i, p] of [alice, bob].entries()) {
+        assert(outcomes[i].event === 'registered' && outcomes[i].status === 200,
+          `${p.name} did not register`, outcomes[i]);
+      }
+      reached.add('registered');
+    });
+
+    const text = `hello bob, ${randomBytes(4).toString('hex')}`;
+    await check('alice sends bob a MESSAGE: 200 to alice, bob receives it from alice', async () => {
+      need('registered');
+      const sent = await alice.run(([to, body]) => window.phone.sendMessage(to, body), [bob.uri, text], 'no MESSAGE outcome');
+      assert(sent.status >= 200 && sent.status < 300, 'MESSAGE not answered 2xx', sent);
+      const got = await bob.run(([body, ms]) => window.phone.waitMessage(body, ms), [text, 5000], 'no MESSAGE at bob');
+      assert(got.from === alice.uri, 'MESSAGE not from alice', got);
+      const [delivered] = await wire(bob, 'in', /^MESSAGE /);
+      assert(delivered, 'no MESSAGE on bob\'s WebSocket');
+      assert(!/Bearer|eyJ/.test(delivered), 'the MESSAGE bob got carries a token', delivered);
+    });
+
+    await check('a MESSAGE to a user who is not registered is refused (404 or 480)', async () => {
+      need('registered');
+      const sent = await alice.run(([to, body]) => window.phone.sendMessage(to, body),
+        [`sip:nobody@${HOME}`, 'anyone there?'], 'no MESSAGE outcome');
+      assert(sent.status === 404 || sent.status === 480, 'not 404/480', sent);
+    });
+
+    await check('alice calls bob: 180 Ringing, bob answers 200, the call is confirmed on both sides', async () => {
+      need('registered');
+      const events = await alice.run(([to, ms]) => window.phone.call(to, ms), [bob.uri, 10_000], 'no call outcome');
+      assert(events.some((e) => e.event === 'confirmed'), 'the call was not confirmed at alice', events);
+      assert(events.some((e) => e.event === 'progress' && e.status === 180), 'no 180 at alice', events);
+      const confirmed = await bob.run((ms) => window.phone.waitCall('confirmed', ms), 5000, 'no confirmed at bob');
+      assert(confirmed, 'the call was not confirmed at bob');
+      const incoming = await bob.page.evaluate(() => window.phone.incoming);
+      assert(incoming && incoming.from === alice.uri, 'the INVITE bob got is not from alice', incoming);
+      const [invite] = await wire(bob, 'in', /^INVITE /);
+      assert(invite && /\r\n\r\nv=0/.test(invite), 'the INVITE bob got has no SDP offer', invite);
+      assert(!/Bearer|eyJ/.test(invite), 'the INVITE bob got carries a token', invite);
+      reached.add('call');
+    });
+
+    await check(`media flows both ways: >= ${MEDIA_PACKETS} RTP packets received at alice and at bob`, async () => {
+      need('call');
+      const stats = await Promise.all([alice, bob].map((p) => p.run(
+        ([min, ms]) => window.phone.waitMedia(min, ms), [MEDIA_PACKETS, 10_000], 'no media statistics',
+      )));
+      for (const [i, p] of [alice, bob].entries()) {
+        assert(!stats[i].timedOut && stats[i].received >= MEDIA_PACKETS,
+          `${p.name} received too few RTP packets`, stats[i]);
+      }
+      console.log(`# media: alice received ${stats[0].received} packets (${stats[0].path}), bob ${stats[1].received} (${stats[1].path})`);
+      reached.add('media');
+    });
+
+    await check('alice hangs up with BYE: the call ends at alice and at bob (by the remote side)', async () => {
+      need('call');
+      const ended = await alice.run((ms) => window.phone.hangup(ms), 5000, 'the call did not end at alice');
+      assert(ended.originator === 'local', 'the call did not end from alice', ended);
+      const byBob = await bob.run((ms) => window.phone.waitCall('ended', ms), 5000, 'the call did not end at bob');
+      assert(byBob.originator === 'remote', 'bob did not see the remote end the call', byBob);
+      const [bye] = await wire(alice, 'out', /^BYE /);
+      assert(bye, 'alice sent no BYE');
+      assert((await wire(bob, 'in', /^BYE /)).length >= 1, 'no BYE reached bob');
+      const answered = (await wire(alice, 'in', /^SIP\/2\.0 200 /)).some((m) => /^CSeq:\s*\d+\s+BYE\s*$/im.test(m));
+      assert(answered, 'alice got no 200 to her BYE');
+    });
+  } finally {
+    exchangeOf = null;
+    for (const p of [alice, bob]) {
+      await withTimeout(p.page.evaluate((ms) => window.phone.stop(ms), 3000), 5000, 'stop').catch(() => {});
+      await p.page.close().catch(() => {});
+    }
   }
 }
 
