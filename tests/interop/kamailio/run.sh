@@ -193,8 +193,26 @@ ok "kamailio: a Digest REGISTER from the edge's address without auth-done gets 4
     sipp_run "$here/core_register_refused.xml" "$edge_ip" "$core" -key user carol \
     -key auth "${annex_u/auth-done/tls-yes}"
 
+# carol's Path points at a sipp standing for her flow at the edge.
+callee_port="$(free_port "$edge_ip")"
 ok "kamailio: an Annex U REGISTER from the edge's address gets 200 with Path, Service-Route, P-Associated-URI" \
-    sipp_run "$here/core_register.xml" "$edge_ip" "$core" -key user carol -key auth "$annex_u"
+    sipp_run "$here/core_register.xml" "$edge_ip" "$core" -key user carol -key auth "$annex_u" \
+    -key path "$edge_ip:$callee_port"
+
+route_between_users() {
+    local callee rc=0
+    timeout --kill-after=5 30 sipp -sf "$here/core_callee.xml" -i "$edge_ip" -p "$callee_port" \
+        -m 1 -timeout 20s -timeout_error -nostdin </dev/null \
+        >"$work/callee.out" 2>&1 &
+    callee=$!
+    pids+=("$callee")
+    sleep 0.3
+    sipp_run "$here/core_caller.xml" "$edge_ip" "$core" -key from erin -key to carol -key core "$core" || rc=$?
+    wait "$callee" || { echo "the callee's side failed:"; cat "$work/callee.out"; rc=1; }
+    return "$rc"
+}
+ok "kamailio: over its Service-Route, a MESSAGE and a call (INVITE, ACK, BYE) reach the callee along the Path; 404 for an unknown user" \
+    route_between_users
 
 # ---------------------------------------------------------------------------------------
 # The epcscf example in front of Kamailio, a sipp client registering through it.
