@@ -8,7 +8,8 @@
 #      integrity-protected="auth-done" gets 403; one with it gets 200 with Path,
 #      Service-Route and P-Associated-URI;
 #   2. the `epcscf` example pointed at it: a sipp client with a token registers through the
-#      edge and gets Kamailio's 200 (Service-Route of Kamailio's own URI);
+#      edge and gets Kamailio's 200 (Service-Route of Kamailio's own URI); the `wic` example
+#      as alice sends bob (another wic) a MESSAGE and calls him (180, 200, ACK, BYE);
 #   3. the browser test (tests/browser/run.sh) with Kamailio as its core: the registration
 #      checks, and two JsSIP user agents exchanging a MESSAGE and a call with media.
 # Everything it started is stopped on exit, however it ends; each step is bounded.
@@ -149,7 +150,7 @@ sipp_run() {
 # ---------------------------------------------------------------------------------------
 # Build what runs below.
 (cd "$root" && cargo build --examples --quiet)
-for program in epcscf waf; do
+for program in epcscf waf wic; do
     [[ -x "$examples/$program" ]] || fail "$examples/$program missing after the build"
 done
 
@@ -218,7 +219,8 @@ ok "kamailio: over its Service-Route, a MESSAGE and a call (INVITE, ACK, BYE) re
 # The epcscf example in front of Kamailio, a sipp client registering through it.
 secret="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
 edge_port="$(free_port 127.0.0.1)"
-"$examples/epcscf" --ws-listen off --udp-listen "127.0.0.1:$edge_port" --tcp-listen off \
+ws_port="$(free_port 127.0.0.1)"
+"$examples/epcscf" --ws-listen "127.0.0.1:$ws_port" --udp-listen "127.0.0.1:$edge_port" --tcp-listen off \
     --core "$core" --core-bind "$edge_ip:0" --core-transport udp --home-domain "$home" \
     --issuer "$issuer" --audience "$audience" --scope sip --hmac-secret "$secret" \
     --allow-insecure-transport true >"$work/epcscf.log" 2>&1 &
@@ -241,6 +243,43 @@ register_through_edge() {
 }
 ok "edge + kamailio: a client with a token registers through epcscf and gets Kamailio's 200" \
     register_through_edge
+
+# The wic example: bob stays registered answering; alice sends him a MESSAGE and calls him.
+wic_message_and_call() {
+    local bob_pid rc=0 url="ws://127.0.0.1:$ws_port/" t_alice t_bob i
+    t_alice="$("$examples/waf" --secret "$secret" --issuer "$issuer" --audience "$audience" \
+        --home-domain "$home" --user alice)"
+    t_bob="$("$examples/waf" --secret "$secret" --issuer "$issuer" --audience "$audience" \
+        --home-domain "$home" --user bob)"
+    timeout --kill-after=5 30 "$examples/wic" --url "$url" --user bob --home-domain "$home" \
+        --token "$t_bob" --wait 6 >"$work/wic-bob.out" 2>&1 &
+    bob_pid=$!
+    pids+=("$bob_pid")
+    for ((i = 0; i < 40; i++)); do
+        grep -q '^register: SIP/2.0 200' "$work/wic-bob.out" && break
+        sleep 0.1
+    done
+    grep -q '^register: SIP/2.0 200' "$work/wic-bob.out" || { echo "bob did not register:"; cat "$work/wic-bob.out"; return 1; }
+    timeout --kill-after=5 20 "$examples/wic" --url "$url" --user alice --home-domain "$home" \
+        --token "$t_alice" --message "sip:bob@$home" --text "hello from alice" \
+        --call "sip:bob@$home" --talk 300 >"$work/wic-alice.out" 2>&1 || rc=$?
+    wait "$bob_pid" || { echo "bob's wic failed"; rc=1; }
+    local want
+    for want in '^message: SIP/2.0 200' '^call: SIP/2.0 200 .*180' '^hang up: SIP/2.0 200'; do
+        grep -Eq "$want" "$work/wic-alice.out" || { echo "alice: no line matching $want"; rc=1; }
+    done
+    for want in '^received: Message .*hello from alice' '^received: Invite' '^received: Ack' '^received: Bye'; do
+        grep -Eq "$want" "$work/wic-bob.out" || { echo "bob: no line matching $want"; rc=1; }
+    done
+    grep -q "core: INVITE sip:bob@$home from=sip:alice@$home outcome=routed" "$work/kamailio.log" ||
+        { echo "kamailio did not log routing the INVITE"; rc=1; }
+    if [[ "$rc" != 0 ]]; then
+        echo "--- alice"; cat "$work/wic-alice.out"; echo "--- bob"; cat "$work/wic-bob.out"
+    fi
+    return "$rc"
+}
+ok "edge + kamailio: wic alice sends wic bob a MESSAGE and calls him (180, 200, ACK, BYE)" \
+    wic_message_and_call
 
 # ---------------------------------------------------------------------------------------
 # The browser test with Kamailio as its core (it starts its own epcscf).
