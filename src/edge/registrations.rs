@@ -96,7 +96,8 @@ pub(crate) struct Full;
 struct Slot {
     id: u64,
     deadline: SystemTime,
-    admission: Option<(Admission, SystemTime)>,
+    /// Boxed: most slots hold none, and a flow's slots stay small.
+    admission: Option<Box<(Admission, SystemTime)>>,
     live: Option<Arc<Registration>>,
 }
 
@@ -194,7 +195,7 @@ impl Registrations {
                 let Some(slot) = t.flows.get_mut(&flow).and_then(|s| s.get_mut(at)) else {
                     return Ok(());
                 };
-                slot.admission = Some((admission, until));
+                slot.admission = Some(Box::new((admission, until)));
                 // A live registration keeps its own deadline; an admission only extends.
                 let deadline = slot.live.as_ref().map_or(until, |l| l.ends.max(until));
                 t.set_deadline(flow, at, deadline);
@@ -207,12 +208,16 @@ impl Registrations {
                 t.next_id += 1;
                 t.entries += 1;
                 t.deadlines.insert((until, flow, id));
-                t.flows.entry(flow).or_default().push(Slot {
-                    id,
-                    deadline: until,
-                    admission: Some((admission, until)),
-                    live: None,
-                });
+                // One registration per flow is the rule: no room reserved for more.
+                t.flows
+                    .entry(flow)
+                    .or_insert_with(|| Vec::with_capacity(1))
+                    .push(Slot {
+                        id,
+                        deadline: until,
+                        admission: Some(Box::new((admission, until))),
+                        live: None,
+                    });
             }
         }
         Ok(())
@@ -233,7 +238,7 @@ impl Registrations {
         let slots = t.flows.get_mut(&flow)?;
         let at = slots.iter().position(|s| s.aor_key_is(aor_key))?;
         let slot = slots.get_mut(at)?;
-        let (admission, until) = slot.admission.take()?;
+        let (admission, until) = *slot.admission.take()?;
         if until < now {
             return slot.live.clone();
         }
@@ -373,7 +378,7 @@ impl Slot {
             .live
             .as_ref()
             .map(|l| l.aor_key.as_slice())
-            .or_else(|| self.admission.as_ref().map(|(a, _)| a.aor_key.as_slice()));
+            .or_else(|| self.admission.as_ref().map(|a| a.0.aor_key.as_slice()));
         own == Some(key)
     }
 }
