@@ -143,7 +143,6 @@ impl Edge {
         };
         let register = match msg.method() {
             None => return RequestDecision::Drop(DropReason::WrongDirection),
-            Some("ACK") => return RequestDecision::Drop(DropReason::Ack),
             Some(method) => method == "REGISTER",
         };
         // Without a Via and a CSeq there is no answer the client could match.
@@ -300,6 +299,14 @@ impl Edge {
         msg: Message,
         inbound: &Inbound<'_>,
     ) -> RequestDecision {
+        // An ACK is never answered (RFC 3261 17.1.1.3, 17.2.1): one the edge does not
+        // forward stays here.
+        if msg.method() == Some("ACK") && outcome.is_err() {
+            return RequestDecision::Drop(match outcome {
+                Err(Stop::Drop(reason)) => reason,
+                _ => DropReason::Ack,
+            });
+        }
         let outcome = outcome.and_then(|f| match &f.record {
             Some(record) => self
                 .registrations

@@ -237,7 +237,9 @@ fn in_dialog(
 /// Removes what only the network may say: the client's identity assertions (RFC 3325
 /// 9.1), credentials and token copies (the token never reaches the core), charging and
 /// visited-network headers (TS 24.229 5.2.6.3), and, for an initial request, the
-/// client's Route (replaced by the Service-Route).
+/// client's Route (replaced by the Service-Route) and any Record-Route (only proxies
+/// record-route, RFC 3261 16.6 step 4; a client's entry would only break the dialog's
+/// route set).
 fn strip_client_assertions(
     config: &Config,
     msg: &Message,
@@ -252,7 +254,7 @@ fn strip_client_assertions(
             | HeaderName::PAssertedIdentity
             | HeaderName::PPreferredIdentity
             | HeaderName::PVisitedNetworkId => true,
-            HeaderName::Route => initial,
+            HeaderName::Route | HeaderName::RecordRoute => initial,
             _ => hop::is_charging(msg, i),
         };
         if drop {
