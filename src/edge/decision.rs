@@ -285,6 +285,10 @@ pub enum DropReason {
     /// minted for (the connection it names is another user's).
     #[error("flow token of another address of record: {0}")]
     OtherAor(FlowTokenError),
+    /// A request from the core whose top Route and Request-URI both name another
+    /// element than this edge: not one the edge can deliver.
+    #[error("neither the top Route nor the Request-URI is this edge's")]
+    NotRoutedHere,
     /// A client's response whose branch the edge minted toward another client flow.
     #[error("a response for another flow's request")]
     OtherFlow,

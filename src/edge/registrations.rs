@@ -16,10 +16,11 @@ use std::time::{Duration, SystemTime};
 
 use smallvec::SmallVec;
 
+use super::flow_token::PATH_RAW_LEN;
 use super::inbound::{FlowId, Transport};
 use crate::identity::Impu;
 use crate::message::Message;
-use crate::token::contact_uris;
+use crate::message::check::ContactUris;
 
 /// How long an admission waits for the core's answer: RFC 3261 17.1.2.2 (Timer F,
 /// 64*T1 = 32 s), with a margin.
@@ -103,14 +104,17 @@ pub(crate) struct AdmissionView<'a> {
     pub transport: Transport,
     /// The REGISTER, for its Contact URIs (none for a fetch).
     pub request: &'a Message,
+    /// Where the Contact URIs are in it (from the request's facts).
+    pub contacts: &'a ContactUris,
     /// The lifetime forwarded (after capping): `Some(0)` is a de-registration.
     pub expires: Option<u32>,
 }
 
 impl AdmissionView<'_> {
     fn contacts(&self) -> impl Iterator<Item = &str> {
-        contact_uris(self.request)
-            .map(|(_, uri, _)| uri)
+        self.contacts
+            .iter()
+            .filter_map(|span| std::str::from_utf8(self.request.slice(span)).ok())
             .filter(|u| u.len() <= MAX_URI_LEN)
             .take(MAX_VALUES)
     }
@@ -180,6 +184,9 @@ struct Times {
 struct Slot {
     id: u64,
     deadline: SystemTime,
+    /// The Path token minted for this flow and AOR (it depends on nothing else), so a
+    /// refresh does not compute it again.
+    path: [u8; PATH_RAW_LEN],
     bound: Arc<Bound>,
     pending: Option<Pending>,
     live: Option<Times>,
@@ -299,6 +306,7 @@ impl Registrations {
         &self,
         flow: FlowId,
         view: &AdmissionView<'_>,
+        path: &[u8; PATH_RAW_LEN],
         now: SystemTime,
     ) -> Result<(), Full> {
         let mut t = self.lock();
@@ -333,6 +341,7 @@ impl Registrations {
                 let slot = Slot {
                     id,
                     deadline: until,
+                    path: *path,
                     bound: Arc::new(view.to_bound(None)),
                     pending: Some(Pending {
                         until,
@@ -351,6 +360,17 @@ impl Registrations {
             }
         }
         Ok(())
+    }
+
+    /// The Path token bytes kept for `flow` and the AOR `aor_key`, if it is registered
+    /// (or being registered) there.
+    pub(crate) fn path_raw(&self, flow: FlowId, aor_key: &[u8]) -> Option<[u8; PATH_RAW_LEN]> {
+        let t = self.lock();
+        t.flows
+            .get(&flow)?
+            .iter()
+            .find(|s| s.bound.aor_key == aor_key)
+            .map(|s| s.path)
     }
 
     /// Applies the core's 2xx to a REGISTER for `aor_key` on `flow`: the admission
@@ -531,11 +551,13 @@ impl Registrations {
 mod tests {
     use super::*;
 
+    const PATH: [u8; PATH_RAW_LEN] = [0; PATH_RAW_LEN];
+
     fn t0() -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
     }
 
-    fn register(contact: bool) -> Message {
+    fn register(contact: bool) -> (Message, ContactUris) {
         let contact = if contact {
             "Contact: <sip:a@client.invalid;transport=ws>\r\n"
         } else {
@@ -544,13 +566,21 @@ mod tests {
         Message::parse(format!(
             "REGISTER sip:h SIP/2.0\r\nVia: SIP/2.0/WSS c;branch=z9hG4bK1\r\n\
              To: <sip:a@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: 1\r\nCSeq: 1 REGISTER\r\n\
-             {contact}Content-Length: 0\r\n\r\n"
+             Max-Forwards: 70\r\n{contact}Content-Length: 0\r\n\r\n"
         ))
+        .map(|m| {
+            let u = uris(&m);
+            (m, u)
+        })
         .unwrap()
     }
 
+    fn uris(msg: &Message) -> ContactUris {
+        crate::message::check_request(msg).unwrap().contacts.uris
+    }
+
     fn view<'a>(
-        msg: &'a Message,
+        msg: &'a (Message, ContactUris),
         key: &'a str,
         impus: &'a [Impu],
         expires: Option<u32>,
@@ -563,7 +593,8 @@ mod tests {
             granted_impus: impus,
             token_expires: token.map(|s| t0() + Duration::from_secs(s)),
             transport: Transport::Wss,
-            request: msg,
+            request: &msg.0,
+            contacts: &msg.1,
             expires,
         }
     }
@@ -584,6 +615,7 @@ mod tests {
         r.admit(
             FlowId(1),
             &view(&msg, "sip:a@h", &impus, Some(600), Some(300)),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -614,6 +646,7 @@ mod tests {
         r.admit(
             FlowId(1),
             &view(&msg, "sip:a@h", &impus, Some(600), None),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -622,6 +655,7 @@ mod tests {
         r.admit(
             FlowId(1),
             &view(&msg, "sip:a@h", &impus, Some(600), None),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -635,6 +669,7 @@ mod tests {
         r.admit(
             FlowId(1),
             &view(&msg, "sip:a@h", &more, Some(600), None),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -651,6 +686,7 @@ mod tests {
         r.admit(
             FlowId(1),
             &view(&msg, "sip:a@h", &impus, Some(600), None),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -659,6 +695,7 @@ mod tests {
         r.admit(
             FlowId(1),
             &view(&msg, "sip:a@h", &impus, Some(0), None),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -668,6 +705,7 @@ mod tests {
         r.admit(
             FlowId(2),
             &view(&msg, "sip:a@h", &impus, Some(600), None),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -678,6 +716,7 @@ mod tests {
         r.admit(
             FlowId(3),
             &view(&fetch, "sip:a@h", &impus, None, None),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -693,12 +732,14 @@ mod tests {
         r.admit(
             FlowId(1),
             &view(&msg, "sip:a@h", &impus, Some(60), None),
+            &PATH,
             t0(),
         )
         .unwrap();
         r.admit(
             FlowId(2),
             &view(&msg, "sip:b@h", &impus, Some(60), None),
+            &PATH,
             t0(),
         )
         .unwrap();
@@ -706,6 +747,7 @@ mod tests {
             r.admit(
                 FlowId(3),
                 &view(&msg, "sip:c@h", &impus, Some(60), None),
+                &PATH,
                 t0()
             ),
             Err(Full)
@@ -714,6 +756,7 @@ mod tests {
         r.admit(
             FlowId(2),
             &view(&msg, "sip:b@h", &impus, Some(60), None),
+            &PATH,
             t0(),
         )
         .unwrap();

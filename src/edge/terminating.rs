@@ -46,7 +46,7 @@ pub(crate) fn run(
         Some((route, user)) => (user, Some(route)),
         None => match hop::own_user(config, &facts.request_uri) {
             Some(user) => (user, None),
-            None => return Err(Stop::Drop(DropReason::NotOurs)),
+            None => return Err(Stop::Drop(DropReason::NotRoutedHere)),
         },
     };
     let opened = match config.codec.open_route(user) {

@@ -30,7 +30,7 @@ pub(crate) fn build(
         token,
         auth,
         admission,
-        aor_key,
+        path,
     } = *established;
     let mut ed = Editor::new(msg);
 
@@ -221,7 +221,7 @@ pub(crate) fn build(
     v.push(&SIP);
     // RFC 5626 5.2: the token names the flow, this start of the edge and the AOR, so a
     // terminating request for another user cannot be steered onto this connection.
-    config.codec.push_path_token_for_key(&mut v, flow, aor_key);
+    v.push_base64url(path);
     v.push(&AT)
         .push(&config.edge_host)
         .push(&if facts.contacts.outbound { LR_OB } else { LR });

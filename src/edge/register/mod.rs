@@ -26,6 +26,7 @@ pub(crate) use verdict::Source;
 use super::aor::aor_key;
 use super::config::Config;
 use super::decision::{Admitted, DropReason, RejectCause};
+use super::flow_token::PATH_RAW_LEN;
 use super::inbound::Inbound;
 use super::registrations;
 use crate::message::{HostPort, Message, RequestFacts, check_proxy_request};
@@ -62,8 +63,8 @@ pub(crate) struct Established<'a, 'm> {
     pub auth: &'a Authorization,
     /// Admission's lifetimes.
     pub admission: &'a Admission<'m>,
-    /// The AOR's binding form ([`super::aor::aor_key`]), which the Path token is bound to.
-    pub aor_key: &'a [u8],
+    /// The Path token's bytes (bound to the flow, the epoch and the AOR).
+    pub path: &'a [u8; PATH_RAW_LEN],
 }
 
 /// The REGISTER forwarded to the core, and who was admitted.
@@ -92,8 +93,12 @@ pub(crate) fn run(
             expected: "a sip, sips or tel address of record",
         },
     )))?;
+    // A refresh reuses the Path token minted with the registration.
+    let path = registrations
+        .path_raw(inbound.flow, &aor_key)
+        .unwrap_or_else(|| config.codec.path_raw(inbound.flow, &aor_key));
     let established = Established {
-        aor_key: &aor_key,
+        path: &path,
         facts,
         home,
         token: &token,
@@ -112,10 +117,11 @@ pub(crate) fn run(
         token_expires: auth.expires_at,
         transport: inbound.transport,
         request: msg,
+        contacts: &facts.contacts.uris,
         expires: admission.granted,
     };
     registrations
-        .admit(inbound.flow, &view, inbound.now)
+        .admit(inbound.flow, &view, &path, inbound.now)
         .map_err(|_| Stop::Reject(RejectCause::RegistrationsFull))?;
     Ok(Forwarded {
         bytes,

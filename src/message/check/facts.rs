@@ -87,6 +87,26 @@ impl ExpiresParams {
     }
 }
 
+/// Where the Contact addresses' URIs are: the first few, inline (no allocation).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactUris(SmallVec<[Span; 2]>);
+
+impl ContactUris {
+    /// The most URIs recorded (a registration keeps no more bindings than that).
+    pub const MAX: usize = 8;
+
+    pub(crate) fn push(&mut self, span: Span) {
+        if self.0.len() < Self::MAX {
+            self.0.push(span);
+        }
+    }
+
+    /// Each URI's bytes, in message coordinates.
+    pub fn iter(&self) -> impl Iterator<Item = Span> + '_ {
+        self.0.iter().copied()
+    }
+}
+
 /// What the Contact fields ask for (RFC 3261 10.2.1, RFC 5626 4.2).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Contacts {
@@ -102,6 +122,8 @@ pub struct Contacts {
     pub without_expires: bool,
     /// Each `expires` parameter value: its bytes and the seconds it asks for.
     pub expires_params: ExpiresParams,
+    /// Where each address's URI is, in message coordinates, in order (the first 8).
+    pub uris: ContactUris,
 }
 
 /// The facts of a request that passed [`super::check_request`].
