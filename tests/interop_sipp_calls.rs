@@ -30,6 +30,14 @@ use tokio::runtime::Runtime;
 /// Upper bound on one sipp run, beyond sipp's own `-timeout`.
 const SIPP_DEADLINE: Duration = Duration::from_secs(40);
 
+/// The scenarios run one at a time: the terminating ones wait a fixed pause for the flow
+/// to end, which a machine busy with parallel sipp runs could overrun.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn scenario(name: &str) -> String {
     format!("{}/tests/interop/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -330,6 +338,7 @@ fn originating_message(test: &str, client_tcp: bool, core_tcp: bool) {
     if !sipp_present(test) {
         return;
     }
+    let _serial = one_at_a_time();
     let dir = workdir(test);
     let (core, edge) = core_then_edge(&dir, "scscf_message_uas.xml", core_tcp);
     let target = client_target(&edge, client_tcp);
@@ -377,6 +386,7 @@ fn terminating_invite(test: &str, client_tcp: bool, core_tcp: bool, end: FlowEnd
     if !sipp_present(test) {
         return;
     }
+    let _serial = one_at_a_time();
     let dir = workdir(test);
     let (core, mut edge) = core_then_edge(&dir, "scscf_invite_uac.xml", core_tcp);
     let target = client_target(&edge, client_tcp);
