@@ -26,10 +26,10 @@
  *
  * Thread safety
  * - A sip_oauth_edge may be used from any number of threads at once:
- *   sip_oauth_edge_on_request, sip_oauth_edge_on_response and sip_oauth_edge_replace_jwks
- *   are safe to call concurrently on the same handle (the edge keeps no per-request state;
- *   key replacement is atomic). Only sip_oauth_edge_free must not race with other calls
- *   on that handle.
+ *   every sip_oauth_edge_* function except sip_oauth_edge_free is safe to call
+ *   concurrently on the same handle (the edge keeps no per-transaction state; the
+ *   registrations it holds are behind a lock, with O(1) lookups; key replacement is
+ *   atomic). Only sip_oauth_edge_free must not race with other calls on that handle.
  * - A sip_oauth_decision belongs to the caller that received it; it may be passed to
  *   another thread, but must not be freed while another thread reads it.
  */
@@ -75,14 +75,14 @@ enum sip_oauth_transport {
 enum sip_oauth_action {
     /* Only returned for a NULL decision. */
     SIP_OAUTH_ACTION_NONE = 0,
-    /* Send the decision's bytes to the core (the Annex U REGISTER toward the S-CSCF). */
+    /* Send the decision's bytes to the core: the Annex U REGISTER, a registered client's
+     * request, a client's response, or the edge's answer to a core request (430...). */
     SIP_OAUTH_ACTION_FORWARD = 1,
     /* Send the decision's bytes down the client flow sip_oauth_decision_flow names
-     * (the edge's own 4xx/483 with a Bearer challenge, or a relayed core response). */
+     * (the edge's own 4xx/483 with a Bearer challenge, a relayed core response, or a
+     * request from the core for the client). */
     SIP_OAUTH_ACTION_REPLY = 2,
-    /* Not a REGISTER: the edge's procedure does not apply; route it with the host's
-     * own proxy logic. */
-    SIP_OAUTH_ACTION_NOT_REGISTER = 3,
+    /* (3 is not used.) */
     /* Send nothing; the reason says why (unparseable, not ours, tampered branch...). */
     SIP_OAUTH_ACTION_DROP = 4
 };
@@ -198,6 +198,39 @@ int sip_oauth_edge_on_request(const sip_oauth_edge *edge, const uint8_t *bytes, 
 int sip_oauth_edge_on_response(const sip_oauth_edge *edge, const uint8_t *bytes, size_t len,
                                int64_t now, sip_oauth_decision **out_decision,
                                char **out_error);
+
+/*
+ * Hands a request from the core to the edge at `now` (RFC 5626 5.3). One whose top Route
+ * (or Request-URI) is the edge's Path or Record-Route URI with a valid flow token is a
+ * REPLY: send it down the client flow sip_oauth_decision_flow names. A flow that is gone
+ * (closed, its registration ended, or from an earlier start of the edge) gives a FORWARD
+ * of the edge's 430 Flow Failed back to the core; a token that does not verify a DROP.
+ */
+int sip_oauth_edge_on_core_request(const sip_oauth_edge *edge, const uint8_t *bytes,
+                                   size_t len, int64_t now, sip_oauth_decision **out_decision,
+                                   char **out_error);
+
+/*
+ * Hands a client's response (to a request the core sent it) to the edge, with the
+ * context of sip_oauth_edge_on_request. FORWARD: send it to the core (the edge's Via
+ * removed, the registered identity asserted); DROP otherwise.
+ */
+int sip_oauth_edge_on_client_response(const sip_oauth_edge *edge, const uint8_t *bytes,
+                                      size_t len, uint64_t flow, const char *peer_addr,
+                                      uint16_t peer_port, int transport, int64_t now,
+                                      sip_oauth_decision **out_decision, char **out_error);
+
+/* The client connection `flow` closed: its registrations end. Returns how many. */
+size_t sip_oauth_edge_flow_closed(const sip_oauth_edge *edge, uint64_t flow);
+
+/* Removes the registrations that ended at or before `now`. Returns how many went. */
+size_t sip_oauth_edge_sweep(const sip_oauth_edge *edge, int64_t now);
+
+/* When the next registration ends (seconds since the Unix epoch); 0 when none. */
+int64_t sip_oauth_edge_next_expiry(const sip_oauth_edge *edge);
+
+/* How many registrations (and REGISTERs awaiting the core's answer) the edge holds. */
+size_t sip_oauth_edge_registrations(const sip_oauth_edge *edge);
 
 /*
  * Replaces the validator's keys with the JWK Set `jwks_json` (RFC 7517 section 5), for

@@ -261,10 +261,11 @@ fn other_methods_and_foreign_responses() {
         .unwrap()
         .replace("REGISTER sip:", "OPTIONS sip:")
         .replace("CSeq: 1 REGISTER", "CSeq: 1 OPTIONS");
+    // An OPTIONS from a connection that registered nothing is refused by the edge.
     let out = on_request(&e, options.as_bytes());
-    assert_eq!(out.action, SIP_OAUTH_ACTION_NOT_REGISTER);
-    assert!(out.bytes.is_empty());
-    assert_eq!(out.detail, serde_json::json!({}));
+    assert_eq!(out.action, SIP_OAUTH_ACTION_REPLY);
+    assert_eq!(out.status, 403, "{}", out.reason);
+    assert!(out.reason.contains("not registered"), "{}", out.reason);
 
     let foreign = on_response(&e, &file("input/ok_from_scscf.sip"));
     assert_eq!(foreign.action, SIP_OAUTH_ACTION_DROP);
@@ -646,7 +647,6 @@ fn garbage_input_gets_a_decision_never_a_panic() {
     let known = [
         SIP_OAUTH_ACTION_FORWARD,
         SIP_OAUTH_ACTION_REPLY,
-        SIP_OAUTH_ACTION_NOT_REGISTER,
         SIP_OAUTH_ACTION_DROP,
     ];
     let msg = valid();

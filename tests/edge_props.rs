@@ -145,7 +145,7 @@ proptest! {
                 prop_assert!(Message::parse(bytes.clone()).is_ok());
                 prop_assert!(!raw.contains(&token));
             }
-            RequestDecision::Drop(_) | RequestDecision::NotRegister(_) | RequestDecision::Pending(_) => {}
+            RequestDecision::Drop(_) | RequestDecision::Originate { .. } | RequestDecision::Pending(_) => {}
         }
     }
 

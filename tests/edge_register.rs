@@ -368,11 +368,12 @@ fn other_requests_are_left_to_the_host() {
         Max-Forwards: 70\r\nTo: <sip:alice@example.com>\r\nFrom: <sip:bob@example.com>;tag=1\r\n\
         Call-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@a.invalid;transport=ws>\r\n\
         Content-Length: 0\r\n\r\n";
-    assert!(matches!(
-        edge().on_request(invite.to_vec(), &wss()),
-        RequestDecision::NotRegister(m) if m.method() == Some("INVITE")
-    ));
-    // Aligned with the RFC 3261 validator: a non-REGISTER is proxy-checked before it is handed back, so one without To, From, Call-ID and Max-Forwards is refused (was NotRegister).
+    // From a connection that registered nothing, an INVITE is refused (TS 24.229
+    // 5.2.6.3: only registered clients originate).
+    let (_, reply) = replied(edge().on_request(invite.to_vec(), &wss()));
+    assert!(reply.starts_with("SIP/2.0 403 "), "{reply}");
+    assert!(reply.contains("not registered"), "{reply}");
+    // A non-REGISTER is proxy-checked first, so one without To, From, Call-ID and Max-Forwards is refused for that.
     let bare =
         b"INVITE sip:alice@example.com SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\n\
         CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";

@@ -25,7 +25,7 @@ fn label_request(d: &RequestDecision) -> String {
             other => format!("reply {} {other:?}", rejection.status),
         },
         RequestDecision::Pending(_) => "pending".to_owned(),
-        RequestDecision::NotRegister(_) => "not-register".to_owned(),
+        RequestDecision::Originate { .. } => "originate".to_owned(),
         RequestDecision::Drop(r) => format!("drop {}", drop(r)),
     }
 }
@@ -33,6 +33,7 @@ fn label_request(d: &RequestDecision) -> String {
 fn label_response(d: &ResponseDecision) -> String {
     match d {
         ResponseDecision::Relay { status, .. } => format!("relay {status}"),
+        ResponseDecision::ToCore { status, .. } => format!("to-core {status}"),
         ResponseDecision::Drop(r) => format!("drop {}", drop(r)),
     }
 }
@@ -107,8 +108,8 @@ fn decisions() -> BTreeMap<String, String> {
 /// of the corpus' did.
 const EXPECTED: &[(&str, &str)] = &[
     ("badaspec.dat", "reply 400 Malformed:To s20.39"),
-    ("badbranch.dat", "not-register"),
-    ("baddate.dat", "not-register"),
+    ("badbranch.dat", "reply 403 NotRegistered"),
+    ("baddate.dat", "reply 403 NotRegistered"),
     ("baddn.dat", "drop unparseable:Incomplete(\"header line\")"),
     ("badinv01.dat", "reply 400 Malformed:Via s20.42"),
     ("badvers.dat", "drop unparseable:UnsupportedVersion"),
@@ -122,26 +123,26 @@ const EXPECTED: &[(&str, &str)] = &[
     ("cparam01.dat", "reply 401 no-token"),
     ("cparam02.dat", "reply 401 no-token"),
     ("dblreq.dat", "reply 401 no-token"),
-    ("esc01.dat", "not-register"),
-    ("esc02.dat", "not-register"),
+    ("esc01.dat", "reply 403 NotRegistered"),
+    ("esc02.dat", "reply 403 NotRegistered"),
     ("escnull.dat", "reply 401 no-token"),
     ("escruri.dat", "reply 400 RequestUriHeaders s19.1.5"),
     ("insuf.dat", "reply 400 Missing:To s8.1.1"),
-    ("intmeth.dat", "not-register"),
-    ("inv2543.dat", "not-register"),
-    ("invut.dat", "not-register"),
-    ("longreq.dat", "not-register"),
+    ("intmeth.dat", "reply 403 NotRegistered"),
+    ("inv2543.dat", "reply 403 NotRegistered"),
+    ("invut.dat", "reply 403 NotRegistered"),
+    ("longreq.dat", "reply 403 NotRegistered"),
     (
         "ltgtruri.dat",
         "drop unparseable:Expected(\"absolute Request-URI starting with a scheme\")",
     ),
-    ("lwsdisp.dat", "not-register"),
+    ("lwsdisp.dat", "reply 403 NotRegistered"),
     ("lwsruri.dat", "drop unparseable:Expected(\"SIP-Version\")"),
     ("lwsstart.dat", "drop unparseable:Expected(\"Request-URI\")"),
     ("mcl01.dat", "drop unparseable:ConflictingContentLength"),
     ("mismatch01.dat", "reply 400 CSeqMethodMismatch s8.1.1.5"),
     ("mismatch02.dat", "reply 400 CSeqMethodMismatch s8.1.1.5"),
-    ("mpart01.dat", "not-register"),
+    ("mpart01.dat", "reply 403 NotRegistered"),
     ("multi01.dat", "reply 400 Repeated:To s7.3.1"),
     ("ncl.dat", "drop unparseable:InvalidContentLength"),
     ("noreason.dat", "drop NotOurs"),
@@ -155,14 +156,14 @@ const EXPECTED: &[(&str, &str)] = &[
         "scalarlg.dat",
         "drop malformed-response:Malformed:CSeq s8.1.1.5",
     ),
-    ("sdp01.dat", "not-register"),
-    ("semiuri.dat", "not-register"),
-    ("transports.dat", "not-register"),
+    ("sdp01.dat", "reply 403 NotRegistered"),
+    ("semiuri.dat", "reply 403 NotRegistered"),
+    ("transports.dat", "reply 403 NotRegistered"),
     ("trws.dat", "drop unparseable:Trailing(\"SIP-Version\")"),
     ("unkscm.dat", "reply 416 UnsupportedScheme s8.2.2.1"),
     ("unksm2.dat", "reply 401 no-token"),
     ("unreason.dat", "drop NotOurs"),
-    ("wsinv.dat", "not-register"),
+    ("wsinv.dat", "reply 403 OutsideDialog"),
     ("zeromf.dat", "reply 483 TooManyHops s16.3"),
 ];
 

@@ -301,7 +301,7 @@ fn nul_bare_cr_and_bare_lf_anywhere_are_never_forwarded() {
                         assert!(reply.status().is_some_and(|s| s >= 400));
                     }
                     RequestDecision::Drop(_)
-                    | RequestDecision::NotRegister(_)
+                    | RequestDecision::Originate { .. }
                     | RequestDecision::Pending(_) => {}
                 }
             }
@@ -901,6 +901,9 @@ fn keys_in_a_challenge_never_reach_the_client_however_spelled() {
                     out.contains("www-authenticate: bearer realm=\"r\""),
                     "{out}"
                 );
+            }
+            other @ ResponseDecision::ToCore { .. } => {
+                panic!("a core response sent back to the core: {other:?}")
             }
             ResponseDecision::Drop(_) => {}
         }

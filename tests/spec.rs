@@ -55,6 +55,7 @@ fn full_json() -> String {
     "authz_server": "https://waf.example/token", "expiry_policy": "reject",
     "reply_to_tag": "spec7", "allow_insecure_transport": true,
     "also_home_domains": ["second.example"], "min_token_lifetime_seconds": 30,
+    "max_registrations": 5000,
     "limits": {{"max_message_bytes": 4000, "max_headers": 40, "max_line_bytes": 2000}}
   }},
   "jwt": {{
@@ -92,6 +93,7 @@ reply_to_tag = "spec7"
 allow_insecure_transport = true
 also_home_domains = ["second.example"]
 min_token_lifetime_seconds = 30
+max_registrations = 5000
 limits = {{ max_message_bytes = 4000, max_headers = 40, max_line_bytes = 2000 }}
 
 [jwt]
@@ -166,6 +168,7 @@ fn json_and_toml_build_the_same_edge() {
     let toml = from_toml(&full_toml()).unwrap();
     let (a, b) = (json.edge.build().unwrap(), toml.edge.build().unwrap());
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    assert_eq!(a.registration_capacity(), 5000);
     let request = register_x_token(&bob_token());
     let out_a = forwarded(edge_of(&json).on_request(request.clone(), &wss()));
     let out_b = forwarded(edge_of(&toml).on_request(request, &wss()));

@@ -65,7 +65,7 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 55] = [
+const FLAGS: [Flag; 56] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
     flag("ws-listen", "ADDR", "", Program)
@@ -144,6 +144,8 @@ const FLAGS: [Flag; 55] = [
         Int,
     )
     .help("refuse registrations whose token expires sooner (default 60)"),
+    flag("max-registrations", "N", "edge.max_registrations", Int)
+        .help("most registrations held; more get 503 (default 100000)"),
     flag(
         "max-message-bytes",
         "N",

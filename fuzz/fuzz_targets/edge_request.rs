@@ -108,7 +108,7 @@ fuzz_target!(|data: &[u8]| {
                 .unwrap_or_else(|e| panic!("reply does not parse: {e}: {bytes:?}"));
             assert!(out.status().is_some(), "{bytes:?}");
         }
-        RequestDecision::NotRegister(_)
+        RequestDecision::Originate { .. }
         | RequestDecision::Pending(_)
         | RequestDecision::Drop(_) => {}
     }

@@ -7,12 +7,13 @@ use serde_json::json;
 
 use super::error::quiet;
 use super::ffi;
-use crate::edge::{RequestDecision, ResponseDecision};
+use crate::edge::{CoreRequestDecision, RequestDecision, ResponseDecision};
 
 /// What one entry point decided.
 enum Either {
     Request(RequestDecision),
     Response(ResponseDecision),
+    Core(CoreRequestDecision),
 }
 
 /// The opaque decision handle (`sip_oauth_decision` in C). Its strings and bytes live as
@@ -41,25 +42,34 @@ impl SipOauthDecision {
         Self::with(Either::Response(decision))
     }
 
+    pub(crate) fn core(decision: CoreRequestDecision) -> SipOauthDecision {
+        Self::with(Either::Core(decision))
+    }
+
     fn action(&self) -> c_int {
         match &self.decision {
-            Either::Request(RequestDecision::Forward { .. }) => super::SIP_OAUTH_ACTION_FORWARD,
+            // The action says where the bytes go: to the core, or down a client flow.
+            Either::Request(
+                RequestDecision::Forward { .. } | RequestDecision::Originate { .. },
+            )
+            | Either::Response(ResponseDecision::ToCore { .. })
+            | Either::Core(CoreRequestDecision::Reply { .. }) => super::SIP_OAUTH_ACTION_FORWARD,
             Either::Request(RequestDecision::Reply { .. })
-            | Either::Response(ResponseDecision::Relay { .. }) => super::SIP_OAUTH_ACTION_REPLY,
-            Either::Request(RequestDecision::NotRegister(_)) => {
-                super::SIP_OAUTH_ACTION_NOT_REGISTER
-            }
+            | Either::Response(ResponseDecision::Relay { .. })
+            | Either::Core(CoreRequestDecision::Deliver { .. }) => super::SIP_OAUTH_ACTION_REPLY,
             // The C API's validators always answer at once; a pending verdict cannot
             // be completed through it, so nothing is sent.
             Either::Request(RequestDecision::Pending(_) | RequestDecision::Drop(_))
-            | Either::Response(ResponseDecision::Drop(_)) => super::SIP_OAUTH_ACTION_DROP,
+            | Either::Response(ResponseDecision::Drop(_))
+            | Either::Core(CoreRequestDecision::Drop(_)) => super::SIP_OAUTH_ACTION_DROP,
         }
     }
 
     fn flow(&self) -> u64 {
         match &self.decision {
             Either::Request(RequestDecision::Reply { flow, .. })
-            | Either::Response(ResponseDecision::Relay { flow, .. }) => flow.0,
+            | Either::Response(ResponseDecision::Relay { flow, .. })
+            | Either::Core(CoreRequestDecision::Deliver { flow, .. }) => flow.0,
             _ => 0,
         }
     }
@@ -69,7 +79,12 @@ impl SipOauthDecision {
             Either::Request(RequestDecision::Reply { rejection, .. }) => {
                 c_int::from(rejection.status)
             }
-            Either::Response(ResponseDecision::Relay { status, .. }) => c_int::from(*status),
+            Either::Response(
+                ResponseDecision::Relay { status, .. } | ResponseDecision::ToCore { status, .. },
+            ) => c_int::from(*status),
+            Either::Core(CoreRequestDecision::Reply { rejection, .. }) => {
+                c_int::from(rejection.status)
+            }
             _ => 0,
         }
     }
@@ -77,9 +92,17 @@ impl SipOauthDecision {
     fn bytes(&self) -> &[u8] {
         match &self.decision {
             Either::Request(
-                RequestDecision::Forward { bytes, .. } | RequestDecision::Reply { bytes, .. },
+                RequestDecision::Forward { bytes, .. }
+                | RequestDecision::Reply { bytes, .. }
+                | RequestDecision::Originate { bytes, .. },
             )
-            | Either::Response(ResponseDecision::Relay { bytes, .. }) => bytes,
+            | Either::Response(
+                ResponseDecision::Relay { bytes, .. } | ResponseDecision::ToCore { bytes, .. },
+            )
+            | Either::Core(
+                CoreRequestDecision::Deliver { bytes, .. }
+                | CoreRequestDecision::Reply { bytes, .. },
+            ) => bytes,
             _ => &[],
         }
     }
@@ -93,14 +116,23 @@ impl SipOauthDecision {
             Either::Response(ResponseDecision::Relay { status, .. }) => {
                 format!("relay: {status} from the core")
             }
-            Either::Request(RequestDecision::NotRegister(_)) => {
-                "not a REGISTER: handled by the host's own proxy logic".to_owned()
+            Either::Request(RequestDecision::Originate { asserted, .. }) => match asserted {
+                Some(_) => "originate: registered client, identity asserted".to_owned(),
+                None => "originate: in-dialog request of a registered client".to_owned(),
+            },
+            Either::Response(ResponseDecision::ToCore { status, .. }) => {
+                format!("to core: {status} from the client")
             }
+            Either::Core(CoreRequestDecision::Deliver { .. }) => {
+                "deliver: request for a registered client's flow".to_owned()
+            }
+            Either::Core(CoreRequestDecision::Reply { rejection, .. }) => rejection.to_string(),
             Either::Request(RequestDecision::Pending(_)) => {
                 "drop: the validator answers later, which the C API does not support".to_owned()
             }
             Either::Request(RequestDecision::Drop(reason))
-            | Either::Response(ResponseDecision::Drop(reason)) => format!("drop: {reason}"),
+            | Either::Response(ResponseDecision::Drop(reason))
+            | Either::Core(CoreRequestDecision::Drop(reason)) => format!("drop: {reason}"),
         }
     }
 
@@ -111,9 +143,13 @@ impl SipOauthDecision {
                 "aor": admitted.aor,
                 "expires": admitted.expires,
             }),
-            Either::Request(RequestDecision::Reply { rejection, .. }) => json!({
+            Either::Request(RequestDecision::Reply { rejection, .. })
+            | Either::Core(CoreRequestDecision::Reply { rejection, .. }) => json!({
                 "rejected": true,
                 "bearer_error": rejection.bearer_error.map(|e| e.as_str()),
+            }),
+            Either::Request(RequestDecision::Originate { asserted, .. }) => json!({
+                "asserted": asserted,
             }),
             Either::Response(ResponseDecision::Relay { registered, .. }) => json!({
                 "rejected": false,

@@ -183,26 +183,163 @@ pub unsafe extern "C" fn sip_oauth_edge_on_response(
     out_decision: *mut *mut SipOauthDecision,
     out_error: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: the caller's contract is the one `response` relies on.
+    // SAFETY: the caller's contract is the one `from_core` relies on.
     unsafe {
         let call = Call("sip_oauth_edge_on_response", out_decision, out_error);
-        response(edge, bytes, len, now, call)
+        from_core(edge, bytes, len, now, call, |edge, message, now| {
+            SipOauthDecision::response(edge.on_response(message, now))
+        })
     }
+}
+
+/// Hands a request from the core to the edge at `now` (seconds since the Unix epoch):
+/// a request for a registered client along the edge's Path or Record-Route, as
+/// [`crate::edge::Edge::on_core_request`] handles it. On success `*out_decision` holds
+/// the decision: `SIP_OAUTH_ACTION_REPLY` sends the request down the client flow it
+/// names, `SIP_OAUTH_ACTION_FORWARD` sends the edge's answer (such as 430 Flow Failed)
+/// back to the core, `SIP_OAUTH_ACTION_DROP` sends nothing.
+///
+/// # Safety
+/// As [`sip_oauth_edge_on_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_on_core_request(
+    edge: *const SipOauthEdge,
+    bytes: *const u8,
+    len: usize,
+    now: i64,
+    out_decision: *mut *mut SipOauthDecision,
+    out_error: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's contract is the one `from_core` relies on.
+    unsafe {
+        let call = Call("sip_oauth_edge_on_core_request", out_decision, out_error);
+        from_core(edge, bytes, len, now, call, |edge, message, now| {
+            SipOauthDecision::core(edge.on_core_request(message, now))
+        })
+    }
+}
+
+/// Hands a client's response (to a request the core sent it) to the edge, with the same
+/// context as [`sip_oauth_edge_on_request`] (without a transport token). On success
+/// `*out_decision` holds the decision: `SIP_OAUTH_ACTION_FORWARD` sends it to the core,
+/// `SIP_OAUTH_ACTION_DROP` sends nothing.
+///
+/// # Safety
+/// As [`sip_oauth_edge_on_request`].
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn sip_oauth_edge_on_client_response(
+    edge: *const SipOauthEdge,
+    bytes: *const u8,
+    len: usize,
+    flow: u64,
+    peer_addr: *const c_char,
+    peer_port: u16,
+    transport: c_int,
+    now: i64,
+    out_decision: *mut *mut SipOauthDecision,
+    out_error: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's contract covers every pointer used below.
+    unsafe {
+        ffi::write_opt(out_decision, std::ptr::null_mut());
+        guard("sip_oauth_edge_on_client_response", out_error, || {
+            let handle = ffi::handle_ref(edge).ok_or(CapiError::Null("edge"))?;
+            if out_decision.is_null() {
+                return Err(CapiError::Null("out_decision"));
+            }
+            let message = ffi::bytes_arg(bytes, len, "bytes")?;
+            let inbound = Inbound {
+                flow: FlowId(flow),
+                peer: peer(ffi::str_arg(peer_addr, "peer_addr")?, peer_port)?,
+                transport: self::transport(transport)?,
+                now: unix_time(now)?,
+                secure_flow: false,
+                transport_token: None,
+            };
+            let decision = handle.edge.on_client_response(message.to_vec(), &inbound);
+            ffi::write_opt(
+                out_decision,
+                ffi::into_handle(SipOauthDecision::response(decision)),
+            );
+            Ok(())
+        })
+    }
+}
+
+/// Tells the edge the client connection `flow` closed: its registrations end, and
+/// requests from the core for it are answered 430 from now on. Returns how many
+/// registrations ended (0 for a NULL edge).
+///
+/// # Safety
+/// `edge` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_flow_closed(edge: *const SipOauthEdge, flow: u64) -> usize {
+    // SAFETY: forwarded contract.
+    quiet(0, || unsafe {
+        ffi::handle_ref(edge).map_or(0, |h| h.edge.flow_closed(FlowId(flow)))
+    })
+}
+
+/// Removes the registrations that ended at or before `now` (seconds since the Unix
+/// epoch). Returns how many went (0 for a NULL edge or a time before 1970).
+///
+/// # Safety
+/// `edge` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_sweep(edge: *const SipOauthEdge, now: i64) -> usize {
+    // SAFETY: forwarded contract.
+    quiet(0, || unsafe {
+        match (ffi::handle_ref(edge), unix_time(now)) {
+            (Some(h), Ok(now)) => h.edge.sweep(now),
+            _ => 0,
+        }
+    })
+}
+
+/// When the next registration ends, in seconds since the Unix epoch; 0 when the edge
+/// holds none (or for a NULL edge).
+///
+/// # Safety
+/// `edge` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_next_expiry(edge: *const SipOauthEdge) -> i64 {
+    // SAFETY: forwarded contract.
+    quiet(0, || unsafe {
+        ffi::handle_ref(edge)
+            .and_then(|h| h.edge.next_expiry())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    })
+}
+
+/// How many registrations (and REGISTERs awaiting the core's answer) the edge holds
+/// (0 for a NULL edge).
+///
+/// # Safety
+/// `edge` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sip_oauth_edge_registrations(edge: *const SipOauthEdge) -> usize {
+    // SAFETY: forwarded contract.
+    quiet(0, || unsafe {
+        ffi::handle_ref(edge).map_or(0, |h| h.edge.registrations())
+    })
 }
 
 /// The name of an exported function and where it writes its decision and error.
 struct Call(&'static str, *mut *mut SipOauthDecision, *mut *mut c_char);
 
-/// The response entry point's body.
+/// The body of the entry points for what the core sends (responses and requests).
 ///
 /// # Safety
 /// As [`sip_oauth_edge_on_request`].
-unsafe fn response(
+unsafe fn from_core(
     edge: *const SipOauthEdge,
     bytes: *const u8,
     len: usize,
     now: i64,
     Call(name, out_decision, out_error): Call,
+    decide: impl FnOnce(&crate::edge::Edge, Vec<u8>, std::time::SystemTime) -> SipOauthDecision,
 ) -> c_int {
     // SAFETY: the caller's contract covers every pointer used below.
     unsafe {
@@ -213,11 +350,8 @@ unsafe fn response(
                 return Err(CapiError::Null("out_decision"));
             }
             let message = ffi::bytes_arg(bytes, len, "bytes")?.to_vec();
-            let decision = handle.edge.on_response(message, unix_time(now)?);
-            ffi::write_opt(
-                out_decision,
-                ffi::into_handle(SipOauthDecision::response(decision)),
-            );
+            let decision = decide(&handle.edge, message, unix_time(now)?);
+            ffi::write_opt(out_decision, ffi::into_handle(decision));
             Ok(())
         })
     }

@@ -40,8 +40,10 @@ pub use decision::{
     sip_oauth_decision_len, sip_oauth_decision_reason, sip_oauth_decision_status,
 };
 pub use edge::{
-    SipOauthEdge, sip_oauth_edge_free, sip_oauth_edge_new, sip_oauth_edge_on_request,
-    sip_oauth_edge_on_response, sip_oauth_edge_replace_jwks,
+    SipOauthEdge, sip_oauth_edge_flow_closed, sip_oauth_edge_free, sip_oauth_edge_new,
+    sip_oauth_edge_next_expiry, sip_oauth_edge_on_client_response, sip_oauth_edge_on_core_request,
+    sip_oauth_edge_on_request, sip_oauth_edge_on_response, sip_oauth_edge_registrations,
+    sip_oauth_edge_replace_jwks, sip_oauth_edge_sweep,
 };
 pub use error::CapiError;
 
@@ -75,13 +77,13 @@ pub const SIP_OAUTH_TRANSPORT_WSS: c_int = 4;
 
 /// Action value of a NULL decision.
 pub const SIP_OAUTH_ACTION_NONE: c_int = 0;
-/// Action: send the decision's bytes to the core (the Annex U REGISTER).
+/// Action: send the decision's bytes to the core (the Annex U REGISTER, an originating
+/// request, a client's response, or the edge's answer to a core request such as 430).
 pub const SIP_OAUTH_ACTION_FORWARD: c_int = 1;
-/// Action: send the decision's bytes down the client flow it names.
+/// Action: send the decision's bytes down the client flow it names (the edge's answer,
+/// a relayed response, or a terminating request).
 pub const SIP_OAUTH_ACTION_REPLY: c_int = 2;
-/// Action: not a REGISTER; the host's own proxy logic handles the request.
-pub const SIP_OAUTH_ACTION_NOT_REGISTER: c_int = 3;
-/// Action: send nothing (the reason says why).
+/// Action: send nothing (the reason says why). (Value 3 is not used.)
 pub const SIP_OAUTH_ACTION_DROP: c_int = 4;
 
 const VERSION: &CStr =

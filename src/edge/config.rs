@@ -82,7 +82,12 @@ pub struct Config {
     /// Further domains served as home domains, besides `home_domain`.
     pub(crate) other_home_domains: Vec<HostPort>,
     pub(crate) min_token_lifetime: u32,
+    pub(crate) max_registrations: usize,
 }
+
+/// How many registrations an edge holds by default (each costs about a kilobyte; the
+/// README gives the measured figure).
+pub const DEFAULT_MAX_REGISTRATIONS: usize = 100_000;
 
 /// The shortest remaining token lifetime, in seconds, a registration is admitted with
 /// by default: enough for the web application to renew the token before the binding
@@ -137,6 +142,7 @@ impl Config {
             allow_insecure_transport: false,
             other_home_domains: Vec::new(),
             min_token_lifetime: DEFAULT_MIN_TOKEN_LIFETIME,
+            max_registrations: DEFAULT_MAX_REGISTRATIONS,
         })
     }
 
@@ -263,6 +269,19 @@ impl Config {
         let d = HostPort::new("home_domains", domain).map_err(invalid("home_domains"))?;
         self.other_home_domains.push(d);
         Ok(self)
+    }
+
+    /// Sets how many registrations (and REGISTERs awaiting the core's answer) the edge
+    /// holds at most ([`DEFAULT_MAX_REGISTRATIONS`] by default); a REGISTER that would
+    /// add one more is answered 503 with Retry-After.
+    pub fn max_registrations(mut self, count: usize) -> Config {
+        self.max_registrations = count;
+        self
+    }
+
+    /// The most registrations the edge holds.
+    pub fn registration_capacity(&self) -> usize {
+        self.max_registrations
     }
 
     /// Refuses registrations whose token expires within `seconds` (default

@@ -38,14 +38,43 @@ pub enum RequestDecision {
     /// registration, obtain the verdict for [`PendingRegister::token`], then hand both to
     /// [`super::Edge::complete`].
     Pending(Box<PendingRegister>),
-    /// Not a REGISTER: the edge's registration procedure does not apply; the host's own
-    /// proxy logic handles the request, which is handed back parsed.
-    NotRegister(Message),
+    /// A request of a registered client (not a REGISTER) for the core: send `bytes` to
+    /// the core, as a REGISTER is sent (TS 24.229 5.2.6.3).
+    Originate {
+        /// The request to send.
+        bytes: Bytes,
+        /// The identity the edge asserted (P-Asserted-Identity) on an initial request;
+        /// `None` inside a dialog and on CANCEL and ACK.
+        asserted: Option<String>,
+    },
     /// Send nothing.
     Drop(DropReason),
 }
 
-/// What to do with a response from the core ([`super::Edge::on_response`]).
+/// What to do with a request from the core ([`super::Edge::on_core_request`]).
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum CoreRequestDecision {
+    /// Send `bytes` down the client connection `flow` (RFC 5626 5.3).
+    Deliver {
+        /// The client connection the edge's Path or Record-Route token names.
+        flow: FlowId,
+        /// The request to send.
+        bytes: Bytes,
+    },
+    /// Send `bytes` back to the core: the edge's own answer, such as 430 Flow Failed.
+    Reply {
+        /// The response to send to the core.
+        bytes: Bytes,
+        /// Why the request was not delivered.
+        rejection: Rejection,
+    },
+    /// Send nothing.
+    Drop(DropReason),
+}
+
+/// What to do with a response from the core ([`super::Edge::on_response`]) or from a
+/// client ([`super::Edge::on_client_response`]).
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub enum ResponseDecision {
@@ -58,8 +87,17 @@ pub enum ResponseDecision {
         bytes: Bytes,
         /// The status code sent (the edge's own when it replaced the core's).
         status: u16,
-        /// On a 2xx to REGISTER, the registration state the host should store.
+        /// On a 2xx to REGISTER, the registration the edge now holds (it keeps it
+        /// itself; this copy is for the host's log and its own state, if any).
         registered: Option<Registered>,
+    },
+    /// Send `bytes` to the core: a client's response to a request the core sent it,
+    /// without the edge's Via.
+    ToCore {
+        /// The response to send.
+        bytes: Bytes,
+        /// Its status code.
+        status: u16,
     },
     /// Send nothing.
     Drop(DropReason),
@@ -134,6 +172,29 @@ pub enum RejectCause {
     /// discourages it; an identity is never a secret) (403).
     #[error("the address of record carries a password")]
     PasswordInAor,
+    /// The edge holds as many registrations as it is configured for; a REGISTER that
+    /// would add one is refused (503 with Retry-After) rather than another evicted.
+    #[error("the edge holds as many registrations as it is configured for")]
+    RegistrationsFull,
+    /// An initial request from a connection with no live registration (403).
+    #[error("no live registration on this connection")]
+    NotRegistered,
+    /// An initial request from a connection whose registration ended because its
+    /// token expired: 401 `invalid_token`, so the web application renews the token.
+    #[error("the token that registered this connection has expired")]
+    TokenLapsed,
+    /// The From (or the P-Preferred-Identity) is not an identity registered on this
+    /// connection (403, TS 24.229 5.2.6.3.3).
+    #[error("the From or preferred identity is not registered on this connection")]
+    UnregisteredIdentity,
+    /// A request inside a dialog that does not come back through the edge's own
+    /// Record-Route entry for this connection (403).
+    #[error("an in-dialog request not routed through this edge's entry for this connection")]
+    OutsideDialog,
+    /// A request from the core for a flow that is gone: closed, its registration over,
+    /// or from an earlier start of the edge (430 Flow Failed, RFC 5626 5.3).
+    #[error("the flow the request is for is gone")]
+    FlowFailed,
 }
 
 /// An error response the edge built itself.
@@ -195,7 +256,10 @@ pub enum DropReason {
     /// minted for (the connection it names is another user's).
     #[error("flow token of another address of record: {0}")]
     OtherAor(FlowTokenError),
-    /// A 100 Trying from the core, which stays on its hop (RFC 3261 16.7).
+    /// A client's response whose branch the edge minted toward another client flow.
+    #[error("a response for another flow's request")]
+    OtherFlow,
+    /// A 100 Trying, which stays on its hop (RFC 3261 16.7).
     #[error("100 Trying stays on its hop")]
     HopByHop,
     /// The built request would have carried the client's token (defence in depth).

@@ -30,6 +30,13 @@ const BRANCH_TAG: &str = "oa";
 const BRANCH_LABEL: &[u8] = b"sip-oauth flow branch v2\0";
 const PATH_LABEL: &[u8] = b"sip-oauth flow path v2\0";
 const PATH_AOR_LABEL: &[u8] = b"sip-oauth flow path aor v2\0";
+const CLIENT_BRANCH_LABEL: &[u8] = b"sip-oauth flow client branch v2\0";
+const RR_LABEL: &[u8] = b"sip-oauth flow record-route v2\0";
+const RR_AOR_LABEL: &[u8] = b"sip-oauth flow record-route aor v2\0";
+/// What follows the cookie in branches of requests the edge sends toward a client.
+const CLIENT_BRANCH_TAG: &str = "ot";
+/// What a Record-Route token starts with, so it is never taken for a Path token.
+const RR_PREFIX: &str = "r";
 const FLOW_LEN: usize = 8;
 const TX_LEN: usize = 8;
 const EXPIRY_LEN: usize = 4;
@@ -89,6 +96,37 @@ pub struct BranchInfo {
     /// The expiry of the token that admitted the request, in seconds since the Unix
     /// epoch (`None` when the token had none).
     pub token_expires: Option<u64>,
+}
+
+/// Which of the edge's route URIs a token is the user part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RouteKind {
+    /// The Path of a registration (RFC 3327, RFC 5626 5.2).
+    Path,
+    /// The Record-Route of a dialog (RFC 3261 16.6 step 4).
+    RecordRoute,
+}
+
+impl RouteKind {
+    fn labels(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            RouteKind::Path => (PATH_LABEL, PATH_AOR_LABEL),
+            RouteKind::RecordRoute => (RR_LABEL, RR_AOR_LABEL),
+        }
+    }
+}
+
+/// A route token whose MAC and epoch verified ([`FlowTokenCodec::open_route`]); its AOR
+/// binding is checked against the registrations of the flow it names.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenedRoute {
+    /// Path or Record-Route.
+    pub kind: RouteKind,
+    /// The client flow it names.
+    pub flow: FlowId,
+    raw: [u8; PATH_RAW_LEN],
+    /// Which key verified it (0 current, 1 previous).
+    key: usize,
 }
 
 /// Mints and checks flow tokens with one secret key (and optionally the previous one,
@@ -215,6 +253,36 @@ impl FlowTokenCodec {
         token_expires: Option<u64>,
     ) {
         const PREFIX: Token = Token::from_static(concat!("z9hG4bK", "oa"));
+        self.push_branch_as(
+            out,
+            (&PREFIX, BRANCH_LABEL),
+            flow,
+            transaction,
+            token_expires,
+        );
+    }
+
+    /// Appends the branch of a request the edge sends toward the client `flow` (a
+    /// terminating request): minted under its own label, so a response from the core
+    /// can never pass for a client's and the reverse.
+    pub(crate) fn push_client_branch(
+        &self,
+        out: &mut ValueBuilder,
+        flow: FlowId,
+        transaction: &[&[u8]],
+    ) {
+        const PREFIX: Token = Token::from_static(concat!("z9hG4bK", "ot"));
+        self.push_branch_as(out, (&PREFIX, CLIENT_BRANCH_LABEL), flow, transaction, None);
+    }
+
+    fn push_branch_as(
+        &self,
+        out: &mut ValueBuilder,
+        (prefix, label): (&Token, &[u8]),
+        flow: FlowId,
+        transaction: &[&[u8]],
+        token_expires: Option<u64>,
+    ) {
         let mut raw = [0u8; BRANCH_RAW_LEN];
         let body = BRANCH_RAW_LEN - BRANCH_MAC_LEN;
         raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
@@ -225,21 +293,36 @@ impl FlowTokenCodec {
         let at = FLOW_LEN + TX_LEN;
         raw[at..at + EXPIRY_LEN].copy_from_slice(&expires.to_be_bytes());
         raw[at + EXPIRY_LEN..body].copy_from_slice(&self.epoch.to_be_bytes());
-        let mac: [u8; BRANCH_MAC_LEN] = tag(&self.current, BRANCH_LABEL, &[&raw[..body]]);
+        let mac: [u8; BRANCH_MAC_LEN] = tag(&self.current, label, &[&raw[..body]]);
         raw[body..].copy_from_slice(&mac);
-        out.push(&PREFIX).push_base64url(&raw);
+        out.push(prefix).push_base64url(&raw);
     }
 
     /// Checks a branch minted by [`FlowTokenCodec::branch`] and returns what it carries.
     pub fn verify_branch(&self, branch: &str) -> Result<BranchInfo, FlowTokenError> {
+        self.verify_branch_as(branch, BRANCH_TAG, BRANCH_LABEL)
+    }
+
+    /// Checks the branch of a request the edge sent toward a client
+    /// ([`FlowTokenCodec::push_client_branch`]), as a client's response carries it back.
+    pub(crate) fn verify_client_branch(&self, branch: &str) -> Result<BranchInfo, FlowTokenError> {
+        self.verify_branch_as(branch, CLIENT_BRANCH_TAG, CLIENT_BRANCH_LABEL)
+    }
+
+    fn verify_branch_as(
+        &self,
+        branch: &str,
+        kind: &str,
+        label: &[u8],
+    ) -> Result<BranchInfo, FlowTokenError> {
         let text = branch
             .strip_prefix(BRANCH_COOKIE)
-            .and_then(|b| b.strip_prefix(BRANCH_TAG))
+            .and_then(|b| b.strip_prefix(kind))
             .ok_or(FlowTokenError::Foreign)?;
         let raw: [u8; BRANCH_RAW_LEN] = decode(text, BRANCH_B64_LEN)?;
         let body = BRANCH_RAW_LEN - BRANCH_MAC_LEN;
         let authentic = self.keys().any(|k| {
-            let mac: [u8; BRANCH_MAC_LEN] = tag(k, BRANCH_LABEL, &[&raw[..body]]);
+            let mac: [u8; BRANCH_MAC_LEN] = tag(k, label, &[&raw[..body]]);
             constant_time_eq(&mac, &raw[body..])
         });
         if !authentic {
@@ -281,18 +364,84 @@ impl FlowTokenCodec {
         flow: FlowId,
         aor: &Uri<'_>,
     ) -> Option<()> {
-        let key = aor_key(aor)?;
+        let raw = self.route_raw(RouteKind::Path, flow, &aor_key(aor)?);
+        out.push_base64url(&raw);
+        Some(())
+    }
+
+    /// Appends the user part of the edge's Record-Route URI for a dialog of the client
+    /// `flow` registered as the address of record whose key is `aor_key` (RFC 3261
+    /// 16.6 step 4): later requests of the dialog, from either side, name the flow
+    /// through it, bound as a Path token is, under labels of its own.
+    pub(crate) fn push_record_route_token(
+        &self,
+        out: &mut ValueBuilder,
+        flow: FlowId,
+        aor_key: &[u8],
+    ) {
+        const PREFIX: Token = Token::from_static(RR_PREFIX);
+        let raw = self.route_raw(RouteKind::RecordRoute, flow, aor_key);
+        out.push(&PREFIX).push_base64url(&raw);
+    }
+
+    fn route_raw(&self, kind: RouteKind, flow: FlowId, aor_key: &[u8]) -> [u8; PATH_RAW_LEN] {
+        let (label, aor_label) = kind.labels();
         let mut raw = [0u8; PATH_RAW_LEN];
         raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
         raw[FLOW_LEN..FLOW_LEN + EPOCH_LEN].copy_from_slice(&self.epoch.to_be_bytes());
         let head = FLOW_LEN + EPOCH_LEN;
-        let bound: [u8; AOR_TAG_LEN] = tag(&self.current, PATH_AOR_LABEL, &[&raw[..head], &key]);
+        let bound: [u8; AOR_TAG_LEN] = tag(&self.current, aor_label, &[&raw[..head], aor_key]);
         raw[head..head + AOR_TAG_LEN].copy_from_slice(&bound);
         let body = head + AOR_TAG_LEN;
-        let mac: [u8; PATH_MAC_LEN] = tag(&self.current, PATH_LABEL, &[&raw[..body]]);
+        let mac: [u8; PATH_MAC_LEN] = tag(&self.current, label, &[&raw[..body]]);
         raw[body..].copy_from_slice(&mac);
-        out.push_base64url(&raw);
-        Some(())
+        raw
+    }
+
+    /// Opens the user part of one of the edge's own route URIs (Path or Record-Route):
+    /// checks its MAC and its epoch, and returns the flow it names with what is needed
+    /// to check, later, which address of record it was minted for. A token of an
+    /// earlier start is reported as such (the flow it names is gone: RFC 5626 5.3 has
+    /// the edge answer 430).
+    pub(crate) fn open_route(&self, user: &str) -> Result<OpenedRoute, FlowTokenError> {
+        let (kind, text) = match user.strip_prefix(RR_PREFIX) {
+            Some(rest) if user.len() == PATH_B64_LEN + RR_PREFIX.len() => {
+                (RouteKind::RecordRoute, rest)
+            }
+            _ => (RouteKind::Path, user),
+        };
+        let raw: [u8; PATH_RAW_LEN] = decode(text, PATH_B64_LEN)?;
+        let body = FLOW_LEN + EPOCH_LEN + AOR_TAG_LEN;
+        let (label, _) = kind.labels();
+        let key = self
+            .keys()
+            .position(|k| {
+                let mac: [u8; PATH_MAC_LEN] = tag(k, label, &[&raw[..body]]);
+                constant_time_eq(&mac, &raw[body..])
+            })
+            .ok_or(FlowTokenError::BadMac)?;
+        let minted = u64_at(&raw, FLOW_LEN);
+        if minted != self.epoch {
+            return Err(FlowTokenError::EarlierEpoch { minted });
+        }
+        Ok(OpenedRoute {
+            kind,
+            flow: FlowId(u64_at(&raw, 0)),
+            raw,
+            key,
+        })
+    }
+
+    /// Whether an opened route token was minted for the address of record whose key
+    /// ([`aor_key`]) is `aor_key`.
+    pub(crate) fn route_bound_to(&self, opened: &OpenedRoute, aor_key: &[u8]) -> bool {
+        let Some(key) = self.keys().nth(opened.key) else {
+            return false;
+        };
+        let head = FLOW_LEN + EPOCH_LEN;
+        let (_, aor_label) = opened.kind.labels();
+        let bound: [u8; AOR_TAG_LEN] = tag(key, aor_label, &[&opened.raw[..head], aor_key]);
+        constant_time_eq(&bound, &opened.raw[head..head + AOR_TAG_LEN])
     }
 
     /// Checks a Path URI user part minted by [`FlowTokenCodec::path_token`], presented
@@ -301,27 +450,16 @@ impl FlowTokenCodec {
     /// tampered token, one from an earlier start of the edge, or one minted for another
     /// AOR.
     pub fn flow_from_path_token(&self, token: &str, aor: &str) -> Result<FlowId, FlowTokenError> {
-        let raw: [u8; PATH_RAW_LEN] = decode(token, PATH_B64_LEN)?;
-        let head = FLOW_LEN + EPOCH_LEN;
-        let body = head + AOR_TAG_LEN;
-        let key = self
-            .keys()
-            .find(|k| {
-                let mac: [u8; PATH_MAC_LEN] = tag(k, PATH_LABEL, &[&raw[..body]]);
-                constant_time_eq(&mac, &raw[body..])
-            })
-            .ok_or(FlowTokenError::BadMac)?;
-        let minted = u64_at(&raw, FLOW_LEN);
-        if minted != self.epoch {
-            return Err(FlowTokenError::EarlierEpoch { minted });
+        if token.len() != PATH_B64_LEN {
+            return Err(FlowTokenError::Foreign);
         }
+        let opened = self.open_route(token)?;
         let aor = Uri::parse(aor).map_err(|_| FlowTokenError::BadAor)?;
         let aor = aor_key(&aor).ok_or(FlowTokenError::BadAor)?;
-        let bound: [u8; AOR_TAG_LEN] = tag(key, PATH_AOR_LABEL, &[&raw[..head], &aor]);
-        if !constant_time_eq(&bound, &raw[head..body]) {
+        if !self.route_bound_to(&opened, &aor) {
             return Err(FlowTokenError::OtherAor);
         }
-        Ok(FlowId(u64_at(&raw, 0)))
+        Ok(opened.flow)
     }
 
     /// A charging identifier (hex) for a request: its flow and transaction hash, so it

@@ -47,14 +47,19 @@
 //! ```
 
 mod aor;
+mod client_response;
 mod config;
 mod decision;
 mod flow_token;
+mod hop;
 mod inbound;
+mod originating;
 mod pending;
 mod register;
+mod registrations;
 mod reply;
 mod response;
+mod terminating;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -63,25 +68,34 @@ use bytes::Bytes;
 
 pub use aor::same_aor;
 pub use config::{
-    AuthEntityPlacement, Config, ConfigError, DEFAULT_MIN_TOKEN_LIFETIME, ExpiryPolicy,
+    AuthEntityPlacement, Config, ConfigError, DEFAULT_MAX_REGISTRATIONS,
+    DEFAULT_MIN_TOKEN_LIFETIME, ExpiryPolicy,
 };
 pub use decision::{
-    Admitted, DropReason, Registered, RejectCause, Rejection, RequestDecision, ResponseDecision,
+    Admitted, CoreRequestDecision, DropReason, Registered, RejectCause, Rejection, RequestDecision,
+    ResponseDecision,
 };
 pub use flow_token::{BRANCH_COOKIE, BranchInfo, FlowTokenCodec, FlowTokenError};
 pub use inbound::{FlowId, Inbound, Transport};
 pub use pending::PendingRegister;
 pub use register::annex_u_authorization;
+pub use registrations::Registration;
 
+use crate::message::header::Uri;
 use crate::message::{HeaderName, Message, Violation};
 use crate::validate::{Authorization, ValidationError, Validator};
 use register::{Source, Stop};
+use registrations::{Granted, Registrations};
 
-/// The edge proxy's registration logic. Cheap to share: every method takes `&self`.
+/// The edge proxy: its registration procedure, the registrations it holds, and the
+/// requests that follow them both ways. Cheap to share (clones share the same
+/// registrations): every method takes `&self` and is safe to call from many threads at
+/// once.
 #[derive(Clone)]
 pub struct Edge {
     config: Arc<Config>,
     validator: Arc<dyn Validator>,
+    registrations: Arc<Registrations>,
 }
 
 impl std::fmt::Debug for Edge {
@@ -95,15 +109,18 @@ impl std::fmt::Debug for Edge {
 impl Edge {
     /// An edge with `config`, checking tokens with `validator`.
     pub fn new(config: Config, validator: impl Validator + 'static) -> Edge {
-        Edge {
-            config: Arc::new(config),
-            validator: Arc::new(validator),
-        }
+        Edge::from_shared(Arc::new(config), Arc::new(validator))
     }
 
-    /// An edge sharing an existing configuration and validator.
+    /// An edge sharing an existing configuration and validator (with registrations of
+    /// its own).
     pub fn from_shared(config: Arc<Config>, validator: Arc<dyn Validator>) -> Edge {
-        Edge { config, validator }
+        let registrations = Arc::new(Registrations::new(config.max_registrations));
+        Edge {
+            config,
+            validator,
+            registrations,
+        }
     }
 
     /// The configuration.
@@ -113,8 +130,12 @@ impl Edge {
 
     /// Handles a request from a client. Every request is checked as a proxy checks it
     /// (RFC 3261 16.3, by [`crate::message::check_proxy_request`]) and refused with the
-    /// status of the rule it breaks; a REGISTER then runs the edge's procedure, any other
-    /// request is handed back for the host's own proxy logic.
+    /// status of the rule it breaks; a REGISTER then runs the edge's registration
+    /// procedure, any other request the originating procedure (TS 24.229 5.2.6.3): it is
+    /// forwarded ([`RequestDecision::Originate`]) only from a connection with a live
+    /// registration and a registered From, with the identity the edge asserts, the
+    /// Service-Route as its route, and the edge's Record-Route on dialog-creating
+    /// requests; inside a dialog it must come back through the edge's own entry.
     pub fn on_request(&self, bytes: impl Into<Bytes>, inbound: &Inbound<'_>) -> RequestDecision {
         let msg = match Message::parse_with(bytes.into(), &self.config.limits) {
             Ok(m) => m,
@@ -136,13 +157,117 @@ impl Edge {
         }
         let outcome = match register::request_facts(&msg) {
             Err(stop) => Err(stop),
-            Ok(_) if !register => return RequestDecision::NotRegister(msg),
+            Ok(facts) if !register => {
+                let outcome =
+                    originating::run(&self.config, &self.registrations, &msg, &facts, inbound);
+                return match outcome {
+                    Ok(o) => RequestDecision::Originate {
+                        bytes: o.bytes,
+                        asserted: o.asserted,
+                    },
+                    Err(stop) => self.decide(Err(stop), msg.clone(), inbound),
+                };
+            }
             Ok(facts) => {
                 let source = Source::Validator(self.validator.as_ref());
                 register::run(&self.config, &msg, &facts, inbound, source)
             }
         };
         self.decide(outcome, msg, inbound)
+    }
+
+    /// Handles a request from the core for a client (RFC 5626 5.3): one whose top Route
+    /// (or Request-URI) is the edge's Path or Record-Route URI with a flow token that
+    /// verifies is delivered on that flow ([`CoreRequestDecision::Deliver`]) with the
+    /// edge's Via and, on a dialog-creating request, its Record-Route; a flow that is
+    /// gone (closed, its registration over, or from an earlier start of the edge) is
+    /// answered 430 Flow Failed ([`CoreRequestDecision::Reply`]); a token that does not
+    /// verify is dropped with the reason.
+    pub fn on_core_request(&self, bytes: impl Into<Bytes>, now: SystemTime) -> CoreRequestDecision {
+        let msg = match Message::parse_with(bytes.into(), &self.config.limits) {
+            Ok(m) => m,
+            Err(e) => return CoreRequestDecision::Drop(DropReason::Unparseable(e)),
+        };
+        if !msg.is_request() {
+            return CoreRequestDecision::Drop(DropReason::WrongDirection);
+        }
+        for name in [HeaderName::Via, HeaderName::CSeq] {
+            if msg.first(name).is_none() {
+                return CoreRequestDecision::Drop(DropReason::Unanswerable(Violation::Missing {
+                    header: name.canonical().unwrap_or("header"),
+                    offset: msg.head_end(),
+                }));
+            }
+        }
+        let outcome = register::request_facts(&msg).and_then(|facts| {
+            terminating::run(&self.config, &self.registrations, &msg, &facts, now)
+        });
+        let cause = match outcome {
+            Ok(d) => {
+                return CoreRequestDecision::Deliver {
+                    flow: d.flow,
+                    bytes: d.bytes,
+                };
+            }
+            Err(Stop::Reject(cause)) => cause,
+            Err(Stop::Drop(reason)) => return CoreRequestDecision::Drop(reason),
+            Err(Stop::Later(_)) => return CoreRequestDecision::Drop(DropReason::NotOurs),
+        };
+        // An ACK is never answered (RFC 3261 17.1.1.3).
+        if msg.method() == Some("ACK") {
+            return CoreRequestDecision::Drop(DropReason::Ack);
+        }
+        let rejection = Rejection::for_cause(cause);
+        match reply::build(&self.config, &msg, &rejection) {
+            Ok(bytes) => CoreRequestDecision::Reply { bytes, rejection },
+            Err(e) => CoreRequestDecision::Drop(DropReason::Write(e)),
+        }
+    }
+
+    /// Handles a client's response to a request the core sent it: relayed to the core
+    /// ([`ResponseDecision::ToCore`]) once its top Via is shown to be the edge's,
+    /// minted toward this very flow; the client's identity headers are replaced by its
+    /// registered identity (TS 24.229 5.2.6.4).
+    pub fn on_client_response(
+        &self,
+        bytes: impl Into<Bytes>,
+        inbound: &Inbound<'_>,
+    ) -> ResponseDecision {
+        client_response::relay(&self.config, &self.registrations, bytes.into(), inbound)
+    }
+
+    /// The host reports that the client connection `flow` closed: its registrations
+    /// end (RFC 5626 5.3: requests for it are answered 430 from now on). Returns how
+    /// many ended.
+    pub fn flow_closed(&self, flow: FlowId) -> usize {
+        self.registrations.flow_closed(flow)
+    }
+
+    /// Removes the registrations (and unanswered REGISTERs) that ended at or before
+    /// `now`. Returns how many went. Lookups already ignore what has ended; sweeping
+    /// returns the memory.
+    pub fn sweep(&self, now: SystemTime) -> usize {
+        self.registrations.sweep(now)
+    }
+
+    /// When the next registration (or unanswered REGISTER) ends, so the host knows when
+    /// to call [`Edge::sweep`].
+    pub fn next_expiry(&self) -> Option<SystemTime> {
+        self.registrations.next_expiry()
+    }
+
+    /// How many registrations and unanswered REGISTERs the edge holds.
+    pub fn registrations(&self) -> usize {
+        self.registrations.len()
+    }
+
+    /// The live registrations of the client connection `flow` at `now`.
+    pub fn registrations_of(&self, flow: FlowId, now: SystemTime) -> Vec<Registration> {
+        self.registrations
+            .live(flow, now)
+            .into_iter()
+            .map(|r| Registration::clone(&r))
+            .collect()
     }
 
     /// Completes a registration whose validator answered [`crate::validate::Verdict::Later`],
@@ -175,6 +300,14 @@ impl Edge {
         msg: Message,
         inbound: &Inbound<'_>,
     ) -> RequestDecision {
+        let outcome = outcome.and_then(|f| match &f.record {
+            Some(record) => self
+                .registrations
+                .admit(inbound.flow, record.clone(), inbound.now)
+                .map(|()| f)
+                .map_err(|_| Stop::Reject(RejectCause::RegistrationsFull)),
+            None => Ok(f),
+        });
         match outcome {
             Ok(f) => RequestDecision::Forward {
                 bytes: f.bytes,
@@ -218,7 +351,30 @@ impl Edge {
     /// remaining lifetime (carried in the edge's branch) replaced by 401
     /// `error="invalid_token"`, asking for a fresh token rather than a retry that would
     /// get the same 423.
+    ///
+    /// A 2xx to a REGISTER turns what the edge admitted into a live registration of the
+    /// flow (or ends it, on de-registration), with the Service-Route, P-Associated-URI
+    /// and bindings the core returned (TS 24.229 5.2.2.2).
     pub fn on_response(&self, bytes: impl Into<Bytes>, now: SystemTime) -> ResponseDecision {
-        response::relay(&self.config, bytes.into(), Some(now))
+        let decision = response::relay(&self.config, bytes.into(), Some(now));
+        if let ResponseDecision::Relay {
+            flow,
+            registered: Some(registered),
+            ..
+        } = &decision
+        {
+            let key = Uri::parse(&registered.aor)
+                .ok()
+                .and_then(|uri| aor::aor_key(&uri));
+            if let Some(key) = key {
+                let granted = Granted {
+                    service_route: &registered.service_route,
+                    associated_uris: &registered.associated_uris,
+                    contacts: &registered.contacts,
+                };
+                let _ = self.registrations.granted(*flow, &key, &granted, now);
+            }
+        }
+        decision
     }
 }

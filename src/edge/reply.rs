@@ -54,6 +54,26 @@ impl Rejection {
                 None,
             ),
             RejectCause::Request(v) => (v.status(), status_text(v.status()), None),
+            RejectCause::RegistrationsFull => (
+                503,
+                "Service Unavailable (registration capacity reached)",
+                None,
+            ),
+            RejectCause::NotRegistered => {
+                (403, "Forbidden (not registered on this connection)", None)
+            }
+            RejectCause::TokenLapsed => (
+                401,
+                "Unauthorized (the registration's token expired)",
+                Some(BearerError::InvalidToken),
+            ),
+            RejectCause::UnregisteredIdentity => (403, "Forbidden (identity not registered)", None),
+            RejectCause::OutsideDialog => (
+                403,
+                "Forbidden (not routed through this edge for this connection)",
+                None,
+            ),
+            RejectCause::FlowFailed => (430, "Flow Failed", None),
         };
         Rejection {
             status,
@@ -129,6 +149,9 @@ pub(crate) fn build(
         RejectCause::ExpiresTooSoon { .. } => {
             Some("The access token expires too soon to register; obtain a fresh one")
         }
+        RejectCause::TokenLapsed => {
+            Some("The access token expired; obtain a fresh one and register again")
+        }
         _ => None,
     };
     let challenge = match rejection.status {
@@ -140,6 +163,13 @@ pub(crate) fn build(
         b.push(
             HeaderName::WwwAuthenticate,
             &bearer_challenge(config, rejection.bearer_error, description)?,
+        )?;
+    }
+    // RFC 3261 21.5.4: how long to wait before trying again.
+    if rejection.status == 503 {
+        b.push(
+            Token::from_static("Retry-After"),
+            HeaderValue::from_static("60"),
         )?;
     }
     if rejection.status == 420 {

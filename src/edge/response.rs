@@ -25,18 +25,6 @@ pub(crate) const CORE_CHALLENGE_REASON: &str =
 pub(crate) const MIN_EXPIRES_DESCRIPTION: &str =
     "the token expires before the registrar's shortest registration interval";
 
-/// Whether a header field is one TS 24.229 5.2.2 keeps from the UE: the charging
-/// headers (P-Charging-Vector, P-Charging-Function-Addresses).
-fn charging(msg: &Message, index: usize) -> bool {
-    msg.header(index).is_some_and(|h| match h.name {
-        HeaderName::PChargingVector => true,
-        HeaderName::Other => msg
-            .name_bytes(h)
-            .eq_ignore_ascii_case(b"P-Charging-Function-Addresses"),
-        _ => false,
-    })
-}
-
 /// A challenge without its `ck` and `ik` auth-params (TS 24.229 5.2.2: the integrity
 /// and cipher keys of an AKA challenge are for the P-CSCF, never the UE). `None` when
 /// the challenge has neither; `Some(None)` when it does not parse and so cannot be
@@ -166,9 +154,7 @@ pub(crate) fn relay(config: &Config, bytes: Bytes, now: Option<SystemTime>) -> R
     };
     let via = &facts.via;
     // RFC 3261 16.7 step 3: the top Via must be this edge's own sent-by.
-    let ours = via.via.host().matches(&config.edge_host.host())
-        && via.via.port() == config.edge_host.port();
-    if !ours {
+    if !super::hop::via_is_own(config, via) {
         return drop(DropReason::NotOurs);
     }
     let branch = match via.via.branch().map(|b| config.codec.verify_branch(b)) {
@@ -188,20 +174,14 @@ pub(crate) fn relay(config: &Config, bytes: Bytes, now: Option<SystemTime>) -> R
         }));
     }
     let mut ed = Editor::new(&msg);
-    let removed = if via.more_in_field {
-        let base = msg.header(via.index).map_or(0, |f| f.value_span.start);
-        let start = via.span.start.saturating_sub(base) as usize;
-        ed.remove_list_item(via.index, start..start + via.span.len())
-    } else {
-        ed.remove(via.index)
-    };
+    let removed = super::hop::remove_top_via(&mut ed, &msg, via);
     // TS 24.229 5.2.2: charging headers stay in the network; challenges lose ck and ik.
     let filtered = removed.and_then(|()| {
         for (i, h) in msg.headers().iter().enumerate() {
             if i == via.index {
                 continue;
             }
-            if charging(&msg, i) {
+            if super::hop::is_charging(&msg, i) {
                 ed.remove(i)?;
             } else if matches!(
                 h.name,

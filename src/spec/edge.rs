@@ -180,6 +180,9 @@ pub struct EdgeSpec {
     pub also_home_domains: Option<Vec<String>>,
     /// The shortest remaining token lifetime a registration is admitted with (default 60).
     pub min_token_lifetime_seconds: Option<u32>,
+    /// The most registrations the edge holds (default 100000); a REGISTER that would
+    /// add one more is answered 503.
+    pub max_registrations: Option<usize>,
     /// Parser limits for client requests and core responses.
     pub limits: Option<LimitsSpec>,
 }
@@ -261,6 +264,9 @@ impl EdgeSpec {
         }
         if let Some(secs) = self.min_token_lifetime_seconds {
             c = c.min_token_lifetime(secs);
+        }
+        if let Some(n) = self.max_registrations {
+            c = c.max_registrations(n);
         }
         if let Some(l) = &self.limits {
             c = c.limits(l.build());

@@ -8,7 +8,6 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use sip_oauth::edge::{DropReason, FlowId, Inbound, RequestDecision, ResponseDecision, Transport};
-use sip_oauth::message::{Builder, HeaderValue, Token};
 
 use super::log_lines::{self, LazyAor};
 use super::{Hop, Shared};
@@ -50,19 +49,11 @@ pub(super) async fn on_client_request(
             let sent = shared.to_client(flow, bytes).await.is_some();
             log_lines::rejected(label, log_lines::aor_of(&request), &rejection, sent);
         }
-        RequestDecision::NotRegister(request) => {
-            let reply = Builder::response_to(
-                &request,
-                501,
-                &HeaderValue::from_static("Not Implemented Here"),
-                Some(&Token::from_static("ep")),
-            )
-            .ok()
-            .map(Builder::finish);
-            if let Some(r) = reply {
-                let _ = shared.to_client(flow, r).await;
+        RequestDecision::Originate { bytes, asserted } => {
+            let aor = asserted.unwrap_or_default();
+            if let Err(e) = shared.to_core(bytes).await {
+                log_lines::core_send_failed(label, &aor, &e);
             }
-            log_lines::not_register(label, log_lines::aor_of(&request));
         }
         // The example's validators always answer at once.
         RequestDecision::Pending(pending) => {
@@ -91,7 +82,7 @@ pub(super) async fn on_core_response(shared: &Shared, bytes: Bytes) {
                 None => log_lines::relay_client_gone(flow, &aor, status),
             }
         }
-        ResponseDecision::Drop(DropReason::HopByHop) => {}
+        ResponseDecision::ToCore { .. } | ResponseDecision::Drop(DropReason::HopByHop) => {}
         ResponseDecision::Drop(reason) => log_lines::core_dropped(&reason),
     }
 }

@@ -23,11 +23,14 @@ use bytes::Bytes;
 pub use annex_u::annex_u_authorization;
 pub(crate) use verdict::Source;
 
+use super::aor::aor_key;
 use super::config::Config;
 use super::decision::{Admitted, DropReason, RejectCause};
 use super::inbound::Inbound;
+use super::registrations;
 use crate::message::{HostPort, Message, RequestFacts, check_proxy_request};
 use crate::token::Found;
+use crate::token::contact_uris;
 use crate::validate::Authorization;
 use admission::Admission;
 
@@ -66,6 +69,9 @@ pub(crate) struct Established<'a, 'm> {
 pub(crate) struct Forwarded {
     pub bytes: Bytes,
     pub admitted: Admitted,
+    /// What the edge keeps until the core answers (`None` when the AOR has no binding
+    /// form, which the Path already refused).
+    pub record: Option<registrations::Admission>,
 }
 
 /// Runs the procedure on a REGISTER that passed the proxy checks.
@@ -90,9 +96,22 @@ pub(crate) fn run(
     let bytes = forward::build(config, msg, &established, inbound)
         .map_err(|e| Stop::Drop(DropReason::Write(e)))?;
     forward::refuse_leak(&bytes, &token)?;
+    let record = aor_key(&facts.to.value.uri()).map(|aor_key| registrations::Admission {
+        aor: admission.aor.to_owned(),
+        aor_key,
+        impi: auth.impi.as_str().to_owned(),
+        granted_impus: auth.impus.iter().map(|i| i.as_str().to_owned()).collect(),
+        token_expires: auth.expires_at,
+        transport: inbound.transport,
+        contacts: contact_uris(msg)
+            .map(|(_, uri, _)| uri.to_owned())
+            .collect(),
+        expires: admission.granted,
+    });
     Ok(Forwarded {
         bytes,
         admitted: admitted(&auth, &admission),
+        record,
     })
 }
 
