@@ -33,7 +33,7 @@ use sip_oauth::edge::{
     Config, CoreRequestDecision, Edge, FlowId, Inbound, RequestDecision, ResponseDecision,
     Transport,
 };
-use sip_oauth::message::{Frame, Limits, frame, is_response};
+use sip_oauth::message::{Frame, Limits, frame};
 use sip_oauth::validate::JwtValidator;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -97,6 +97,12 @@ impl HopLog {
     pub fn dump(&self) -> String {
         self.lines().join("\n")
     }
+}
+
+/// Whether `bytes` are a response (they start with `SIP/`, RFC 3261 7.2); the rest are
+/// requests or noise for the request entry points to refuse.
+pub fn is_response(bytes: &[u8]) -> bool {
+    bytes.len() >= 4 && bytes[..4].eq_ignore_ascii_case(b"SIP/")
 }
 
 /// The first line of a message, for the log.

@@ -106,6 +106,19 @@ impl Ua {
         }
     }
 
+    /// The next request received within `wait`.
+    pub async fn request_within(&mut self, wait: Duration) -> Result<Msg, String> {
+        match tokio::time::timeout(wait, self.rx.recv()).await {
+            Ok(Some(m)) if !m.is_response() => {
+                self.received.push(m.clone());
+                Ok(m)
+            }
+            Ok(Some(m)) => Err(format!("{}: a response where a request was due: {}", self.user, m.start)),
+            Ok(None) => Err(format!("{}: connection closed", self.user)),
+            Err(_) => Err(format!("{}: nothing received in {wait:?}", self.user)),
+        }
+    }
+
     /// The next final response (provisional ones are skipped and kept in `received`).
     pub async fn final_response(&mut self) -> Result<Msg, String> {
         loop {
