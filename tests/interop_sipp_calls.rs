@@ -395,6 +395,19 @@ fn terminating_invite(test: &str, client_tcp: bool, core_tcp: bool, end: FlowEnd
     // connection); the core pauses 2.5 s before the second INVITE.
     let answered = client.finish();
     if end == FlowEnd::EdgeRestarted {
+        // sipp exits right after sending its 200 to the BYE: let the edge relay it (the
+        // INVITE's and the BYE's 200) before it stops, or the datagram dies with it.
+        let log = edge.host().log();
+        let relayed = || {
+            log.lines()
+                .iter()
+                .filter(|l| l.ends_with("-> core: SIP/2.0 200 OK"))
+                .count()
+        };
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while relayed() < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         edge.restart(0x5eed);
     }
     let at_core = core.finish();
