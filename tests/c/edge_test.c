@@ -3,6 +3,9 @@
  * forwarded as an Annex U REGISTER, one with a bad signature is answered 401 on the same
  * flow, and the core's 200 OK (built on the forwarded request's top Via branch) is
  * relayed to the flow. Outputs are compared byte for byte with tests/c/expected/.
+ * Then what follows the registration: an originating MESSAGE (identity asserted, from the
+ * registered flow only), a terminating INVITE along the Path delivered on the flow, and
+ * 430 Flow Failed once the flow is closed.
  * Also: error reporting, key rotation, and concurrent use of one edge from threads.
  *
  * Usage: edge_test <directory holding input/ and expected/>
@@ -162,6 +165,91 @@ static struct buf ok_for(const sip_oauth_decision *fwd, const struct buf *tmpl)
     return ok;
 }
 
+/* A request of `flow` (a client) to the edge. */
+static sip_oauth_decision *client_request(const sip_oauth_edge *edge, const char *text,
+                                          uint64_t flow)
+{
+    sip_oauth_decision *d = NULL;
+    int rc = sip_oauth_edge_on_request(edge, (const uint8_t *)text, strlen(text), flow,
+                                       "198.51.100.7", 50312, SIP_OAUTH_TRANSPORT_WSS, NOW,
+                                       NULL, &d, NULL);
+    CHECK(rc == SIP_OAUTH_OK);
+    return d;
+}
+
+static const char *MESSAGE =
+    "MESSAGE sip:alice@ims.mnc001.mcc001.3gppnetwork.org SIP/2.0\r\n"
+    "Via: SIP/2.0/WSS 8h2kqv9r1c4p.invalid;branch=z9hG4bKm1\r\n"
+    "Max-Forwards: 70\r\nTo: <sip:alice@ims.mnc001.mcc001.3gppnetwork.org>\r\n"
+    "From: <sip:bob@ims.mnc001.mcc001.3gppnetwork.org>;tag=m\r\nCall-ID: m1\r\n"
+    "CSeq: 1 MESSAGE\r\nP-Asserted-Identity: <sip:ceo@ims.mnc001.mcc001.3gppnetwork.org>\r\n"
+    "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi";
+
+/* What follows the registration of FLOW: `fwd` is the forwarded REGISTER (its Path). */
+static void after_register(const sip_oauth_edge *edge, const sip_oauth_decision *fwd)
+{
+    CHECK(sip_oauth_edge_registrations(edge) == 1);
+    CHECK(sip_oauth_edge_next_expiry(edge) == NOW + 3600);
+
+    /* Originating: forwarded to the core with the identity the edge asserts. */
+    sip_oauth_decision *m = client_request(edge, MESSAGE, FLOW);
+    CHECK(sip_oauth_decision_action(m) == SIP_OAUTH_ACTION_FORWARD);
+    CHECK(contains(m, "\r\nP-Asserted-Identity: <sip:bob@ims.mnc001.mcc001.3gppnetwork.org>\r\n"));
+    CHECK(contains(m, "\r\nRoute: <sip:orig@scscf1.ims.mnc001.mcc001.3gppnetwork.org;lr>\r\n"));
+    CHECK(!contains(m, "ceo@"));
+    CHECK(strstr(sip_oauth_decision_detail_json(m), "\"asserted\":\"sip:bob@") != NULL);
+    sip_oauth_decision_free(m);
+    /* From a connection that registered nothing: 403 on that connection. */
+    m = client_request(edge, MESSAGE, FLOW + 1);
+    CHECK(sip_oauth_decision_action(m) == SIP_OAUTH_ACTION_REPLY);
+    CHECK(sip_oauth_decision_flow(m) == FLOW + 1);
+    CHECK(sip_oauth_decision_status(m) == 403);
+    sip_oauth_decision_free(m);
+
+    /* Terminating: an INVITE from the core along the Path reaches FLOW. */
+    const char *out = (const char *)sip_oauth_decision_bytes(fwd);
+    size_t len = sip_oauth_decision_len(fwd);
+    const char *path = memmem(out, len, "\r\nPath: <", 9);
+    const char *end = path ? memmem(path, len - (size_t)(path - out), ">", 1) : NULL;
+    CHECK(end != NULL);
+    if (end == NULL) {
+        return;
+    }
+    char invite[1024];
+    int n = snprintf(invite, sizeof invite,
+                     "INVITE sip:r2b6v7cq@8h2kqv9r1c4p.invalid;transport=ws SIP/2.0\r\n"
+                     "Via: SIP/2.0/UDP scscf1.ims.mnc001.mcc001.3gppnetwork.org;branch=z9hG4bKc1\r\n"
+                     "Max-Forwards: 69\r\nRoute: %.*s>\r\n"
+                     "To: <sip:bob@ims.mnc001.mcc001.3gppnetwork.org>\r\n"
+                     "From: <sip:alice@ims.mnc001.mcc001.3gppnetwork.org>;tag=a\r\n"
+                     "Call-ID: t1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.9>\r\n"
+                     "Content-Length: 0\r\n\r\n",
+                     (int)(end - path - 8), path + 8);
+    CHECK(n > 0 && (size_t)n < sizeof invite);
+    sip_oauth_decision *t = NULL;
+    CHECK(sip_oauth_edge_on_core_request(edge, (const uint8_t *)invite, (size_t)n, NOW, &t,
+                                         NULL) == SIP_OAUTH_OK);
+    CHECK(sip_oauth_decision_action(t) == SIP_OAUTH_ACTION_REPLY);
+    CHECK(sip_oauth_decision_flow(t) == FLOW);
+    CHECK(contains(t, "\r\nVia: SIP/2.0/WSS pcscf.visited.example:5060;branch=z9hG4bKot"));
+    CHECK(contains(t, "\r\nRecord-Route: <sip:r"));
+    CHECK(!contains(t, "\r\nRoute:"));
+    sip_oauth_decision_free(t);
+
+    /* The flow closes: the same INVITE gets 430 Flow Failed, sent back to the core. */
+    CHECK(sip_oauth_edge_flow_closed(edge, FLOW) == 1);
+    CHECK(sip_oauth_edge_registrations(edge) == 0);
+    CHECK(sip_oauth_edge_next_expiry(edge) == 0);
+    CHECK(sip_oauth_edge_on_core_request(edge, (const uint8_t *)invite, (size_t)n, NOW, &t,
+                                         NULL) == SIP_OAUTH_OK);
+    CHECK(sip_oauth_decision_action(t) == SIP_OAUTH_ACTION_FORWARD);
+    CHECK(sip_oauth_decision_status(t) == 430);
+    CHECK(contains(t, "SIP/2.0 430 Flow Failed\r\n"));
+    sip_oauth_decision_free(t);
+    CHECK(sip_oauth_edge_sweep(edge, NOW) == 0);
+    CHECK(sip_oauth_edge_sweep(NULL, NOW) == 0);
+}
+
 static void errors_are_reported(void)
 {
     sip_oauth_edge *edge = (sip_oauth_edge *)1;
@@ -272,6 +360,8 @@ int main(int argc, char **argv)
     CHECK(strstr(sip_oauth_decision_detail_json(rel),
                  "\"service_route\":[\"sip:orig@scscf1.ims.mnc001.mcc001.3gppnetwork.org;lr\"]") !=
           NULL);
+
+    after_register(edge, fwd);
 
     /* A tampered branch is dropped. */
     unsigned char *b = memmem(ok.data, ok.len, "branch=z9hG4bKoa", 16);
