@@ -179,6 +179,11 @@ fn via_count(msg: &Message) -> usize {
         .sum()
 }
 
+/// `text` with every run of whitespace (folding included) as one space.
+fn unfolded(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn top_via(msg: &Message) -> Option<&str> {
     let v = msg.value_str(msg.first(HeaderName::Via)?).ok()?;
     Some(v.split(',').next().unwrap_or(v).trim())
@@ -210,7 +215,12 @@ fuzz_target!(|data: &[u8]| {
                 .unwrap_or_else(|e| panic!("reply does not parse: {e}: {bytes:?}"));
             assert_eq!(out.status(), Some(rejection.status), "{bytes:?}");
             assert_ne!(input.method(), Some("ACK"), "an ACK answered: {bytes:?}");
-            assert_eq!(top_via(&out), top_via(&input), "{bytes:?}");
+            // Compared as text with line folding undone: the reply writes the Via unfolded.
+            assert_eq!(
+                top_via(&out).map(unfolded),
+                top_via(&input).map(unfolded),
+                "{bytes:?}"
+            );
         }
         CoreRequestDecision::Drop(_) => {}
     }
