@@ -1,9 +1,10 @@
 //! Interoperability with sipp after REGISTER: requests from a registered client and
 //! requests from the core to it.
 //!
-//! The eP-CSCF runs in this process (the library on the test host of `edge_host`); sipp
-//! plays the client over UDP and TCP and the S-CSCF over UDP and TCP. The scenarios are
-//! in `tests/interop/`:
+//! The eP-CSCF runs in this process, twice over: on the library-only test host of
+//! `edge_host` (module `on_test_host`) and as the example programs' tokio server,
+//! `examples/common/edge_server` (module `on_example_server`); sipp plays the client over
+//! UDP and TCP and the S-CSCF over UDP and TCP. The scenarios are in `tests/interop/`:
 //! - originating (TS 24.229 5.2.6): `message_uac.xml` registers and sends a MESSAGE,
 //!   `scscf_message_uas.xml` checks the MESSAGE carries P-Asserted-Identity of the
 //!   registered user, the Service-Route as Route, the edge's Via and no bearer token;
@@ -16,6 +17,8 @@
 //! Without a `sipp` binary these tests print a skip notice and pass, unless
 //! `SIP_OAUTH_REQUIRE_SIPP` is set, in which case they fail.
 
+#[path = "../examples/common/mod.rs"]
+mod common;
 mod edge_host;
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
@@ -24,7 +27,10 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use edge_host::{EdgeHost, EdgeSetup, HOME, HopLog, token};
+use common::args::Settings;
+use common::edge_server::{Bound, EdgeServer, Hop};
+use common::edge_setup;
+use edge_host::{AUDIENCE, EdgeHost, EdgeSetup, HOME, HopLog, ISSUER, SECRET, first_line, token};
 use tokio::runtime::Runtime;
 
 /// Upper bound on one sipp run, beyond sipp's own `-timeout`.
@@ -182,47 +188,203 @@ impl Sipp {
     }
 }
 
+/// Which host runs the edge.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    /// The library on the tests' own host (`edge_host`).
+    TestHost,
+    /// The example programs' server (`examples/common/edge_server`).
+    Example,
+}
+
+/// The example programs' edge server, set up as the example `epcscf` is from its flags.
+struct ExampleEdge {
+    server: EdgeServer,
+    udp: SocketAddr,
+    tcp: SocketAddr,
+    core_side: SocketAddr,
+    setup: EdgeSetup,
+    log: HopLog,
+}
+
+impl ExampleEdge {
+    async fn start(setup: EdgeSetup) -> ExampleEdge {
+        let core = setup.core.to_string();
+        let core_bind = setup.core_bind.to_string();
+        let epoch = setup.epoch.to_string();
+        let key = String::from_utf8(setup.flow_key.clone()).expect("a text flow key");
+        let args = [
+            "--ws-listen",
+            "off",
+            "--udp-listen",
+            "127.0.0.1:0",
+            "--tcp-listen",
+            "127.0.0.1:0",
+            "--core",
+            &core,
+            "--core-transport",
+            if setup.core_tcp { "tcp" } else { "udp" },
+            "--core-bind",
+            &core_bind,
+            "--flow-key",
+            &key,
+            "--epoch",
+            &epoch,
+            "--allow-insecure-transport",
+            "true",
+            "--hmac-secret",
+            SECRET,
+            "--issuer",
+            ISSUER,
+            "--audience",
+            AUDIENCE,
+            "--scope",
+            "sip",
+            "--home-domain",
+            HOME,
+        ];
+        let settings = Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "")
+            .expect("edge flags");
+        let addrs = edge_setup::addrs(&settings).expect("edge addresses");
+        // A restarted edge binds the core-facing address its predecessor just let go of.
+        let mut bound = None;
+        for _ in 0..50 {
+            match Bound::bind(addrs.clone()).await {
+                Ok(b) => {
+                    bound = Some(b);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        let bound = bound.expect("binding the edge's sockets");
+        let (udp, tcp) = (bound.udp_addr().unwrap(), bound.tcp_addr().unwrap());
+        let host = bound.default_edge_host();
+        let core_side: SocketAddr = host.parse().expect("the edge host is an address");
+        let edge = edge_setup::edge(&settings, &host).expect("the edge");
+        let log = HopLog::default();
+        let (tap_log, name) = (log.clone(), setup.name.clone());
+        let tap: common::edge_server::Tap = std::sync::Arc::new(move |hop: Hop, bytes: &[u8]| {
+            let arrow = match hop {
+                Hop::FromClient => "<- client",
+                Hop::ToCore => "-> core",
+                Hop::FromCore => "<- core",
+                Hop::ToClient => "-> client",
+            };
+            tap_log.push(format!("{name} {arrow}: {}", first_line(bytes)));
+        });
+        ExampleEdge {
+            server: EdgeServer::start(edge, bound, Some(tap)),
+            udp,
+            tcp,
+            core_side,
+            setup,
+            log,
+        }
+    }
+}
+
+/// One running edge of either kind.
+enum Running {
+    TestHost(EdgeHost),
+    Example(ExampleEdge),
+}
+
+impl Running {
+    async fn start(kind: Kind, setup: EdgeSetup) -> Running {
+        match kind {
+            Kind::TestHost => Running::TestHost(EdgeHost::start(setup).await),
+            Kind::Example => Running::Example(ExampleEdge::start(setup).await),
+        }
+    }
+
+    fn udp(&self) -> SocketAddr {
+        match self {
+            Running::TestHost(h) => h.udp,
+            Running::Example(e) => e.udp,
+        }
+    }
+
+    fn tcp(&self) -> SocketAddr {
+        match self {
+            Running::TestHost(h) => h.tcp,
+            Running::Example(e) => e.tcp,
+        }
+    }
+
+    fn core_side(&self) -> SocketAddr {
+        match self {
+            Running::TestHost(h) => h.core_side,
+            Running::Example(e) => e.core_side,
+        }
+    }
+
+    fn setup(&self) -> &EdgeSetup {
+        match self {
+            Running::TestHost(h) => &h.setup,
+            Running::Example(e) => &e.setup,
+        }
+    }
+
+    fn log(&self) -> HopLog {
+        match self {
+            Running::TestHost(h) => h.log(),
+            Running::Example(e) => e.log.clone(),
+        }
+    }
+
+    async fn shutdown(self) {
+        match self {
+            Running::TestHost(h) => h.shutdown().await,
+            Running::Example(e) => e.server.shutdown().await,
+        }
+    }
+}
+
 /// The edge under test, on its own runtime (the test thread waits on sipp).
 struct EdgeUnderTest {
     rt: Runtime,
-    host: Option<EdgeHost>,
+    kind: Kind,
+    running: Option<Running>,
     /// The logs of every start, kept across restarts.
     logs: Vec<HopLog>,
 }
 
 impl EdgeUnderTest {
-    fn start(setup: EdgeSetup) -> EdgeUnderTest {
+    fn start(kind: Kind, setup: EdgeSetup) -> EdgeUnderTest {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let host = rt.block_on(EdgeHost::start(setup));
-        let logs = vec![host.log()];
+        let running = rt.block_on(Running::start(kind, setup));
+        let logs = vec![running.log()];
         EdgeUnderTest {
             rt,
-            host: Some(host),
+            kind,
+            running: Some(running),
             logs,
         }
     }
 
-    fn host(&self) -> &EdgeHost {
-        self.host.as_ref().unwrap()
+    fn running(&self) -> &Running {
+        self.running.as_ref().unwrap()
     }
 
     /// Stops the edge and starts it again on the same core-facing address, with the
     /// same flow key and epoch `epoch`.
     fn restart(&mut self, epoch: u64) {
-        let old = self.host.take().unwrap();
-        let mut setup = old.setup.clone();
+        let old = self.running.take().unwrap();
+        let mut setup = old.setup().clone();
         setup.epoch = epoch;
-        setup.core_bind = old.core_side;
-        let host = self.rt.block_on(async {
+        setup.core_bind = old.core_side();
+        let kind = self.kind;
+        let running = self.rt.block_on(async {
             old.shutdown().await;
-            EdgeHost::start(setup).await
+            Running::start(kind, setup).await
         });
-        self.logs.push(host.log());
-        self.host = Some(host);
+        self.logs.push(running.log());
+        self.running = Some(running);
     }
 
     fn dump(&self) -> String {
@@ -236,8 +398,8 @@ impl EdgeUnderTest {
 
 impl Drop for EdgeUnderTest {
     fn drop(&mut self) {
-        if let Some(h) = self.host.take() {
-            self.rt.block_on(h.shutdown());
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.shutdown());
         }
     }
 }
@@ -306,17 +468,21 @@ fn client_args(edge: SocketAddr, tcp: bool, file: &str) -> Vec<String> {
 }
 
 /// Starts sipp as the S-CSCF playing `file`, then an edge in front of it.
-fn core_then_edge(dir: &Path, file: &str, core_tcp: bool) -> (Sipp, EdgeUnderTest) {
+fn core_then_edge(kind: Kind, dir: &Path, file: &str, core_tcp: bool) -> (Sipp, EdgeUnderTest) {
     let port = free_port();
     let core = Sipp::spawn(dir, "scscf", &core_args(file, port, core_tcp));
     wait_bound(port, core_tcp);
     let mut setup = EdgeSetup::new("edge", ([127, 0, 0, 1], port).into());
     setup.core_tcp = core_tcp;
-    (core, EdgeUnderTest::start(setup))
+    (core, EdgeUnderTest::start(kind, setup))
 }
 
 fn client_target(edge: &EdgeUnderTest, tcp: bool) -> SocketAddr {
-    if tcp { edge.host().tcp } else { edge.host().udp }
+    if tcp {
+        edge.running().tcp()
+    } else {
+        edge.running().udp()
+    }
 }
 
 /// Fails the test with every sipp's and the edge's log unless all succeeded.
@@ -334,13 +500,13 @@ fn expect_all(edge: &EdgeUnderTest, results: Vec<Result<(), String>>) {
 /// bob registers through the edge and sends alice a MESSAGE, which sipp as the S-CSCF
 /// checks; then a client on another flow that never registered sends one as bob and gets
 /// the edge's 403.
-fn originating_message(test: &str, client_tcp: bool, core_tcp: bool) {
+fn originating_message(kind: Kind, test: &str, client_tcp: bool, core_tcp: bool) {
     if !sipp_present(test) {
         return;
     }
     let _serial = one_at_a_time();
-    let dir = workdir(test);
-    let (core, edge) = core_then_edge(&dir, "scscf_message_uas.xml", core_tcp);
+    let dir = workdir(&format!("{kind:?}-{test}"));
+    let (core, edge) = core_then_edge(kind, &dir, "scscf_message_uas.xml", core_tcp);
     let target = client_target(&edge, client_tcp);
     let client = Sipp::spawn(&dir, "message_uac", &client_args(target, client_tcp, "message_uac.xml"));
     let registered = client.finish();
@@ -356,21 +522,6 @@ fn originating_message(test: &str, client_tcp: bool, core_tcp: bool) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[test]
-fn originating_message_over_udp_to_a_udp_scscf_is_asserted_and_routed() {
-    originating_message("msg_udp_udp", false, false);
-}
-
-#[test]
-fn originating_message_over_tcp_to_a_tcp_scscf_is_asserted_and_routed() {
-    originating_message("msg_tcp_tcp", true, true);
-}
-
-#[test]
-fn originating_message_over_tcp_to_a_udp_scscf_is_asserted_and_routed() {
-    originating_message("msg_tcp_udp", true, false);
-}
-
 /// How the flow the INVITE was delivered on goes away before the second INVITE.
 #[derive(Clone, Copy, PartialEq)]
 enum FlowEnd {
@@ -382,13 +533,13 @@ enum FlowEnd {
 
 /// bob registers; sipp as the S-CSCF calls him along the Path it stored (180, 200, ACK,
 /// BYE); after the flow ends, the same INVITE gets 430 from the edge.
-fn terminating_invite(test: &str, client_tcp: bool, core_tcp: bool, end: FlowEnd) {
+fn terminating_invite(kind: Kind, test: &str, client_tcp: bool, core_tcp: bool, end: FlowEnd) {
     if !sipp_present(test) {
         return;
     }
     let _serial = one_at_a_time();
-    let dir = workdir(test);
-    let (core, mut edge) = core_then_edge(&dir, "scscf_invite_uac.xml", core_tcp);
+    let dir = workdir(&format!("{kind:?}-{test}"));
+    let (core, mut edge) = core_then_edge(kind, &dir, "scscf_invite_uac.xml", core_tcp);
     let target = client_target(&edge, client_tcp);
     let client = Sipp::spawn(&dir, "invite_uas", &client_args(target, client_tcp, "invite_uas.xml"));
     // The client's call ends with its 200 to the BYE, and sipp exits (closing its TCP
@@ -397,7 +548,7 @@ fn terminating_invite(test: &str, client_tcp: bool, core_tcp: bool, end: FlowEnd
     if end == FlowEnd::EdgeRestarted {
         // sipp exits right after sending its 200 to the BYE: let the edge relay it (the
         // INVITE's and the BYE's 200) before it stops, or the datagram dies with it.
-        let log = edge.host().log();
+        let log = edge.running().log();
         let relayed = || {
             log.lines()
                 .iter()
@@ -418,28 +569,55 @@ fn terminating_invite(test: &str, client_tcp: bool, core_tcp: bool, end: FlowEnd
         .unwrap()
         .lines()
         .iter()
-        .any(|l| l.contains("own answer") && l.contains("430"));
+        .any(|l| l.contains("-> core") && l.contains(" 430 "));
     assert!(flow_failed, "the 430 is not the edge's own:\n{}", edge.dump());
     drop(edge);
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[test]
-fn terminating_invite_over_tcp_from_a_udp_scscf_then_430_once_the_connection_closed() {
-    terminating_invite("inv_tcp_udp_closed", true, false, FlowEnd::ConnectionClosed);
+/// The scenarios, for one kind of host.
+macro_rules! scenarios {
+    ($module:ident, $kind:expr) => {
+        mod $module {
+            use super::*;
+
+            #[test]
+            fn originating_message_over_udp_to_a_udp_scscf_is_asserted_and_routed() {
+                originating_message($kind, "msg_udp_udp", false, false);
+            }
+
+            #[test]
+            fn originating_message_over_tcp_to_a_tcp_scscf_is_asserted_and_routed() {
+                originating_message($kind, "msg_tcp_tcp", true, true);
+            }
+
+            #[test]
+            fn originating_message_over_tcp_to_a_udp_scscf_is_asserted_and_routed() {
+                originating_message($kind, "msg_tcp_udp", true, false);
+            }
+
+            #[test]
+            fn terminating_invite_over_tcp_from_a_udp_scscf_then_430_once_the_connection_closed() {
+                terminating_invite($kind, "inv_tcp_udp_closed", true, false, FlowEnd::ConnectionClosed);
+            }
+
+            #[test]
+            fn terminating_invite_over_tcp_from_a_tcp_scscf_then_430_once_the_connection_closed() {
+                terminating_invite($kind, "inv_tcp_tcp_closed", true, true, FlowEnd::ConnectionClosed);
+            }
+
+            #[test]
+            fn terminating_invite_over_udp_from_a_udp_scscf_then_430_from_the_restarted_edge() {
+                terminating_invite($kind, "inv_udp_udp_restart", false, false, FlowEnd::EdgeRestarted);
+            }
+
+            #[test]
+            fn terminating_invite_over_tcp_from_a_udp_scscf_then_430_from_the_restarted_edge() {
+                terminating_invite($kind, "inv_tcp_udp_restart", true, false, FlowEnd::EdgeRestarted);
+            }
+        }
+    };
 }
 
-#[test]
-fn terminating_invite_over_tcp_from_a_tcp_scscf_then_430_once_the_connection_closed() {
-    terminating_invite("inv_tcp_tcp_closed", true, true, FlowEnd::ConnectionClosed);
-}
-
-#[test]
-fn terminating_invite_over_udp_from_a_udp_scscf_then_430_from_the_restarted_edge() {
-    terminating_invite("inv_udp_udp_restart", false, false, FlowEnd::EdgeRestarted);
-}
-
-#[test]
-fn terminating_invite_over_tcp_from_a_udp_scscf_then_430_from_the_restarted_edge() {
-    terminating_invite("inv_tcp_udp_restart", true, false, FlowEnd::EdgeRestarted);
-}
+scenarios!(on_test_host, Kind::TestHost);
+scenarios!(on_example_server, Kind::Example);
