@@ -27,10 +27,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::args::Settings;
-use common::edge_server::{Bound, EdgeServer, Hop};
-use common::edge_setup;
-use edge_host::{AUDIENCE, EdgeHost, EdgeSetup, HOME, HopLog, ISSUER, SECRET, first_line, token};
+use edge_host::example::ExampleEdge;
+use edge_host::{EdgeHost, EdgeSetup, HOME, HopLog, token};
 use tokio::runtime::Runtime;
 
 /// Upper bound on one sipp run, beyond sipp's own `-timeout`.
@@ -197,93 +195,6 @@ enum Kind {
     Example,
 }
 
-/// The example programs' edge server, set up as the example `epcscf` is from its flags.
-struct ExampleEdge {
-    server: EdgeServer,
-    udp: SocketAddr,
-    tcp: SocketAddr,
-    core_side: SocketAddr,
-    setup: EdgeSetup,
-    log: HopLog,
-}
-
-impl ExampleEdge {
-    async fn start(setup: EdgeSetup) -> ExampleEdge {
-        let core = setup.core.to_string();
-        let core_bind = setup.core_bind.to_string();
-        let epoch = setup.epoch.to_string();
-        let key = String::from_utf8(setup.flow_key.clone()).expect("a text flow key");
-        let args = [
-            "--ws-listen",
-            "off",
-            "--udp-listen",
-            "127.0.0.1:0",
-            "--tcp-listen",
-            "127.0.0.1:0",
-            "--core",
-            &core,
-            "--core-transport",
-            if setup.core_tcp { "tcp" } else { "udp" },
-            "--core-bind",
-            &core_bind,
-            "--flow-key",
-            &key,
-            "--epoch",
-            &epoch,
-            "--allow-insecure-transport",
-            "true",
-            "--hmac-secret",
-            SECRET,
-            "--issuer",
-            ISSUER,
-            "--audience",
-            AUDIENCE,
-            "--scope",
-            "sip",
-            "--home-domain",
-            HOME,
-        ];
-        let settings = Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "")
-            .expect("edge flags");
-        let addrs = edge_setup::addrs(&settings).expect("edge addresses");
-        // A restarted edge binds the core-facing address its predecessor just let go of.
-        let mut bound = None;
-        for _ in 0..50 {
-            match Bound::bind(addrs.clone()).await {
-                Ok(b) => {
-                    bound = Some(b);
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-        let bound = bound.expect("binding the edge's sockets");
-        let (udp, tcp) = (bound.udp_addr().unwrap(), bound.tcp_addr().unwrap());
-        let host = bound.default_edge_host();
-        let core_side: SocketAddr = host.parse().expect("the edge host is an address");
-        let edge = edge_setup::edge(&settings, &host).expect("the edge");
-        let log = HopLog::default();
-        let (tap_log, name) = (log.clone(), setup.name.clone());
-        let tap: common::edge_server::Tap = std::sync::Arc::new(move |hop: Hop, bytes: &[u8]| {
-            let arrow = match hop {
-                Hop::FromClient => "<- client",
-                Hop::ToCore => "-> core",
-                Hop::FromCore => "<- core",
-                Hop::ToClient => "-> client",
-            };
-            tap_log.push(format!("{name} {arrow}: {}", first_line(bytes)));
-        });
-        ExampleEdge {
-            server: EdgeServer::start(edge, bound, Some(tap)),
-            udp,
-            tcp,
-            core_side,
-            setup,
-            log,
-        }
-    }
-}
-
 /// One running edge of either kind.
 enum Running {
     TestHost(EdgeHost),
@@ -336,7 +247,7 @@ impl Running {
     async fn shutdown(self) {
         match self {
             Running::TestHost(h) => h.shutdown().await,
-            Running::Example(e) => e.server.shutdown().await,
+            Running::Example(e) => e.shutdown().await,
         }
     }
 }

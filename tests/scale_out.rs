@@ -12,30 +12,79 @@
 //! the stand-in S-CSCF of `edge_host::scscf`, the users are `edge_host::ua` agents over
 //! TCP.
 
+#[path = "../examples/common/mod.rs"]
+mod common;
 mod edge_host;
 
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use edge_host::scscf::Core;
 use edge_host::sip::{Msg, host_port, uri_of};
 use edge_host::ua::{Dialog, Ua};
-use edge_host::{EdgeHost, EdgeSetup, HOME, token};
+use edge_host::{EdgeHost, EdgeSetup, HOME, HopLog, token};
+use sip_oauth::edge::Edge;
 
 const KEY: &[u8] = b"one-flow-key-shared-by-both-edges-0123";
 
-fn setup(name: &str, core: &Core, epoch: u64) -> EdgeSetup {
-    let mut s = EdgeSetup::new(name, core.addr);
+fn setup(name: &str, core: SocketAddr, epoch: u64) -> EdgeSetup {
+    let mut s = EdgeSetup::new(name, core);
     s.flow_key = KEY.to_vec();
     s.epoch = epoch;
     s
 }
 
+/// One edge instance as the test sees it, whichever host runs it.
+struct Side {
+    /// Its TCP client listener.
+    tcp: SocketAddr,
+    /// Its core-facing address: the host of its Via, Path and Record-Route URIs.
+    core_side: SocketAddr,
+    /// The edge (a clone shares its registrations).
+    edge: Edge,
+    log: HopLog,
+}
+
+impl Side {
+    fn of(h: &EdgeHost) -> Side {
+        Side {
+            tcp: h.tcp,
+            core_side: h.core_side,
+            edge: h.edge().clone(),
+            log: h.log(),
+        }
+    }
+}
+
+/// The core as the test sees it.
+struct CoreView<'a> {
+    /// Where it listens (the host of its Via and Record-Route).
+    addr: SocketAddr,
+    /// The Service-Route it gives registered users.
+    service_route: String,
+    log: HopLog,
+    /// The stand-in core, whose bindings the test can read.
+    bindings: Option<&'a Core>,
+}
+
+impl<'a> CoreView<'a> {
+    fn of(core: &'a Core) -> CoreView<'a> {
+        CoreView {
+            addr: core.addr,
+            service_route: Core::service_route(core.addr),
+            log: core.log.clone(),
+            bindings: Some(core),
+        }
+    }
+}
+
 /// The logs of every party, for a failure message.
-fn logs(core: &Core, edges: &[&EdgeHost]) -> String {
+fn logs(core: &CoreView<'_>, edges: &[&Side]) -> String {
     let mut out = core.log.dump();
     for e in edges {
         out.push_str("\n");
-        out.push_str(&e.log().dump());
+        out.push_str(&e.log.dump());
     }
     out
 }
@@ -59,7 +108,7 @@ fn hops(msg: &Msg, name: &str) -> Vec<Option<std::net::SocketAddr>> {
 
 /// Checks what an edge delivered to a client: its Via on top, no Route left, no charging
 /// headers, no token, and the caller's identity asserted.
-fn check_delivered(req: &Msg, edge: &EdgeHost, caller: &str) {
+fn check_delivered(req: &Msg, edge: &Side, caller: &str) {
     let text = req.text();
     assert_eq!(
         hops(req, "Via").first().copied().flatten(),
@@ -80,7 +129,7 @@ fn check_delivered(req: &Msg, edge: &EdgeHost, caller: &str) {
 /// is still tried).
 type Run = (Ua, Ua, Vec<String>);
 
-async fn run(core: &Core, e1: &EdgeHost, e2: &EdgeHost) -> Result<Run, String> {
+async fn run(core: &CoreView<'_>, e1: &Side, e2: &Side) -> Result<Run, String> {
     let mut alice = Ua::connect(e1.tcp, "alice").await;
     let mut bob = Ua::connect(e2.tcp, "bob").await;
     for ua in [&mut alice, &mut bob] {
@@ -91,20 +140,22 @@ async fn run(core: &Core, e1: &EdgeHost, e2: &EdgeHost) -> Result<Run, String> {
             return Err(format!("{} not registered:\n{}", ua.user, ok.text()));
         }
         let sr = ok.get("Service-Route").unwrap_or_default();
-        if sr != Core::service_route(core.addr) {
+        if sr != core.service_route {
             return Err(format!("Service-Route {sr:?}"));
         }
     }
     // Each instance holds its own client, and the core routes to each through its own.
-    assert_eq!(e1.edge().registrations(), 1);
-    assert_eq!(e2.edge().registrations(), 1);
-    let alice_path = core.binding(&alice.aor()).expect("alice at the core").path;
-    let bob_path = core.binding(&bob.aor()).expect("bob at the core").path;
-    assert_eq!(alice_path.len(), 1);
-    assert_eq!(bob_path.len(), 1);
-    assert_eq!(host_port(&alice_path[0]), Some(e1.core_side));
-    assert_eq!(host_port(&bob_path[0]), Some(e2.core_side));
-    assert_ne!(alice_path[0], bob_path[0]);
+    assert_eq!(e1.edge.registrations(), 1);
+    assert_eq!(e2.edge.registrations(), 1);
+    if let Some(c) = core.bindings {
+        let alice_path = c.binding(&alice.aor()).expect("alice at the core").path;
+        let bob_path = c.binding(&bob.aor()).expect("bob at the core").path;
+        assert_eq!(alice_path.len(), 1);
+        assert_eq!(bob_path.len(), 1);
+        assert_eq!(host_port(&alice_path[0]), Some(e1.core_side));
+        assert_eq!(host_port(&bob_path[0]), Some(e2.core_side));
+        assert_ne!(alice_path[0], bob_path[0]);
+    }
 
     // MESSAGE alice -> edge1 -> core -> edge2 -> bob, and its 200 back.
     let bob_aor = bob.aor();
@@ -193,58 +244,86 @@ async fn run(core: &Core, e1: &EdgeHost, e2: &EdgeHost) -> Result<Run, String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_edges_one_core_message_and_call_cross_both_and_a_restart_answers_430() {
     let core = Core::start().await;
-    let e1 = EdgeHost::start(setup("edge1", &core, 1001)).await;
-    let e2 = EdgeHost::start(setup("edge2", &core, 2002)).await;
-    assert_ne!(e1.core_side, e2.core_side);
-    let (mut alice, bob, problems) = match tokio::time::timeout(Duration::from_secs(30), run(&core, &e1, &e2))
-        .await
-    {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => panic!("{e}\n--- log ---\n{}", logs(&core, &[&e1, &e2])),
-        Err(_) => panic!("timed out\n--- log ---\n{}", logs(&core, &[&e1, &e2])),
-    };
-    let bob_path = core.binding(&bob.aor()).unwrap().path;
+    let view = CoreView::of(&core);
+    let e1 = EdgeHost::start(setup("edge1", core.addr, 1001)).await;
+    let e2 = EdgeHost::start(setup("edge2", core.addr, 2002)).await;
+    let (s1, s2) = (Side::of(&e1), Side::of(&e2));
+    let (alice, bob, mut problems) = scale_out(&view, &s1, &s2).await;
 
     // Edge 2 restarts on the same address with a new epoch and the same key.
     let mut again = e2.setup.clone();
     again.epoch = 2003;
     again.core_bind = e2.core_side;
-    let old_log = e2.log();
     e2.shutdown().await;
     let e2 = EdgeHost::start(again).await;
-    assert_eq!(e2.edge().registrations(), 0);
-
-    // The core still routes to bob along his old Path: the restarted edge answers 430.
-    let bob_aor = bob.aor();
-    let answer = tokio::time::timeout(Duration::from_secs(10), alice.message(&bob_aor, "still there?"))
-        .await
-        .expect("no answer in time");
-    let answer = answer.unwrap_or_else(|e| panic!("{e}\n{}", logs(&core, &[&e1, &e2])));
-    assert_eq!(
-        answer.status(),
-        Some(430),
-        "{}\n--- log ---\n{}\n{}",
-        answer.text(),
-        logs(&core, &[&e1, &e2]),
-        old_log.dump()
-    );
-    assert_eq!(core.binding(&bob_aor).unwrap().path, bob_path);
-    assert!(
-        e2.log()
-            .lines()
-            .iter()
-            .any(|l| l.contains("own answer") && l.contains("430")),
-        "the 430 is not the restarted edge's own:\n{}",
-        e2.log().dump()
-    );
-    drop(bob);
-    let log = logs(&core, &[&e1, &e2]);
+    let s2b = Side::of(&e2);
+    problems.extend(after_restart(&view, &s1, &s2, &s2b, alice, bob).await);
     e1.shutdown().await;
     e2.shutdown().await;
     assert!(
         problems.is_empty(),
-        "{}\n--- log ---\n{log}\n{}",
+        "{}\n--- log ---\n{}\n{}",
         problems.join("\n"),
-        old_log.dump()
+        logs(&view, &[&s1, &s2b]),
+        s2.log.dump()
     );
+}
+
+/// Registers alice on `e1` and bob on `e2` and runs the exchanges across them; panics
+/// with every log on a failure that stops the run.
+async fn scale_out(core: &CoreView<'_>, e1: &Side, e2: &Side) -> Run {
+    match tokio::time::timeout(Duration::from_secs(30), run(core, e1, e2)).await {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => panic!("{e}\n--- log ---\n{}", logs(core, &[e1, e2])),
+        Err(_) => panic!("timed out\n--- log ---\n{}", logs(core, &[e1, e2])),
+    }
+}
+
+/// After edge 2 restarted (`e2` before, `e2b` after): a MESSAGE the core routes along
+/// bob's old Path gets 430 from the restarted edge. Returns what failed.
+async fn after_restart(
+    core: &CoreView<'_>,
+    e1: &Side,
+    e2: &Side,
+    e2b: &Side,
+    mut alice: Ua,
+    bob: Ua,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    assert_eq!(e2b.core_side, e2.core_side);
+    assert_eq!(e2b.edge.registrations(), 0);
+    let bob_aor = bob.aor();
+    let old_path = core.bindings.and_then(|c| c.binding(&bob_aor)).map(|b| b.path);
+    let answer = match tokio::time::timeout(
+        Duration::from_secs(10),
+        alice.message(&bob_aor, "still there?"),
+    )
+    .await
+    {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => return vec![format!("after the restart: {e}")],
+        Err(_) => return vec!["after the restart: no answer in time".to_owned()],
+    };
+    if answer.status() != Some(430) {
+        problems.push(format!(
+            "after the restart alice got {} instead of 430:\n{}",
+            answer.start,
+            answer.text()
+        ));
+    }
+    // The core still holds bob's old Path: nothing but the 430 told it otherwise.
+    if let Some(c) = core.bindings {
+        assert_eq!(c.binding(&bob_aor).map(|b| b.path), old_path);
+    }
+    let own = e2b
+        .log
+        .lines()
+        .iter()
+        .any(|l| l.contains("-> core") && l.contains(" 430 "));
+    if !own {
+        problems.push("the 430 is not the restarted edge's own".to_owned());
+    }
+    let _ = e1;
+    drop(bob);
+    problems
 }

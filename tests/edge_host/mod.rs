@@ -11,12 +11,15 @@
 //!   (430 Flow Failed, ...) go back to where the request came from;
 //! - a closed TCP connection: `flow_closed`.
 //!
-//! It depends on the library only (not on the example programs), so a test of the
-//! protocol does not wait on the examples' transport code. Every hop is written to a
-//! log that the tests print when they fail.
+//! The host depends on the library only (not on the example programs), so a test of the
+//! protocol does not wait on the examples' transport code; `example` starts the example
+//! programs' server instead, for the same tests. Every hop is written to a log that the
+//! tests print when they fail.
 
 #![allow(dead_code)]
 
+/// Needs the examples' `common` module at the root of the test crate.
+pub mod example;
 pub mod scscf;
 pub mod sip;
 pub mod token;
