@@ -400,11 +400,7 @@ fn client_target(edge: &EdgeUnderTest, tcp: bool) -> SocketAddr {
 fn expect_all(edge: &EdgeUnderTest, results: Vec<Result<(), String>>) {
     let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
     if !failures.is_empty() {
-        panic!(
-            "{}\n--- edge ---\n{}",
-            failures.join("\n\n"),
-            edge.dump()
-        );
+        panic!("{}\n--- edge ---\n{}", failures.join("\n\n"), edge.dump());
     }
 }
 
@@ -419,7 +415,11 @@ fn originating_message(kind: Kind, test: &str, client_tcp: bool, core_tcp: bool)
     let dir = workdir(&format!("{kind:?}-{test}"));
     let (core, edge) = core_then_edge(kind, &dir, "scscf_message_uas.xml", core_tcp);
     let target = client_target(&edge, client_tcp);
-    let client = Sipp::spawn(&dir, "message_uac", &client_args(target, client_tcp, "message_uac.xml"));
+    let client = Sipp::spawn(
+        &dir,
+        "message_uac",
+        &client_args(target, client_tcp, "message_uac.xml"),
+    );
     let registered = client.finish();
     let at_core = core.finish();
     let stranger = Sipp::spawn(
@@ -452,7 +452,11 @@ fn terminating_invite(kind: Kind, test: &str, client_tcp: bool, core_tcp: bool, 
     let dir = workdir(&format!("{kind:?}-{test}"));
     let (core, mut edge) = core_then_edge(kind, &dir, "scscf_invite_uac.xml", core_tcp);
     let target = client_target(&edge, client_tcp);
-    let client = Sipp::spawn(&dir, "invite_uas", &client_args(target, client_tcp, "invite_uas.xml"));
+    let client = Sipp::spawn(
+        &dir,
+        "invite_uas",
+        &client_args(target, client_tcp, "invite_uas.xml"),
+    );
     // The client's call ends with its 200 to the BYE, and sipp exits (closing its TCP
     // connection); the core pauses 2.5 s before the second INVITE.
     let answered = client.finish();
@@ -481,7 +485,11 @@ fn terminating_invite(kind: Kind, test: &str, client_tcp: bool, core_tcp: bool, 
         .lines()
         .iter()
         .any(|l| l.contains("-> core") && l.contains(" 430 "));
-    assert!(flow_failed, "the 430 is not the edge's own:\n{}", edge.dump());
+    assert!(
+        flow_failed,
+        "the 430 is not the edge's own:\n{}",
+        edge.dump()
+    );
     drop(edge);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -509,22 +517,46 @@ macro_rules! scenarios {
 
             #[test]
             fn terminating_invite_over_tcp_from_a_udp_scscf_then_430_once_the_connection_closed() {
-                terminating_invite($kind, "inv_tcp_udp_closed", true, false, FlowEnd::ConnectionClosed);
+                terminating_invite(
+                    $kind,
+                    "inv_tcp_udp_closed",
+                    true,
+                    false,
+                    FlowEnd::ConnectionClosed,
+                );
             }
 
             #[test]
             fn terminating_invite_over_tcp_from_a_tcp_scscf_then_430_once_the_connection_closed() {
-                terminating_invite($kind, "inv_tcp_tcp_closed", true, true, FlowEnd::ConnectionClosed);
+                terminating_invite(
+                    $kind,
+                    "inv_tcp_tcp_closed",
+                    true,
+                    true,
+                    FlowEnd::ConnectionClosed,
+                );
             }
 
             #[test]
             fn terminating_invite_over_udp_from_a_udp_scscf_then_430_from_the_restarted_edge() {
-                terminating_invite($kind, "inv_udp_udp_restart", false, false, FlowEnd::EdgeRestarted);
+                terminating_invite(
+                    $kind,
+                    "inv_udp_udp_restart",
+                    false,
+                    false,
+                    FlowEnd::EdgeRestarted,
+                );
             }
 
             #[test]
             fn terminating_invite_over_tcp_from_a_udp_scscf_then_430_from_the_restarted_edge() {
-                terminating_invite($kind, "inv_tcp_udp_restart", true, false, FlowEnd::EdgeRestarted);
+                terminating_invite(
+                    $kind,
+                    "inv_tcp_udp_restart",
+                    true,
+                    false,
+                    FlowEnd::EdgeRestarted,
+                );
             }
         }
     };

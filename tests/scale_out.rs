@@ -83,7 +83,7 @@ impl<'a> CoreView<'a> {
 fn logs(core: &CoreView<'_>, edges: &[&Side]) -> String {
     let mut out = core.log.dump();
     for e in edges {
-        out.push_str("\n");
+        out.push('\n');
         out.push_str(&e.log.dump());
     }
     out
@@ -116,8 +116,14 @@ fn check_delivered(req: &Msg, edge: &Side, caller: &str) {
         "top Via is not the delivering edge's:\n{text}"
     );
     assert!(!req.has("Route"), "Route left toward the client:\n{text}");
-    assert!(!text.contains("P-Charging"), "charging headers toward the client:\n{text}");
-    assert!(!text.contains("Bearer") && !text.contains("eyJ"), "token toward the client:\n{text}");
+    assert!(
+        !text.contains("P-Charging"),
+        "charging headers toward the client:\n{text}"
+    );
+    assert!(
+        !text.contains("Bearer") && !text.contains("eyJ"),
+        "token toward the client:\n{text}"
+    );
     assert_eq!(
         req.get("P-Asserted-Identity").map(uri_of),
         Some(format!("sip:{caller}@{HOME}")),
@@ -192,7 +198,11 @@ async fn run(core: &CoreView<'_>, e1: &Side, e2: &Side) -> Result<Run, String> {
         return Err(format!("bob got {}", incoming.start));
     }
     check_delivered(&incoming, e2, "alice");
-    assert!(incoming.body_text().contains("m=audio"), "{}", incoming.text());
+    assert!(
+        incoming.body_text().contains("m=audio"),
+        "{}",
+        incoming.text()
+    );
     // Record-Route: edge2 (toward bob), the core, edge1 (toward alice).
     let rr = hops(&incoming, "Record-Route");
     assert_eq!(
@@ -236,7 +246,9 @@ async fn run(core: &CoreView<'_>, e1: &Side, e2: &Side) -> Result<Run, String> {
     assert_eq!(done.cseq_method(), Some("BYE"));
 
     // Not registered anywhere: the core's 404 comes back through edge1.
-    let nobody = alice.message(&format!("sip:carol@{HOME}"), "anyone?").await?;
+    let nobody = alice
+        .message(&format!("sip:carol@{HOME}"), "anyone?")
+        .await?;
     assert_eq!(nobody.status(), Some(404), "{}", nobody.text());
     Ok((alice, bob, problems))
 }
@@ -293,7 +305,10 @@ async fn after_restart(
     assert_eq!(e2b.core_side, e2.core_side);
     assert_eq!(e2b.edge.registrations(), 0);
     let bob_aor = bob.aor();
-    let old_path = core.bindings.and_then(|c| c.binding(&bob_aor)).map(|b| b.path);
+    let old_path = core
+        .bindings
+        .and_then(|c| c.binding(&bob_aor))
+        .map(|b| b.path);
     let answer = match tokio::time::timeout(
         Duration::from_secs(10),
         alice.message(&bob_aor, "still there?"),

@@ -51,7 +51,8 @@ fn inbound(flow: u64) -> Inbound<'static> {
 
 fn edge_with_epoch(epoch: u64) -> Edge {
     let mut bob = Authorization::new(Impi::try_from(format!("bob@{HOME}").as_str()).unwrap());
-    bob.impus.push(Impu::try_from(format!("sip:bob@{HOME}").as_str()).unwrap());
+    bob.impus
+        .push(Impu::try_from(format!("sip:bob@{HOME}").as_str()).unwrap());
     bob.impus.push(Impu::try_from("tel:+15550100123").unwrap());
     bob.expires_at = Some(now() + Duration::from_secs(1800));
     let config = Config::new(HOME, EDGE_HOST, FLOW_KEY)
@@ -75,7 +76,9 @@ fn register(edge: &Edge, flow: u64) -> String {
         RequestDecision::Forward { bytes, .. } => Message::parse(bytes).unwrap(),
         other => panic!("sample REGISTER not forwarded: {other:?}"),
     };
-    let path = fwd.value_str(fwd.first(HeaderName::Path).expect("Path")).unwrap();
+    let path = fwd
+        .value_str(fwd.first(HeaderName::Path).expect("Path"))
+        .unwrap();
     let token = user_part(path);
     let mut ok = Builder::response_to(
         &fwd,
@@ -89,10 +92,17 @@ fn register(edge: &Edge, flow: u64) -> String {
     for (name, value) in [
         (HeaderName::Contact, contact.to_owned()),
         (HeaderName::Path, path.to_owned()),
-        (HeaderName::ServiceRoute, format!("<sip:orig@scscf1.{HOME};lr>")),
-        (HeaderName::PAssociatedUri, format!("<sip:bob@{HOME}>, <tel:+15550100123>")),
+        (
+            HeaderName::ServiceRoute,
+            format!("<sip:orig@scscf1.{HOME};lr>"),
+        ),
+        (
+            HeaderName::PAssociatedUri,
+            format!("<sip:bob@{HOME}>, <tel:+15550100123>"),
+        ),
     ] {
-        ok.push(name, &HeaderValue::try_from(value).unwrap()).unwrap();
+        ok.push(name, &HeaderValue::try_from(value).unwrap())
+            .unwrap();
     }
     match edge.on_response(ok.finish(), now()) {
         ResponseDecision::Relay { status: 200, .. } => {}
@@ -202,9 +212,20 @@ fuzz_target!(|data: &[u8]| {
             let out = Message::parse_with(bytes.clone(), &ROOMY)
                 .unwrap_or_else(|e| panic!("response to the core does not parse: {e}: {bytes:?}"));
             assert_eq!(out.status(), Some(status), "{bytes:?}");
-            assert_eq!(input.status(), Some(status), "the client's status changed: {bytes:?}");
-            assert!(out.first(HeaderName::Via).is_some(), "no Via left for the core");
-            assert_ne!(top_via(&out), Some(world.via.as_str()), "the edge's Via left: {bytes:?}");
+            assert_eq!(
+                input.status(),
+                Some(status),
+                "the client's status changed: {bytes:?}"
+            );
+            assert!(
+                out.first(HeaderName::Via).is_some(),
+                "no Via left for the core"
+            );
+            assert_ne!(
+                top_via(&out),
+                Some(world.via.as_str()),
+                "the edge's Via left: {bytes:?}"
+            );
             if !input.as_bytes().contains(&b'"') {
                 assert_eq!(via_count(&out) + 1, via_count(&input), "{bytes:?}");
             }

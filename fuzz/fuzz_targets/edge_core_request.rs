@@ -55,7 +55,8 @@ fn inbound(flow: u64) -> Inbound<'static> {
 
 fn edge_with_epoch(epoch: u64) -> Edge {
     let mut bob = Authorization::new(Impi::try_from(format!("bob@{HOME}").as_str()).unwrap());
-    bob.impus.push(Impu::try_from(format!("sip:bob@{HOME}").as_str()).unwrap());
+    bob.impus
+        .push(Impu::try_from(format!("sip:bob@{HOME}").as_str()).unwrap());
     bob.impus.push(Impu::try_from("tel:+15550100123").unwrap());
     bob.expires_at = Some(now() + Duration::from_secs(1800));
     let config = Config::new(HOME, EDGE_HOST, FLOW_KEY)
@@ -79,7 +80,9 @@ fn register(edge: &Edge, flow: u64) -> String {
         RequestDecision::Forward { bytes, .. } => Message::parse(bytes).unwrap(),
         other => panic!("sample REGISTER not forwarded: {other:?}"),
     };
-    let path = fwd.value_str(fwd.first(HeaderName::Path).expect("Path")).unwrap();
+    let path = fwd
+        .value_str(fwd.first(HeaderName::Path).expect("Path"))
+        .unwrap();
     let token = user_part(path);
     let mut ok = Builder::response_to(
         &fwd,
@@ -93,10 +96,17 @@ fn register(edge: &Edge, flow: u64) -> String {
     for (name, value) in [
         (HeaderName::Contact, contact.to_owned()),
         (HeaderName::Path, path.to_owned()),
-        (HeaderName::ServiceRoute, format!("<sip:orig@scscf1.{HOME};lr>")),
-        (HeaderName::PAssociatedUri, format!("<sip:bob@{HOME}>, <tel:+15550100123>")),
+        (
+            HeaderName::ServiceRoute,
+            format!("<sip:orig@scscf1.{HOME};lr>"),
+        ),
+        (
+            HeaderName::PAssociatedUri,
+            format!("<sip:bob@{HOME}>, <tel:+15550100123>"),
+        ),
     ] {
-        ok.push(name, &HeaderValue::try_from(value).unwrap()).unwrap();
+        ok.push(name, &HeaderValue::try_from(value).unwrap())
+            .unwrap();
     }
     match edge.on_response(ok.finish(), now()) {
         ResponseDecision::Relay { status: 200, .. } => {}
@@ -194,7 +204,11 @@ fuzz_target!(|data: &[u8]| {
     let wire = substitute(data, &world.swaps);
     match world.edge.on_core_request(wire.clone(), now()) {
         CoreRequestDecision::Deliver { flow, bytes } => {
-            assert_eq!(flow, FlowId(7), "delivered on a flow without a registration");
+            assert_eq!(
+                flow,
+                FlowId(7),
+                "delivered on a flow without a registration"
+            );
             let input = Message::parse(wire).expect("a delivered input parses");
             let out = Message::parse_with(bytes.clone(), &ROOMY)
                 .unwrap_or_else(|e| panic!("delivered request does not parse: {e}: {bytes:?}"));
@@ -206,7 +220,10 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(via_count(&out), via_count(&input) + 1, "{bytes:?}");
             }
             for name in ["P-Charging-Vector", "P-Charging-Function-Addresses"] {
-                assert!(out.find_named(name).next().is_none(), "{name} toward the client: {bytes:?}");
+                assert!(
+                    out.find_named(name).next().is_none(),
+                    "{name} toward the client: {bytes:?}"
+                );
             }
         }
         CoreRequestDecision::Reply { bytes, rejection } => {

@@ -356,7 +356,13 @@ impl Shared {
     }
 
     /// One message from a client flow.
-    async fn from_client(&self, bytes: Bytes, flow: FlowId, peer: SocketAddr, transport: Transport) {
+    async fn on_client_bytes(
+        &self,
+        bytes: Bytes,
+        flow: FlowId,
+        peer: SocketAddr,
+        transport: Transport,
+    ) {
         self.note(&format!("<- client flow {}", flow.0), &bytes);
         if is_response(&bytes) {
             let inbound = self.inbound(flow, peer, transport);
@@ -389,7 +395,7 @@ impl Shared {
     }
 
     /// One message from the core.
-    async fn from_core(&self, bytes: Bytes, source: CoreSource) {
+    async fn on_core_bytes(&self, bytes: Bytes, source: CoreSource) {
         self.note("<- core", &bytes);
         let now = SystemTime::now();
         if is_response(&bytes) {
@@ -441,7 +447,9 @@ async fn client_udp_loop(shared: Arc<Shared>) {
             continue;
         }
         let flow = shared.flows.udp(peer);
-        shared.from_client(bytes, flow, peer, Transport::Udp).await;
+        shared
+            .on_client_bytes(bytes, flow, peer, Transport::Udp)
+            .await;
     }
 }
 
@@ -465,7 +473,7 @@ async fn client_tcp_connection(shared: Arc<Shared>, stream: TcpStream, peer: Soc
         loop {
             match framer.next() {
                 Ok(Some(Item::Message(b))) => {
-                    shared.from_client(b, flow, peer, Transport::Tcp).await
+                    shared.on_client_bytes(b, flow, peer, Transport::Tcp).await
                 }
                 Ok(Some(Item::Ping)) => {
                     let _ = tx.try_send(Bytes::from_static(b"\r\n"));
@@ -504,7 +512,7 @@ async fn core_udp_loop(shared: Arc<Shared>, sock: Arc<UdpSocket>) {
         if bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             continue;
         }
-        shared.from_core(bytes, CoreSource::Udp(peer)).await;
+        shared.on_core_bytes(bytes, CoreSource::Udp(peer)).await;
     }
 }
 
@@ -515,7 +523,10 @@ async fn core_tcp_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Bytes>) {
     while let Some(bytes) = rx.recv().await {
         let gone = match conn.as_mut() {
             None => true,
-            Some((_, done)) => !matches!(done.try_recv(), Err(tokio::sync::oneshot::error::TryRecvError::Empty)),
+            Some((_, done)) => !matches!(
+                done.try_recv(),
+                Err(tokio::sync::oneshot::error::TryRecvError::Empty)
+            ),
         };
         if gone {
             let Ok(stream) = TcpStream::connect(shared.core).await else {
@@ -535,7 +546,7 @@ async fn core_tcp_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Bytes>) {
                     loop {
                         match framer.next() {
                             Ok(Some(Item::Message(b))) => {
-                                s.from_core(b, CoreSource::Tcp(back.clone())).await
+                                s.on_core_bytes(b, CoreSource::Tcp(back.clone())).await
                             }
                             Ok(Some(Item::Ping)) => {
                                 let _ = back.try_send(Bytes::from_static(b"\r\n"));

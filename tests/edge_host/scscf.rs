@@ -10,6 +10,7 @@
 //!   it off and sends the request to the next Route's address (RFC 3261 16.12, loose
 //!   routing);
 //! - a response goes, without the core's Via, to the address of the Via below.
+//!
 //! It adds its Via (and its Record-Route on dialog-creating requests) and decrements
 //! Max-Forwards, as a proxy does.
 
@@ -133,7 +134,10 @@ impl State {
                 return;
             };
             msg.start = format!("{method} {} SIP/2.0", b.contact);
-            msg.set_all("Route", &b.path.iter().map(|p| format!("<{p}>")).collect::<Vec<_>>());
+            msg.set_all(
+                "Route",
+                &b.path.iter().map(|p| format!("<{p}>")).collect::<Vec<_>>(),
+            );
             if matches!(method.as_str(), "INVITE" | "SUBSCRIBE" | "REFER") {
                 msg.push_top("Record-Route", &format!("<sip:core@{};lr>", self.addr));
             }

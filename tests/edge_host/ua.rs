@@ -113,7 +113,10 @@ impl Ua {
                 self.received.push(m.clone());
                 Ok(m)
             }
-            Ok(Some(m)) => Err(format!("{}: a response where a request was due: {}", self.user, m.start)),
+            Ok(Some(m)) => Err(format!(
+                "{}: a response where a request was due: {}",
+                self.user, m.start
+            )),
             Ok(None) => Err(format!("{}: connection closed", self.user)),
             Err(_) => Err(format!("{}: nothing received in {wait:?}", self.user)),
         }
@@ -126,7 +129,12 @@ impl Ua {
             match m.status() {
                 Some(s) if s >= 200 => return Ok(m),
                 Some(_) => continue,
-                None => return Err(format!("{}: a request where a response was due: {}", self.user, m.start)),
+                None => {
+                    return Err(format!(
+                        "{}: a request where a response was due: {}",
+                        self.user, m.start
+                    ));
+                }
             }
         }
     }
@@ -135,7 +143,10 @@ impl Ua {
     pub async fn request(&mut self) -> Result<Msg, String> {
         let m = self.recv().await?;
         if m.is_response() {
-            return Err(format!("{}: a response where a request was due: {}", self.user, m.start));
+            return Err(format!(
+                "{}: a response where a request was due: {}",
+                self.user, m.start
+            ));
         }
         Ok(m)
     }
@@ -153,7 +164,10 @@ impl Ua {
             headers: vec![
                 ("Via".into(), self.via()),
                 ("Max-Forwards".into(), "70".into()),
-                ("From".into(), format!("<{}>;tag={}f{}", self.aor(), self.user, unique())),
+                (
+                    "From".into(),
+                    format!("<{}>;tag={}f{}", self.aor(), self.user, unique()),
+                ),
                 ("To".into(), format!("<{to}>")),
                 ("Call-ID".into(), call_id.to_owned()),
                 ("CSeq".into(), format!("{cseq} {method}")),
@@ -210,10 +224,18 @@ impl Ua {
     }
 
     /// Waits for a request with `method`, answers it `status`, and returns it.
-    pub async fn expect_and_answer(&mut self, method: &str, status: u16, reason: &str) -> Result<Msg, String> {
+    pub async fn expect_and_answer(
+        &mut self,
+        method: &str,
+        status: u16,
+        reason: &str,
+    ) -> Result<Msg, String> {
         let req = self.request().await?;
         if req.method() != Some(method) {
-            return Err(format!("{}: expected {method}, got {}", self.user, req.start));
+            return Err(format!(
+                "{}: expected {method}, got {}",
+                self.user, req.start
+            ));
         }
         self.answer(&req, status, reason).await;
         Ok(req)
