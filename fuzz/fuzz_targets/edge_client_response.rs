@@ -221,11 +221,20 @@ fuzz_target!(|data: &[u8]| {
                 out.first(HeaderName::Via).is_some(),
                 "no Via left for the core"
             );
-            assert_ne!(
-                top_via(&out),
-                Some(world.via.as_str()),
-                "the edge's Via left: {bytes:?}"
-            );
+            // Its own Via is gone, unless the client wrote it twice (then the copy is the
+            // core's to refuse).
+            let copies = input
+                .find(HeaderName::Via)
+                .filter_map(|h| input.value_str(h).ok())
+                .filter(|v| v.contains(world.via.as_str()))
+                .count();
+            if copies == 1 {
+                assert_ne!(
+                    top_via(&out),
+                    Some(world.via.as_str()),
+                    "the edge's Via left: {bytes:?}"
+                );
+            }
             if !input.as_bytes().contains(&b'"') {
                 assert_eq!(via_count(&out) + 1, via_count(&input), "{bytes:?}");
             }
