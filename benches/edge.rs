@@ -1,14 +1,16 @@
 //! Bytes in to bytes out through the edge: the sample REGISTER with an HS256 token
 //! (signature checked, and served from the verified-token cache), the same procedure
-//! with a validator that checks nothing (the edge's own cost), and the 200 OK relay.
-//! The floor is parsing the message alone.
+//! with a validator that checks nothing (the edge's own cost), and the 200 OK relay;
+//! after the registration, a registered client's MESSAGE toward the core and an INVITE
+//! from the core along the Path. Each floor is parsing its message alone.
 
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sip_oauth::edge::{
-    Config, Edge, FlowId, Inbound, RequestDecision, ResponseDecision, Transport,
+    Config, CoreRequestDecision, Edge, FlowId, Inbound, RequestDecision, ResponseDecision,
+    Transport,
 };
 use sip_oauth::identity::{Impi, Impu};
 use sip_oauth::message::Message;
@@ -112,6 +114,45 @@ fn bench(c: &mut Criterion) {
         ResponseDecision::Relay { .. }
     ));
 
+    // Bob registered on the fixed-validator edge (same key: the branch verifies there).
+    let _ = fixed.on_request(request.clone(), &inbound);
+    assert!(matches!(
+        fixed.on_response(ok.clone(), now()),
+        ResponseDecision::Relay { .. }
+    ));
+    let message = bytes::Bytes::from(format!(
+        "MESSAGE sip:alice@{HOME} SIP/2.0\r\n\
+         Via: SIP/2.0/WSS 8h2kqv9r1c4p.invalid;branch=z9hG4bK55a1;rport\r\n\
+         Max-Forwards: 70\r\nTo: <sip:alice@{HOME}>\r\nFrom: \"Bob\" <sip:bob@{HOME}>;tag=m1\r\n\
+         Call-ID: 7m2s0q1k\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n\
+         User-Agent: SIP.js/0.21.2\r\nContent-Length: 5\r\n\r\nhello"
+    ));
+    assert!(matches!(
+        fixed.on_request(message.clone(), &inbound),
+        RequestDecision::Originate { .. }
+    ));
+    let path = fwd
+        .split("\r\nPath: <")
+        .nth(1)
+        .and_then(|p| p.split('>').next())
+        .expect("Path");
+    let invite = bytes::Bytes::from(format!(
+        "INVITE sip:r2b6v7cq@8h2kqv9r1c4p.invalid;transport=ws SIP/2.0\r\n\
+         Via: SIP/2.0/UDP scscf1.{HOME};branch=z9hG4bKc0re1\r\n\
+         Via: SIP/2.0/UDP pcscf.a.example;branch=z9hG4bKa11\r\n\
+         Max-Forwards: 68\r\nRoute: <{path}>\r\n\
+         Record-Route: <sip:scscf1.{HOME};lr>\r\n\
+         To: <sip:bob@{HOME}>\r\nFrom: <sip:alice@{HOME}>;tag=a1\r\n\
+         Call-ID: t3rm1\r\nCSeq: 7 INVITE\r\nContact: <sip:alice@192.0.2.9>\r\n\
+         P-Asserted-Identity: <sip:alice@{HOME}>\r\n\
+         P-Charging-Vector: icid-value=abc\r\nContent-Type: application/sdp\r\n\
+         Content-Length: 0\r\n\r\n"
+    ));
+    assert!(matches!(
+        fixed.on_core_request(invite.clone(), now()),
+        CoreRequestDecision::Deliver { .. }
+    ));
+
     let mut g = c.benchmark_group("edge");
     g.bench_function("floor: parse REGISTER", |b| {
         b.iter(|| Message::parse(black_box(request.clone())))
@@ -127,6 +168,18 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("200 OK relay", |b| {
         b.iter(|| signed.on_response(black_box(ok.clone()), now()))
+    });
+    g.bench_function("floor: parse MESSAGE", |b| {
+        b.iter(|| Message::parse(black_box(message.clone())))
+    });
+    g.bench_function("originating MESSAGE", |b| {
+        b.iter(|| fixed.on_request(black_box(message.clone()), &inbound))
+    });
+    g.bench_function("floor: parse INVITE from the core", |b| {
+        b.iter(|| Message::parse(black_box(invite.clone())))
+    });
+    g.bench_function("terminating INVITE", |b| {
+        b.iter(|| fixed.on_core_request(black_box(invite.clone()), now()))
     });
     g.finish();
 }

@@ -1,9 +1,13 @@
-//! The whole registration in one process on loopback: a token issuer (WAF), a WebRTC
-//! client (WIC), the eP-CSCF edge and a registrar standing in for the S-CSCF.
+//! The whole flow in one process on loopback: a token issuer (WAF), two WebRTC clients
+//! (WIC, alice and bob), the eP-CSCF edge and a stand-in S-CSCF.
 //!
-//! `cargo run --example demo` prints each message between the roles (first line and the
-//! headers that matter), then shows a forged and an expired token being refused.
-//! Exits 0 only when the good registration succeeded and both bad ones got 401.
+//! `cargo run --example demo` prints each message through the edge (first line and the
+//! headers that matter) and one log line per hop from the edge and the S-CSCF. Bob
+//! registers and refreshes; a forged and an expired token are refused; alice registers,
+//! sends bob a MESSAGE and calls him (180, 200, ACK, BYE); a MESSAGE from a connection
+//! that never registered and one with a spoofed From are refused; calls to an unknown and
+//! to an offline user get 404 and 480. Exits 0 only when every one of those came out as
+//! described.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -15,6 +19,7 @@ use std::time::{Duration, SystemTime};
 use common::edge_server::{Bound, EdgeAddrs, EdgeServer, Hop, Tap};
 use common::registrar::{self, Registrar};
 use common::tokens::{Claims, DEMO_SECRET, Signer};
+use common::wic_answer::Event;
 use common::wic_client::{Final, Wic, random_id};
 use sip_oauth::edge::{Config, Edge};
 use sip_oauth::token::TokenLocation;
@@ -26,18 +31,21 @@ const ISSUER: &str = "https://waf.example";
 const AUDIENCE: &str = "epcscf.visited.example";
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
-/// Headers worth showing, in the order they are printed.
-const SHOWN: [&str; 9] = [
-    "via",
-    "authorization",
-    "www-authenticate",
-    "path",
-    "require",
-    "contact",
-    "expires",
-    "service-route",
-    "p-associated-uri",
+/// Headers worth showing on the registration messages, in the order they are printed.
+const SHOWN_REGISTER: [&str; 9] = [
+    "Via",
+    "Authorization",
+    "WWW-Authenticate",
+    "Path",
+    "Require",
+    "Contact",
+    "Expires",
+    "Service-Route",
+    "P-Associated-URI",
 ];
+/// Headers worth showing on the other messages: where they are routed and who the
+/// network says sent them.
+const SHOWN_OTHER: [&str; 2] = ["Route", "P-Asserted-Identity"];
 
 /// The Bearer token is shown only by its start and length.
 fn redact(value: &str) -> String {
@@ -57,6 +65,7 @@ fn print_message(hop: Hop, bytes: &[u8]) {
         Hop::FromCore => "S-CSCF  ──▶ eP-CSCF",
         Hop::ToClient => "eP-CSCF ──▶ WIC    ",
     };
+    // Shown as text whatever it holds: this is a trace, not a parser.
     let text = String::from_utf8_lossy(bytes);
     let mut lines = text.split("\r\n");
     println!("  {arrow}  {}", lines.next().unwrap_or(""));
@@ -65,30 +74,24 @@ fn print_message(hop: Hop, bytes: &[u8]) {
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim()))
         .collect();
-    for name in SHOWN {
-        for (n, v) in headers.iter().filter(|(n, _)| n == name) {
-            let shown = headers_name(n);
-            let v = if shown == "Authorization" {
+    let register = headers
+        .iter()
+        .any(|(n, v)| n == "cseq" && v.ends_with("REGISTER"));
+    let shown: &[&str] = if register {
+        &SHOWN_REGISTER
+    } else {
+        &SHOWN_OTHER
+    };
+    for name in shown {
+        let lower = name.to_ascii_lowercase();
+        for (_, v) in headers.iter().filter(|(n, _)| *n == lower) {
+            let v = if *name == "Authorization" {
                 redact(v)
             } else {
                 (*v).to_owned()
             };
-            println!("  {:22} {shown}: {v}", "");
+            println!("  {:22} {name}: {v}", "");
         }
-    }
-}
-
-fn headers_name(lower: &str) -> &'static str {
-    match lower {
-        "via" => "Via",
-        "authorization" => "Authorization",
-        "www-authenticate" => "WWW-Authenticate",
-        "path" => "Path",
-        "require" => "Require",
-        "contact" => "Contact",
-        "expires" => "Expires",
-        "service-route" => "Service-Route",
-        _ => "P-Associated-URI",
     }
 }
 
@@ -98,9 +101,41 @@ fn step(title: &str) {
 
 fn verdict(label: &str, result: &Result<Final, String>) {
     match result {
-        Ok(f) => println!("  => {label}: {}", f.first_line()),
+        Ok(f) if f.provisional.is_empty() => println!("  => {label}: {}", f.first_line()),
+        Ok(f) => println!(
+            "  => {label}: {} (after {:?})",
+            f.first_line(),
+            f.provisional
+        ),
         Err(e) => println!("  => {label}: error: {e}"),
     }
+}
+
+/// The status of a final response, if one came.
+fn status(r: &Result<Final, String>) -> Option<u16> {
+    r.as_ref().map(|f| f.status).ok()
+}
+
+/// Waits for the next request `wic` received and tells whether `want` holds for it.
+async fn received(wic: &mut Wic, want: impl Fn(&Event) -> bool) -> bool {
+    match wic.next_event(Duration::from_secs(3)).await {
+        Some(e) => {
+            println!("  => {} received {e:?}", wic.identity().user);
+            want(&e)
+        }
+        None => {
+            println!("  => {} received nothing", wic.identity().user);
+            false
+        }
+    }
+}
+
+/// One row of the RESULT line.
+struct Check {
+    what: &'static str,
+    passed: bool,
+    /// What went wrong, when it did.
+    detail: String,
 }
 
 async fn run() -> Result<bool, String> {
@@ -114,7 +149,7 @@ async fn run() -> Result<bool, String> {
     let mut core_tasks = JoinSet::new();
     registrar::serve(registrar.clone(), Some(udp), None, &mut core_tasks);
 
-    // eP-CSCF: WebSocket for the WIC, UDP toward the S-CSCF.
+    // eP-CSCF: WebSocket for the WICs, UDP toward the S-CSCF.
     let bound = Bound::bind(EdgeAddrs {
         ws: Some(SocketAddr::new(LOOPBACK, 0)),
         udp: None,
@@ -162,16 +197,28 @@ async fn run() -> Result<bool, String> {
     let claims = |user: &str, life: u64| {
         Claims::for_user(user, HOME, ISSUER, AUDIENCE, now, Duration::from_secs(life))
     };
-    let good = signer.mint(&claims("bob", 600))?;
+    let aor = |user: &str| format!("sip:{user}@{HOME}");
+    let bob_token = signer.mint(&claims("bob", 600))?;
+    let alice_token = signer.mint(&claims("alice", 600))?;
+    let mut checks = Vec::new();
 
     step("1. Bob registers with a valid HS256 access token from the WAF");
     let mut bob = Wic::connect(&ws_url, "bob", HOME, None).await?;
-    let first = bob.register(Some(&good), 600).await;
+    let first = bob.register(Some(&bob_token), 600).await;
     verdict("registration", &first);
 
     step("2. Bob refreshes the registration with the same token");
-    let refresh = bob.register(Some(&good), 600).await;
+    let refresh = bob.register(Some(&bob_token), 600).await;
     verdict("re-registration", &refresh);
+    checks.push(Check {
+        what: "registration",
+        passed: status(&first) == Some(200)
+            && first
+                .as_ref()
+                .is_ok_and(|f| f.text.contains("Service-Route:"))
+            && status(&refresh) == Some(200),
+        detail: String::new(),
+    });
 
     step("3. Mallory presents a token signed with the wrong key (forged)");
     let forger = Signer::hs256(b"not-the-waf-secret-but-32-bytes!", "demo-1");
@@ -188,33 +235,122 @@ async fn run() -> Result<bool, String> {
     let mut carol = Wic::connect(&ws_url, "carol", HOME, None).await?;
     let expired_result = carol.register(Some(&expired), 600).await;
     verdict("expired token", &expired_result);
+    checks.push(Check {
+        what: "forged and expired tokens refused with 401",
+        passed: status(&forged_result) == Some(401) && status(&expired_result) == Some(401),
+        detail: String::new(),
+    });
 
-    step("5. Bob de-registers");
-    let gone = bob.register(Some(&good), 0).await;
-    verdict("de-registration", &gone);
+    step("5. Alice registers");
+    let mut alice = Wic::connect(&ws_url, "alice", HOME, None).await?;
+    let alice_reg = alice.register(Some(&alice_token), 600).await;
+    verdict("registration", &alice_reg);
 
-    bob.close().await;
-    mallory.close().await;
-    carol.close().await;
+    step("6. Alice sends Bob a MESSAGE");
+    let sent = alice.message(&aor("bob"), "Hello Bob").await;
+    verdict("MESSAGE", &sent);
+    let got = received(&mut bob, |e| {
+        matches!(e, Event::Message { from, body, .. } if *from == aor("alice") && body == "Hello Bob")
+    })
+    .await;
+    checks.push(Check {
+        what: "MESSAGE delivered",
+        passed: status(&alice_reg) == Some(200) && status(&sent) == Some(200) && got,
+        detail: String::new(),
+    });
+
+    step("7. Alice calls Bob: INVITE with an SDP offer, 180, 200, ACK, then BYE");
+    let call = alice.call(&aor("bob")).await;
+    // Each part of the call that did not happen, for the RESULT line.
+    let mut missing: Vec<&str> = Vec::new();
+    match call {
+        Ok(c) => {
+            verdict("INVITE", &Ok(c.answer.clone()));
+            let invited = received(&mut bob, |e| matches!(e, Event::Invite { .. })).await;
+            let acked = received(&mut bob, |e| matches!(e, Event::Ack { .. })).await;
+            let mut parts = vec![
+                ("180 at Alice", c.answer.provisional.contains(&180)),
+                ("200 at Alice", c.answer.status == 200),
+                ("INVITE at Bob", invited),
+                ("ACK at Bob", acked),
+            ];
+            match c.dialog {
+                Some(mut d) => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let bye = alice.hang_up(&mut d).await;
+                    verdict("BYE", &bye);
+                    let byed =
+                        received(&mut bob, |e| matches!(e, Event::Bye { status: 200, .. })).await;
+                    parts.push(("200 to BYE", status(&bye) == Some(200)));
+                    parts.push(("BYE at Bob", byed));
+                }
+                None => parts.push(("a dialog", false)),
+            }
+            missing.extend(parts.iter().filter(|(_, ok)| !ok).map(|(what, _)| *what));
+        }
+        Err(e) => {
+            println!("  => INVITE: error: {e}");
+            missing.push("an answer");
+        }
+    }
+    checks.push(Check {
+        what: "call completed (180, 200, ACK, BYE)",
+        passed: missing.is_empty(),
+        detail: if missing.is_empty() {
+            String::new()
+        } else {
+            format!(" (missing: {})", missing.join(", "))
+        },
+    });
+
+    step("8. Mallory, never registered on her connection, sends Bob a MESSAGE");
+    let unregistered = mallory.message(&aor("bob"), "Hi, it's Bob's bank").await;
+    verdict("MESSAGE", &unregistered);
+
+    step("9. Alice, registered as herself, sends Carol a MESSAGE with From: Bob");
+    let spoofed = alice
+        .message_from(&aor("bob"), &aor("carol"), "Bob here, honest")
+        .await;
+    verdict("MESSAGE", &spoofed);
+    checks.push(Check {
+        what: "unregistered and spoofed MESSAGEs refused with 403",
+        passed: status(&unregistered) == Some(403) && status(&spoofed) == Some(403),
+        detail: String::new(),
+    });
+
+    step("10. Alice calls Dave, who never registered, and Bob after he de-registers");
+    let dave = alice.call(&aor("dave")).await.map(|c| c.answer);
+    verdict("INVITE to Dave", &dave);
+    let gone = bob.register(Some(&bob_token), 0).await;
+    verdict("Bob's de-registration", &gone);
+    let offline = alice.call(&aor("bob")).await.map(|c| c.answer);
+    verdict("INVITE to Bob", &offline);
+    checks.push(Check {
+        what: "unknown callee 404, offline callee 480",
+        passed: status(&dave) == Some(404)
+            && status(&gone) == Some(200)
+            && status(&offline) == Some(480),
+        detail: String::new(),
+    });
+
+    for w in [bob, mallory, carol, alice] {
+        w.close().await;
+    }
     edge.shutdown().await;
     core_tasks.abort_all();
 
-    let status = |r: &Result<Final, String>| r.as_ref().map(|f| f.status).ok();
-    let registered = status(&first) == Some(200)
-        && first
-            .as_ref()
-            .is_ok_and(|f| f.text.contains("Service-Route:"));
-    let rejected = status(&forged_result) == Some(401) && status(&expired_result) == Some(401);
-    let ok = registered && rejected && status(&refresh) == Some(200) && status(&gone) == Some(200);
+    let ok = checks.iter().all(|c| c.passed);
+    let rows: Vec<String> = checks
+        .iter()
+        .map(|c| {
+            let verdict = if c.passed { "PASSED" } else { "FAILED" };
+            format!("{} {verdict}{}", c.what, c.detail)
+        })
+        .collect();
     println!();
     println!(
-        "RESULT: registration {}; forged and expired tokens {}; {}",
-        if registered { "SUCCEEDED" } else { "FAILED" },
-        if rejected {
-            "REJECTED with 401"
-        } else {
-            "NOT REJECTED"
-        },
+        "RESULT: {}; {}",
+        rows.join("; "),
         if ok { "demo passed" } else { "demo FAILED" }
     );
     Ok(ok)

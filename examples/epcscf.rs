@@ -1,12 +1,15 @@
 //! The eP-CSCF: SIP over WebSocket (RFC 7118), UDP and TCP toward clients, UDP or TCP
 //! toward the S-CSCF, with REGISTERs admitted by bearer token (RFC 8898) and forwarded
-//! as TS 33.203 Annex U trusted-node registrations.
+//! as TS 33.203 Annex U trusted-node registrations; the registered clients' requests
+//! sent on to the core with the identity the edge asserts (TS 24.229 5.2.6), and the
+//! core's requests for them delivered on the connection they registered on (RFC 5626
+//! 5.3).
 //!
 //! ```text
 //! cargo run --example epcscf -- --hmac-secret demo-secret-of-at-least-32-bytes \
 //!     --issuer https://waf.example --audience epcscf.visited.example --core 127.0.0.1:5070
 //! ```
-//! One log line per decision on standard error; Ctrl-C stops it.
+//! One log line per hop on standard error; Ctrl-C stops it.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -1,7 +1,11 @@
-//! A minimal registrar standing in for the S-CSCF: REGISTER only, only from trusted
-//! nodes, only with `integrity-protected="auth-done"` (TS 33.203 Annex U); bindings in
-//! memory with expiry; 200 OK with Contact/expires, Path, Service-Route and
-//! P-Associated-URI; 403 for anything else.
+//! A minimal S-CSCF stand-in. Registration: REGISTER only from trusted nodes, only with
+//! `integrity-protected="auth-done"` (TS 33.203 Annex U); bindings in memory with expiry,
+//! the Path of each and the peer it came from; 200 OK with Contact/expires, Path,
+//! Service-Route (`<sip:orig@ADDR;lr>`, its own address) and P-Associated-URI; 403 for a
+//! REGISTER outside those rules. Routing: a request arriving over its Service-Route goes
+//! to the callee's contact along the callee's Path (404 for an unknown user, 480 for one
+//! without a live registration), statelessly, record-routing dialogs; responses go back
+//! by Via.
 //!
 //! ```text
 //! cargo run --example scscf -- --listen 127.0.0.1:5070 --trusted 127.0.0.1

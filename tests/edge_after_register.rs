@@ -307,6 +307,41 @@ fn dialogs_stay_on_the_edge_and_cancel_gets_the_invites_branch() {
             );
         e.on_request(b.into_bytes(), &on(flow))
     };
+    // The ACK of the 2xx follows the dialog's route set too.
+    let ack = text(&request("ACK", BOB, &route))
+        .replace(
+            "To: <sip:alice@ims.mnc001.mcc001.3gppnetwork.org>",
+            "To: <sip:alice@ims.mnc001.mcc001.3gppnetwork.org>;tag=callee",
+        )
+        .replace("branch=z9hG4bKACK1", "branch=z9hG4bKack2xx");
+    let (out, asserted) = originated(e.on_request(ack.into_bytes(), &on(1)));
+    assert_eq!(asserted, None);
+    assert_eq!(
+        header(&out, "Route"),
+        ["<sip:scscf1.ims.mnc001.mcc001.3gppnetwork.org;lr>"]
+    );
+    // The ACK of a non-2xx answer from the core goes where the INVITE went, with its
+    // branch (RFC 3261 17.1.1.3, 16.11).
+    let ack = text(&request("INVITE", BOB, ""))
+        .replace("INVITE sip:", "ACK sip:")
+        .replace("CSeq: 1 INVITE", "CSeq: 1 ACK")
+        .replace(
+            "To: <sip:alice@ims.mnc001.mcc001.3gppnetwork.org>",
+            "To: <sip:alice@ims.mnc001.mcc001.3gppnetwork.org>;tag=busy",
+        );
+    let (out, _) = originated(e.on_request(ack.into_bytes(), &on(1)));
+    assert_eq!(param(&out, "Via: SIP/2.0/UDP pcscf", "branch"), branch);
+    assert_eq!(header(&out, "Route"), [SERVICE_ROUTE]);
+    // From a connection that registered nothing, an ACK is not answered.
+    let stray = text(&request("ACK", BOB, "")).replace(
+        "To: <sip:alice@ims.mnc001.mcc001.3gppnetwork.org>",
+        "To: <sip:alice@ims.mnc001.mcc001.3gppnetwork.org>;tag=x",
+    );
+    assert!(matches!(
+        e.on_request(stray.into_bytes(), &on(99)),
+        RequestDecision::Drop(DropReason::Ack)
+    ));
+
     let (out, asserted) = originated(bye(1, &route));
     assert_eq!(asserted, None);
     assert_eq!(

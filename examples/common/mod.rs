@@ -5,11 +5,19 @@
 #![allow(dead_code)]
 
 pub mod args;
+pub mod bindings;
+pub mod core_peer;
+pub mod core_server;
 pub mod edge_server;
 pub mod edge_setup;
 pub mod log;
 pub mod registrar;
+pub mod route_set;
+pub mod router;
+pub mod sdp;
 pub mod stream;
 pub mod tokens;
+pub mod wic_answer;
 pub mod wic_client;
+pub mod wic_dialog;
 pub mod ws;

@@ -1,192 +1,227 @@
-//! A minimal S-CSCF registrar that trusts the edge (TS 33.203 Annex U): it accepts a
-//! REGISTER only from a configured trusted node and only when the Authorization header
-//! says `integrity-protected="auth-done"`; it keeps bindings in memory with their expiry
-//! and answers 200 OK with the bindings, Path (RFC 3327 section 5.3), Service-Route
-//! (RFC 3608) and P-Associated-URI (RFC 7315). Anything else gets 403.
+//! A minimal S-CSCF that trusts the edge (TS 33.203 Annex U): it accepts a REGISTER
+//! only from a configured trusted node and only when the Authorization header says
+//! `integrity-protected="auth-done"`; it keeps bindings in memory with their expiry, the
+//! Path of each (RFC 3327 5.3) and the peer the REGISTER came from, and answers 200 OK
+//! with the bindings, Path, Service-Route (RFC 3608: its own address, so that
+//! originating requests come back over it) and P-Associated-URI (RFC 7315). Other
+//! requests and the responses to them are proxied between registered users by the
+//! [`router`](super::router).
 
-use std::collections::HashMap;
-use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use bytes::Bytes;
 use sip_oauth::message::header::{
-    AuthScheme, Contact, Credentials, IntegrityProtected, NameAddr, parse_expires, split_list,
+    AuthScheme, Contact, Credentials, IntegrityProtected, parse_expires, split_list,
 };
 use sip_oauth::message::{Builder, HeaderName, HeaderValue, Message, Token};
 
-const FORBIDDEN: HeaderValue = HeaderValue::from_static("Forbidden");
+use super::bindings::{Bindings, Change};
+use super::core_peer::Peer;
+use super::route_set::{self, header_uri};
+use super::router;
+
+// The transport lives in `core_server`; programs reach it under the registrar's name.
+#[allow(unused_imports)]
+pub use super::core_server::{bind, serve};
+
 const OK: HeaderValue = HeaderValue::from_static("OK");
+/// The To tag of every response the S-CSCF writes itself.
 const TAG: Token = Token::from_static("sc");
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
-use tokio::task::JoinSet;
-
-use super::log;
-use super::stream::{Item, SipReader, write_all_from};
-
-const ROLE: &str = "scscf";
 /// The lifetime granted when the request names none (RFC 3261 10.2.1.1 leaves it local).
 const DEFAULT_EXPIRES: u32 = 3600;
 /// The longest lifetime granted.
 const MAX_EXPIRES: u32 = 7200;
 
-struct Binding {
-    uri: String,
-    params: String,
-    until: Instant,
-}
-
-/// The registrar state and policy.
+/// The S-CSCF's state and policy.
 pub struct Registrar {
     home: String,
     trusted: Vec<IpAddr>,
-    bindings: Mutex<HashMap<String, Vec<Binding>>>,
+    /// `host:port` this S-CSCF is reached at, once a socket is bound.
+    me: OnceLock<String>,
+    bindings: Bindings,
 }
 
-/// The answer to one request, with the line to log.
+/// One message to send, with the line to log.
 pub struct Answer {
-    /// The response bytes.
+    /// Where it goes.
+    pub to: Peer,
+    /// The message.
     pub bytes: Bytes,
     /// What was decided.
     pub log: String,
 }
 
 impl Registrar {
-    /// A registrar for `home` trusting REGISTERs from `trusted` addresses.
+    /// An S-CSCF for `home` trusting REGISTERs (and originating requests) from
+    /// `trusted` addresses.
     pub fn new(home: &str, trusted: Vec<IpAddr>) -> Registrar {
         Registrar {
             home: home.to_owned(),
             trusted,
-            bindings: Mutex::new(HashMap::new()),
+            me: OnceLock::new(),
+            bindings: Bindings::default(),
         }
+    }
+
+    /// Sets the address this S-CSCF names in its Service-Route, Record-Route and Via
+    /// (the first call wins: every socket of one S-CSCF shares the port).
+    pub fn set_address(&self, addr: SocketAddr) {
+        let _ = self.me.set(addr.to_string());
+    }
+
+    /// `host:port` of this S-CSCF, or `scscf.<home>` before a socket is bound.
+    pub fn me(&self) -> String {
+        self.me
+            .get()
+            .cloned()
+            .unwrap_or_else(|| format!("scscf.{}", self.home))
+    }
+
+    /// Whether `uri` names this S-CSCF (its Service-Route or Record-Route URI).
+    pub fn is_me(&self, uri: &str) -> bool {
+        let Some(hp) = route_set::uri_host_port(uri) else {
+            return false;
+        };
+        let named = format!("scscf.{}:5060", self.home);
+        self.me.get().is_some_and(|me| *me == hp) || hp == named
+    }
+
+    /// Whether `peer` is inside the trust domain (TS 33.203 Annex U: the edge).
+    pub fn is_trusted(&self, peer: Peer) -> bool {
+        self.trusted.contains(&peer.addr().ip())
+    }
+
+    /// The location service.
+    pub fn bindings(&self) -> &Bindings {
+        &self.bindings
     }
 
     /// How many addresses of record have live bindings at `now`.
     pub fn registered(&self, now: Instant) -> usize {
-        self.bindings.lock().map_or(0, |m| {
-            m.values()
-                .filter(|v| v.iter().any(|b| b.until > now))
-                .count()
-        })
+        self.bindings.registered(now)
     }
 
-    /// Handles one request from `peer`; `None` when nothing is to be sent (a response, an
-    /// ACK, or bytes that are not SIP).
-    pub fn handle(&self, bytes: Bytes, peer: SocketAddr, now: Instant) -> Option<Answer> {
+    /// Handles one message from `from`; `None` when nothing is to be sent (an ACK that
+    /// cannot be routed, a response that is not for this S-CSCF, bytes that are not SIP).
+    pub fn handle(&self, bytes: Bytes, from: Peer, now: Instant) -> Option<Answer> {
         let msg = Message::parse(bytes).ok()?;
-        let method = msg.method()?;
-        if method == "ACK" {
-            return None;
+        match msg.method() {
+            None => router::relay_response(self, &msg, from),
+            Some("REGISTER") => self.register(&msg, from, now),
+            Some(_) => router::route_request(self, &msg, from, now),
         }
-        let aor = msg
-            .required_str(HeaderName::To)
-            .ok()
-            .and_then(|(t, _)| NameAddr::parse(t).ok().map(|a| a.uri().as_str().to_owned()))
-            .unwrap_or_else(|| "-".to_owned());
-        let refuse = |why: &str| {
-            let bytes = Builder::response_to(&msg, 403, &FORBIDDEN, Some(&TAG))
-                .ok()?
-                .finish();
-            Some(Answer {
-                bytes,
-                log: format!("client={peer} aor={aor} outcome=403 reason={why}"),
-            })
-        };
-        if method != "REGISTER" {
-            return refuse("only REGISTER is served");
-        }
-        if !self.trusted.contains(&peer.ip()) {
+    }
+
+    /// RFC 3261 10.3 with the Annex U trust rules.
+    fn register(&self, msg: &Message, from: Peer, now: Instant) -> Option<Answer> {
+        let aor = header_uri(msg, HeaderName::To).unwrap_or_else(|| "-".to_owned());
+        let refuse = |why: &str| reply(msg, 403, "Forbidden", from, &aor, why);
+        if !self.is_trusted(from) {
             return refuse("not from a trusted node");
         }
-        if let Err(why) = check_auth_done(&msg) {
+        if let Err(why) = check_auth_done(msg) {
             return refuse(why);
         }
-        let granted = match self.update(&msg, &aor, now) {
+        let Some(key) = route_set::aor_key(&aor) else {
+            return refuse("To is not a SIP AOR");
+        };
+        let path: Vec<String> = match route_set::entries(msg, HeaderName::Path) {
+            Ok(p) => p.into_iter().map(|e| e.text).collect(),
+            Err(why) => return refuse(why),
+        };
+        let granted = match contact_changes(msg)
+            .and_then(|c| self.bindings.update(&key, c, &path, from, now))
+        {
             Ok(g) => g,
             Err(why) => return refuse(why),
         };
-        let mut b = Builder::response_to(&msg, 200, &OK, Some(&TAG)).ok()?;
+        if let Ok(vias) = route_set::top_vias(msg)
+            && let Some(top) = vias.first()
+        {
+            self.bindings.learn_edge(&top.sent_by, from);
+        }
+        let mut b = Builder::response_to(msg, 200, &OK, Some(&TAG)).ok()?;
         for (uri, params, secs) in &granted {
             let contact = HeaderValue::try_from(format!("<{uri}>;expires={secs}{params}")).ok()?;
             b.push(HeaderName::Contact, &contact).ok()?;
         }
-        for field in msg.find(HeaderName::Path) {
-            let path = HeaderValue::try_from(msg.value_str(field).ok()?).ok()?;
-            b.push(HeaderName::Path, &path).ok()?;
+        for p in &path {
+            b.push(HeaderName::Path, &HeaderValue::try_from(p.as_str()).ok()?)
+                .ok()?;
         }
-        let route = HeaderValue::try_from(format!("<sip:orig@scscf.{};lr>", self.home)).ok()?;
+        let route = HeaderValue::try_from(format!("<sip:orig@{};lr>", self.me())).ok()?;
         b.push(HeaderName::ServiceRoute, &route).ok()?;
         let associated = HeaderValue::try_from(format!("<{aor}>")).ok()?;
         b.push(HeaderName::PAssociatedUri, &associated).ok()?;
         Some(Answer {
+            to: from,
             bytes: b.finish(),
             log: format!(
-                "client={peer} aor={aor} outcome=200 reason=auth-done from trusted node, {} binding(s)",
-                granted.len()
+                "client={from} msg=REGISTER aor={aor} outcome=200 reason=auth-done from trusted node, {} binding(s), path {}",
+                granted.len(),
+                if path.is_empty() { "none" } else { "stored" }
             ),
         })
     }
+}
 
-    /// Applies the REGISTER's Contacts; returns the bindings now held for `aor`.
-    fn update(
-        &self,
-        msg: &Message,
-        aor: &str,
-        now: Instant,
-    ) -> Result<Vec<(String, String, u64)>, &'static str> {
-        let default = match msg.required_str(HeaderName::Expires) {
-            Ok((t, _)) => parse_expires(t).map_err(|_| "bad Expires")?,
-            Err(_) => DEFAULT_EXPIRES,
-        };
-        let mut map = self.bindings.lock().map_err(|_| "state unavailable")?;
-        let list = map.entry(aor.to_owned()).or_default();
-        list.retain(|b| b.until > now);
-        for field in msg.find(HeaderName::Contact) {
-            let text = msg.value_str(field).map_err(|_| "bad Contact")?;
-            for (_, item) in split_list(text) {
-                match Contact::parse(item).map_err(|_| "bad Contact")? {
-                    // RFC 3261 10.3 step 6: `*` only with Expires: 0, removing everything.
-                    Contact::Star if default == 0 => list.clear(),
-                    Contact::Star => return Err("Contact * needs Expires: 0"),
-                    Contact::Addr(a) => {
-                        let uri = a.uri().as_str().to_owned();
-                        let secs = a.expires().unwrap_or(default).min(MAX_EXPIRES);
-                        list.retain(|b| b.uri != uri);
-                        if secs > 0 {
-                            let mut params = String::new();
-                            if let Some(id) = a.reg_id() {
-                                params.push_str(&format!(";reg-id={id}"));
-                            }
-                            if let Some(inst) = a.instance() {
-                                params.push_str(&format!(";+sip.instance=\"{inst}\""));
-                            }
-                            list.push(Binding {
-                                uri,
-                                params,
-                                until: now + Duration::from_secs(u64::from(secs)),
-                            });
-                        }
+/// A response of the S-CSCF's own to `msg`, sent back to `from`, logged with `why`.
+pub fn reply(
+    msg: &Message,
+    status: u16,
+    reason: &str,
+    from: Peer,
+    aor: &str,
+    why: &str,
+) -> Option<Answer> {
+    let phrase = HeaderValue::try_from(reason).ok()?;
+    let bytes = Builder::response_to(msg, status, &phrase, Some(&TAG))
+        .ok()?
+        .finish();
+    Some(Answer {
+        to: from,
+        bytes,
+        log: format!(
+            "client={from} msg={} aor={aor} outcome={status} reason={why}",
+            msg.method().unwrap_or("-")
+        ),
+    })
+}
+
+/// The REGISTER's Contact changes, with lifetimes granted (RFC 3261 10.3 steps 6-7).
+fn contact_changes(msg: &Message) -> Result<Vec<Change>, &'static str> {
+    let default = match msg.required_str(HeaderName::Expires) {
+        Ok((t, _)) => parse_expires(t).map_err(|_| "bad Expires")?,
+        Err(_) => DEFAULT_EXPIRES,
+    };
+    let mut out = Vec::new();
+    for field in msg.find(HeaderName::Contact) {
+        let text = msg.value_str(field).map_err(|_| "bad Contact")?;
+        for (_, item) in split_list(text) {
+            match Contact::parse(item).map_err(|_| "bad Contact")? {
+                // RFC 3261 10.3 step 6: `*` only with Expires: 0, removing everything.
+                Contact::Star if default == 0 => out.push(Change::RemoveAll),
+                Contact::Star => return Err("Contact * needs Expires: 0"),
+                Contact::Addr(a) => {
+                    let mut params = String::new();
+                    if let Some(id) = a.reg_id() {
+                        params.push_str(&format!(";reg-id={id}"));
                     }
+                    if let Some(inst) = a.instance() {
+                        params.push_str(&format!(";+sip.instance=\"{inst}\""));
+                    }
+                    out.push(Change::Contact {
+                        uri: a.uri().as_str().to_owned(),
+                        params,
+                        secs: a.expires().unwrap_or(default).min(MAX_EXPIRES),
+                    });
                 }
             }
         }
-        let out = list
-            .iter()
-            .map(|b| {
-                (
-                    b.uri.clone(),
-                    b.params.clone(),
-                    b.until.saturating_duration_since(now).as_secs(),
-                )
-            })
-            .collect();
-        if list.is_empty() {
-            map.remove(aor);
-        }
-        Ok(out)
     }
+    Ok(out)
 }
 
 /// Exactly one Authorization, Digest, with `integrity-protected="auth-done"` and a username.
@@ -210,75 +245,4 @@ fn check_auth_done(msg: &Message) -> Result<(), &'static str> {
         return Err("no username");
     }
     Ok(())
-}
-
-/// Serves `registrar` on a UDP socket and/or a TCP listener until the set is dropped.
-pub fn serve(
-    registrar: Arc<Registrar>,
-    udp: Option<UdpSocket>,
-    tcp: Option<TcpListener>,
-    tasks: &mut JoinSet<()>,
-) {
-    if let Some(sock) = udp {
-        let r = registrar.clone();
-        tasks.spawn(async move {
-            let mut buf = vec![0u8; 65_536];
-            loop {
-                let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
-                    continue;
-                };
-                let req = Bytes::copy_from_slice(&buf[..n]);
-                if let Some(a) = r.handle(req, peer, Instant::now()) {
-                    log::line(ROLE, format_args!("{}", a.log));
-                    let _ = sock.send_to(&a.bytes, peer).await;
-                }
-            }
-        });
-    }
-    if let Some(listener) = tcp {
-        tasks.spawn(async move {
-            loop {
-                let Ok((stream, peer)) = listener.accept().await else {
-                    continue;
-                };
-                let r = registrar.clone();
-                tokio::spawn(async move { tcp_connection(r, stream, peer).await });
-            }
-        });
-    }
-}
-
-async fn tcp_connection(r: Arc<Registrar>, stream: TcpStream, peer: SocketAddr) {
-    let (rd, wr) = stream.into_split();
-    let (tx, rx) = mpsc::channel::<Bytes>(64);
-    let writer = tokio::spawn(write_all_from(wr, rx));
-    let mut reader = SipReader::new(rd);
-    while let Ok(Some(item)) = reader.next().await {
-        let answer = match item {
-            Item::Message(b) => r.handle(b, peer, Instant::now()),
-            Item::Ping => {
-                let _ = tx.send(Bytes::from_static(b"\r\n")).await;
-                None
-            }
-        };
-        if let Some(a) = answer {
-            log::line(ROLE, format_args!("{}", a.log));
-            if tx.send(a.bytes).await.is_err() {
-                break;
-            }
-        }
-    }
-    drop(tx);
-    let _ = writer.await;
-}
-
-/// Binds the registrar's sockets on `addr` (UDP, and TCP on the same port when `tcp`).
-pub async fn bind(addr: SocketAddr, tcp: bool) -> io::Result<(UdpSocket, Option<TcpListener>)> {
-    let udp = UdpSocket::bind(addr).await?;
-    let tcp = if tcp {
-        Some(TcpListener::bind(udp.local_addr()?).await?)
-    } else {
-        None
-    };
-    Ok((udp, tcp))
 }

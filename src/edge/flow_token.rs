@@ -364,9 +364,19 @@ impl FlowTokenCodec {
         flow: FlowId,
         aor: &Uri<'_>,
     ) -> Option<()> {
-        let raw = self.route_raw(RouteKind::Path, flow, &aor_key(aor)?);
-        out.push_base64url(&raw);
+        self.push_path_token_for_key(out, flow, &aor_key(aor)?);
         Some(())
+    }
+
+    /// [`FlowTokenCodec::push_path_token`] for an AOR already in its binding form.
+    pub(crate) fn push_path_token_for_key(
+        &self,
+        out: &mut ValueBuilder,
+        flow: FlowId,
+        aor_key: &[u8],
+    ) {
+        let raw = self.route_raw(RouteKind::Path, flow, aor_key);
+        out.push_base64url(&raw);
     }
 
     /// Appends the user part of the edge's Record-Route URI for a dialog of the client

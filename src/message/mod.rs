@@ -34,3 +34,12 @@ pub mod check;
 pub use check::{
     RequestFacts, ResponseFacts, Violation, check_proxy_request, check_request, check_response,
 };
+
+/// Whether `bytes` start like a response (`SIP/`), so a host that reads both requests
+/// and responses from one connection can tell which entry point they go to without
+/// parsing them twice. Anything else is handed to the request entry points, which judge it.
+pub fn is_response(bytes: &[u8]) -> bool {
+    bytes
+        .get(..4)
+        .is_some_and(|b| b.eq_ignore_ascii_case(b"SIP/"))
+}

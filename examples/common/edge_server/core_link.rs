@@ -1,6 +1,8 @@
 //! The one link to the S-CSCF: a UDP socket, or a TCP connection made on first use and
-//! again after a failure. Requests go out through [`CoreLink::send`]; what comes back is
-//! handed to [`on_core_response`].
+//! again after a failure. Everything for the core (client requests, client responses,
+//! the edge's own answers) goes out through [`CoreLink::send`]; everything that comes
+//! back (responses, and requests for clients: the core sends those over the link the
+//! REGISTER came in on, RFC 5626 5.3) is handed to [`on_core_message`].
 
 use std::io;
 use std::net::SocketAddr;
@@ -13,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::super::stream::{Item, SipReader};
 use super::Shared;
-use super::dispatch::on_core_response;
+use super::dispatch::on_core_message;
 use super::log_lines;
 
 /// How requests reach the core.
@@ -43,7 +45,7 @@ impl CoreLink {
         }
     }
 
-    /// Sends one request to the core.
+    /// Sends one message to the core.
     pub(super) async fn send(&self, bytes: Bytes) -> io::Result<()> {
         match self {
             CoreLink::Udp { sock, to } => sock.send_to(&bytes, to).await.map(|_| ()),
@@ -54,19 +56,19 @@ impl CoreLink {
     }
 }
 
-/// Responses from the core over UDP.
+/// Messages from the core over UDP.
 pub(super) async fn core_udp_loop(shared: Arc<Shared>, sock: Arc<UdpSocket>) {
     let mut buf = vec![0u8; 65_536];
     loop {
         let Ok((n, _)) = sock.recv_from(&mut buf).await else {
             continue;
         };
-        on_core_response(&shared, Bytes::copy_from_slice(&buf[..n])).await;
+        on_core_message(&shared, Bytes::copy_from_slice(&buf[..n])).await;
     }
 }
 
 /// The TCP link to the core: connected on first use and again after a failure; responses
-/// come back on the same connection (RFC 3261 18.2.2).
+/// come back on the same connection (RFC 3261 18.2.2), and so do requests for clients.
 pub(super) async fn core_tcp_loop(
     shared: Arc<Shared>,
     mut rx: mpsc::Receiver<Bytes>,
@@ -84,7 +86,7 @@ pub(super) async fn core_tcp_loop(
                             let mut r = SipReader::new(rd);
                             while let Ok(Some(item)) = r.next().await {
                                 if let Item::Message(b) = item {
-                                    on_core_response(&s, b).await;
+                                    on_core_message(&s, b).await;
                                 }
                             }
                         });

@@ -1,44 +1,73 @@
-//! Carrying out the edge's decisions: a client request or a core response goes to the
-//! sans-IO [`Edge`](sip_oauth::edge::Edge), and what it decides is sent where it says and
-//! logged. This is the only file that matches on the edge's decisions
-//! ([`RequestDecision`], [`ResponseDecision`]), so a change to them is made here.
+//! Carrying out the edge's decisions: every message from a client or from the core goes
+//! to the sans-IO [`Edge`](sip_oauth::edge::Edge), and what it decides is sent where it
+//! says and logged, one line per hop. This is the only file that matches on the edge's
+//! decisions ([`RequestDecision`], [`ResponseDecision`], [`CoreRequestDecision`]), so a
+//! change to them is made here.
+//!
+//! - From a client: a request goes to [`Edge::on_request`](sip_oauth::edge::Edge::on_request)
+//!   (REGISTER and the originating procedure, TS 24.229 5.2.6), a response (to a request
+//!   the core sent the client) to `on_client_response`.
+//! - From the core: a response goes to `on_response` (relayed to the client flow its Via
+//!   names), a request to `on_core_request` (delivered on the flow its Route names,
+//!   RFC 5626 5.3, or answered, such as 430 Flow Failed).
 
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use sip_oauth::edge::{DropReason, FlowId, Inbound, RequestDecision, ResponseDecision, Transport};
+use sip_oauth::edge::{
+    CoreRequestDecision, DropReason, FlowId, Inbound, RequestDecision, ResponseDecision, Transport,
+};
 
-use super::log_lines::{self, LazyAor};
+use super::log_lines::{self, Dir, LazyAor, LazyWhat};
 use super::{Hop, Shared};
 
-/// One client request: ask the edge, do what it says, log one line.
-pub(super) async fn on_client_request(
-    shared: &Shared,
-    bytes: Bytes,
-    flow: FlowId,
-    peer: SocketAddr,
-    transport: Transport,
-    token: Option<&str>,
-    label: &str,
-) {
+/// Where a client message came from.
+pub(super) struct ClientSide<'a> {
+    /// Its flow.
+    pub(super) flow: FlowId,
+    /// The remote address.
+    pub(super) peer: SocketAddr,
+    /// The transport.
+    pub(super) transport: Transport,
+    /// A token the transport carried (the WebSocket handshake's).
+    pub(super) token: Option<&'a str>,
+    /// The connection's name in the log.
+    pub(super) label: &'a str,
+}
+
+/// One message from a client: ask the edge, do what it says, log one line.
+pub(super) async fn on_client_message(shared: &Shared, bytes: Bytes, from: &ClientSide<'_>) {
     shared.tap(Hop::FromClient, &bytes);
     let inbound = Inbound {
-        flow,
-        peer,
-        transport,
+        flow: from.flow,
+        peer: from.peer,
+        transport: from.transport,
         now: SystemTime::now(),
         secure_flow: false,
-        transport_token: token,
+        transport_token: from.token,
     };
-    // Only drops need the AOR read back for the log; the other decisions carry it.
+    if is_response(&bytes) {
+        on_client_response(shared, bytes, &inbound, from.label).await;
+    } else {
+        on_client_request(shared, bytes, &inbound, from.label).await;
+    }
+}
+
+async fn on_client_request(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>, label: &str) {
+    // The log reads the method and AOR back from the client's bytes only when written.
+    let what = LazyWhat(&bytes);
     let aor = LazyAor(&bytes);
-    match shared.edge.on_request(bytes.clone(), &inbound) {
+    match shared.edge.on_request(bytes.clone(), inbound) {
         RequestDecision::Forward { bytes, admitted } => {
             log_lines::forwarded(label, &admitted);
             if let Err(e) = shared.to_core(bytes).await {
                 log_lines::core_send_failed(label, &admitted.aor, &e);
             }
+        }
+        RequestDecision::Originate { bytes, asserted } => {
+            let outcome = shared.to_core(bytes).await;
+            log_lines::originated(label, &what, &aor, asserted.as_deref(), outcome);
         }
         RequestDecision::Reply {
             flow,
@@ -47,26 +76,51 @@ pub(super) async fn on_client_request(
             request,
         } => {
             let sent = shared.to_client(flow, bytes).await.is_some();
-            log_lines::rejected(label, log_lines::aor_of(&request), &rejection, sent);
-        }
-        RequestDecision::Originate { bytes, asserted } => {
-            let aor = asserted.unwrap_or_default();
-            if let Err(e) = shared.to_core(bytes).await {
-                log_lines::core_send_failed(label, &aor, &e);
-            }
+            log_lines::rejected(label, &what, log_lines::aor_of(&request), &rejection, sent);
         }
         // The example's validators always answer at once.
         RequestDecision::Pending(pending) => {
-            log_lines::not_register(label, log_lines::aor_of(pending.request()));
+            log_lines::pending(label, log_lines::aor_of(pending.request()));
         }
-        RequestDecision::Drop(reason) => log_lines::client_dropped(label, aor, &reason),
+        RequestDecision::Drop(reason) => {
+            log_lines::dropped(label, Dir::FromClient, &what, &aor, &reason);
+        }
     }
 }
 
-/// One response from the core: relay it to the client flow its Via names.
-pub(super) async fn on_core_response(shared: &Shared, bytes: Bytes) {
+async fn on_client_response(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>, label: &str) {
+    let what = LazyWhat(&bytes);
+    let aor = LazyAor(&bytes);
+    match shared.edge.on_client_response(bytes.clone(), inbound) {
+        ResponseDecision::ToCore { bytes, status } => {
+            let outcome = shared.to_core(bytes).await;
+            log_lines::answered(label, status, &what, &aor, outcome);
+        }
+        ResponseDecision::Drop(DropReason::HopByHop) => {}
+        ResponseDecision::Drop(reason) => {
+            log_lines::dropped(label, Dir::FromClient, &what, &aor, &reason);
+        }
+        // A client's response is never relayed to another client.
+        ResponseDecision::Relay { .. } => {
+            log_lines::dropped(label, Dir::FromClient, &what, &aor, "relay to a client");
+        }
+    }
+}
+
+/// One message from the core: a response to relay or a request to deliver.
+pub(super) async fn on_core_message(shared: &Shared, bytes: Bytes) {
     shared.tap(Hop::FromCore, &bytes);
-    match shared.edge.on_response(bytes, std::time::SystemTime::now()) {
+    if is_response(&bytes) {
+        on_core_response(shared, bytes).await;
+    } else {
+        on_core_request(shared, bytes).await;
+    }
+}
+
+/// A response from the core: relay it to the client flow its Via names.
+async fn on_core_response(shared: &Shared, bytes: Bytes) {
+    let what = LazyWhat(&bytes);
+    match shared.edge.on_response(bytes.clone(), SystemTime::now()) {
         ResponseDecision::Relay {
             flow,
             bytes,
@@ -78,11 +132,48 @@ pub(super) async fn on_core_response(shared: &Shared, bytes: Bytes) {
                 None => LazyAor(&bytes).to_string(),
             };
             match shared.to_client(flow, bytes).await {
-                Some(label) => log_lines::relayed(&label, &aor, status, registered.as_ref()),
-                None => log_lines::relay_client_gone(flow, &aor, status),
+                Some(label) => {
+                    log_lines::relayed(&label, &what, &aor, status, registered.as_ref());
+                }
+                None => log_lines::client_gone(flow, &what, &aor),
             }
         }
-        ResponseDecision::ToCore { .. } | ResponseDecision::Drop(DropReason::HopByHop) => {}
-        ResponseDecision::Drop(reason) => log_lines::core_dropped(&reason),
+        ResponseDecision::Drop(DropReason::HopByHop) => {}
+        ResponseDecision::Drop(reason) => {
+            log_lines::dropped("core", Dir::FromCore, &what, LazyAor(&bytes), &reason);
+        }
+        // A core response never goes back to the core.
+        ResponseDecision::ToCore { .. } => {
+            log_lines::dropped("core", Dir::FromCore, &what, LazyAor(&bytes), "loop");
+        }
     }
+}
+
+/// A request from the core (terminating, RFC 5626 5.3): deliver it on the flow its
+/// Route names, or send the edge's answer back.
+async fn on_core_request(shared: &Shared, bytes: Bytes) {
+    let what = LazyWhat(&bytes);
+    let aor = LazyAor(&bytes);
+    match shared
+        .edge
+        .on_core_request(bytes.clone(), SystemTime::now())
+    {
+        CoreRequestDecision::Deliver { flow, bytes } => match shared.to_client(flow, bytes).await {
+            Some(label) => log_lines::delivered(&label, &what, &aor),
+            None => log_lines::client_gone(flow, &what, &aor),
+        },
+        CoreRequestDecision::Reply { bytes, rejection } => {
+            let outcome = shared.to_core(bytes).await;
+            log_lines::refused_for_core(&what, &aor, &rejection, outcome);
+        }
+        CoreRequestDecision::Drop(reason) => {
+            log_lines::dropped("core", Dir::FromCore, &what, &aor, &reason);
+        }
+    }
+}
+
+/// Whether `bytes` hold a response: its start line is a Status-Line, which begins with
+/// the SIP version (RFC 3261 7.2), where a Request-Line begins with a method.
+fn is_response(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"SIP/")
 }

@@ -3,8 +3,10 @@
 //! [`Edge`] and carries out its decisions.
 //!
 //! Every client connection gets a [`FlowId`](sip_oauth::edge::FlowId); the edge hides it
-//! (MAC-protected) in its own Via branch, so a response from the core names the
-//! connection to relay it to and the only state here is the `FlowId` → connection map.
+//! (MAC-protected) in its own Via branch, Path and Record-Route, so a response or a
+//! request from the core names the connection to send it on, and the only state here is
+//! the `FlowId` → connection map. The registrations live in the edge: the server tells
+//! it when a connection closes and sweeps ended ones periodically.
 //!
 //! This file starts and stops the server and holds the state its tasks share. The rest,
 //! a concern a file:
@@ -13,7 +15,7 @@
 //! - `flows`: the flow table;
 //! - `accept`, `ws_listener`, `tcp_listener`, `udp_listener`: the client listeners;
 //! - `core_link`: the link to the S-CSCF;
-//! - `dispatch`: carrying out the edge's decisions (the only match on its `Decision`);
+//! - `dispatch`: carrying out the edge's decisions (the only match on them);
 //! - `log_lines`: the wording of the log.
 
 mod accept;
@@ -29,6 +31,7 @@ mod ws_listener;
 
 use std::io;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use sip_oauth::edge::{Edge, FlowId};
@@ -85,6 +88,7 @@ impl EdgeServer {
         if let Some(sock) = bound.udp {
             tasks.spawn(client_udp_loop(shared.clone(), sock));
         }
+        tasks.spawn(sweep_loop(shared));
         EdgeServer { tasks }
     }
 
@@ -95,7 +99,36 @@ impl EdgeServer {
     }
 }
 
+/// How often ended registrations are swept at most (sooner when one ends sooner).
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Removes ended registrations when the next one ends, and at least every
+/// [`SWEEP_EVERY`]: lookups already ignore them, sweeping returns the memory.
+async fn sweep_loop(shared: Arc<Shared>) {
+    loop {
+        let now = SystemTime::now();
+        let wait = shared
+            .edge
+            .next_expiry()
+            .and_then(|t| t.duration_since(now).ok())
+            .map_or(SWEEP_EVERY, |d| d.min(SWEEP_EVERY));
+        tokio::time::sleep(wait.max(Duration::from_millis(100))).await;
+        let n = shared.edge.sweep(SystemTime::now());
+        if n > 0 {
+            log_lines::swept(n, shared.edge.registrations());
+        }
+    }
+}
+
 impl Shared {
+    /// A client connection closed: forget its route and end its registrations in the
+    /// edge (requests for it get 430 Flow Failed from now on, RFC 5626 5.3).
+    fn close_flow(&self, flow: FlowId, label: &str) {
+        self.flows.close(flow);
+        let ended = self.edge.flow_closed(flow);
+        log_lines::flow_closed(label, ended);
+    }
+
     /// Shows `bytes` to the tap, if there is one.
     fn tap(&self, hop: Hop, bytes: &[u8]) {
         if let Some(t) = &self.tap {

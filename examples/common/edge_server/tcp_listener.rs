@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::super::stream::{Item, SipReader, write_all_from};
 use super::Shared;
 use super::accept::accept_loop;
-use super::dispatch::on_client_request;
+use super::dispatch::{ClientSide, on_client_message};
 use super::log_lines;
 
 /// Serves TCP clients on `listener`.
@@ -27,10 +27,17 @@ async fn tcp_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     let (flow, pong, rx) = shared.flows.open_stream(&label);
     let writer = tokio::spawn(write_all_from(wr, rx));
     let mut reader = SipReader::new(rd);
+    let from = ClientSide {
+        flow,
+        peer,
+        transport: Transport::Tcp,
+        token: None,
+        label: &label,
+    };
     loop {
         match reader.next().await {
             Ok(Some(Item::Message(b))) => {
-                on_client_request(&shared, b, flow, peer, Transport::Tcp, None, &label).await;
+                on_client_message(&shared, b, &from).await;
             }
             Ok(Some(Item::Ping)) => {
                 let _ = pong.try_send(Bytes::from_static(b"\r\n"));
@@ -42,7 +49,7 @@ async fn tcp_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
             }
         }
     }
-    shared.flows.close(flow);
+    shared.close_flow(flow, &label);
     drop(pong);
     let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
 }

@@ -8,7 +8,7 @@ use sip_oauth::edge::Transport;
 use tokio::net::UdpSocket;
 
 use super::Shared;
-use super::dispatch::on_client_request;
+use super::dispatch::{ClientSide, on_client_message};
 
 /// Serves UDP clients on `sock`.
 pub(super) async fn client_udp_loop(shared: Arc<Shared>, sock: Arc<UdpSocket>) {
@@ -24,6 +24,13 @@ pub(super) async fn client_udp_loop(shared: Arc<Shared>, sock: Arc<UdpSocket>) {
         }
         let flow = shared.flows.udp(peer);
         let label = format!("udp:{peer}");
-        on_client_request(&shared, bytes, flow, peer, Transport::Udp, None, &label).await;
+        let from = ClientSide {
+            flow,
+            peer,
+            transport: Transport::Udp,
+            token: None,
+            label: &label,
+        };
+        on_client_message(&shared, bytes, &from).await;
     }
 }

@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use super::super::ws;
 use super::Shared;
 use super::accept::accept_loop;
-use super::dispatch::on_client_request;
+use super::dispatch::{ClientSide, on_client_message};
 use super::log_lines;
 
 /// Serves WebSocket clients on `listener`.
@@ -53,17 +53,15 @@ async fn ws_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr)
             WsMessage::Close(_) => break,
             _ => continue,
         };
-        on_client_request(
-            &shared,
-            bytes,
+        let from = ClientSide {
             flow,
             peer,
-            Transport::Ws,
-            token.as_deref(),
-            &label,
-        )
-        .await;
+            transport: Transport::Ws,
+            token: token.as_deref(),
+            label: &label,
+        };
+        on_client_message(&shared, bytes, &from).await;
     }
-    shared.flows.close(flow);
+    shared.close_flow(flow, &label);
     writer.abort();
 }

@@ -29,6 +29,7 @@ pub(crate) fn build(
         token,
         auth,
         admission,
+        aor_key,
     } = *established;
     let mut ed = Editor::new(msg);
 
@@ -217,13 +218,7 @@ pub(crate) fn build(
     v.push(&SIP);
     // RFC 5626 5.2: the token names the flow, this start of the edge and the AOR, so a
     // terminating request for another user cannot be steered onto this connection.
-    let aor = facts.to.value.uri();
-    if config.codec.push_path_token(&mut v, flow, &aor).is_none() {
-        return Err(WriteError::Invalid {
-            what: "To",
-            expected: "a sip, sips or tel address of record",
-        });
-    }
+    config.codec.push_path_token_for_key(&mut v, flow, aor_key);
     v.push(&AT)
         .push(&config.edge_host)
         .push(&if facts.contacts.outbound { LR_OB } else { LR });

@@ -30,7 +30,6 @@ use super::inbound::Inbound;
 use super::registrations;
 use crate::message::{HostPort, Message, RequestFacts, check_proxy_request};
 use crate::token::Found;
-use crate::token::contact_uris;
 use crate::validate::Authorization;
 use admission::Admission;
 
@@ -63,20 +62,20 @@ pub(crate) struct Established<'a, 'm> {
     pub auth: &'a Authorization,
     /// Admission's lifetimes.
     pub admission: &'a Admission<'m>,
+    /// The AOR's binding form ([`super::aor::aor_key`]), which the Path token is bound to.
+    pub aor_key: &'a [u8],
 }
 
 /// The REGISTER forwarded to the core, and who was admitted.
 pub(crate) struct Forwarded {
     pub bytes: Bytes,
     pub admitted: Admitted,
-    /// What the edge keeps until the core answers (`None` when the AOR has no binding
-    /// form, which the Path already refused).
-    pub record: Option<registrations::Admission>,
 }
 
 /// Runs the procedure on a REGISTER that passed the proxy checks.
 pub(crate) fn run(
     config: &Config,
+    registrations: &registrations::Registrations,
     msg: &Message,
     facts: &RequestFacts<'_>,
     inbound: &Inbound<'_>,
@@ -86,7 +85,15 @@ pub(crate) fn run(
     let token = take_token::take(config, msg, inbound)?;
     let auth = verdict::judge(source, &token, inbound.now)?;
     let admission = admission::admit(config, facts, &auth, inbound.now)?;
+    // The AOR's binding form, once: the Path token and the registration use it.
+    let aor_key = aor_key(&facts.to.value.uri()).ok_or(Stop::Drop(DropReason::Write(
+        crate::message::WriteError::Invalid {
+            what: "To",
+            expected: "a sip, sips or tel address of record",
+        },
+    )))?;
     let established = Established {
+        aor_key: &aor_key,
         facts,
         home,
         token: &token,
@@ -96,22 +103,23 @@ pub(crate) fn run(
     let bytes = forward::build(config, msg, &established, inbound)
         .map_err(|e| Stop::Drop(DropReason::Write(e)))?;
     forward::refuse_leak(&bytes, &token)?;
-    let record = aor_key(&facts.to.value.uri()).map(|aor_key| registrations::Admission {
-        aor: admission.aor.to_owned(),
-        aor_key,
-        impi: auth.impi.as_str().to_owned(),
-        granted_impus: auth.impus.iter().map(|i| i.as_str().to_owned()).collect(),
+    // The edge keeps what it admitted until the core answers (TS 24.229 5.2.2.2).
+    let view = registrations::AdmissionView {
+        aor: admission.aor,
+        aor_key: &aor_key,
+        impi: auth.impi.as_str(),
+        granted_impus: &auth.impus,
         token_expires: auth.expires_at,
         transport: inbound.transport,
-        contacts: contact_uris(msg)
-            .map(|(_, uri, _)| uri.to_owned())
-            .collect(),
+        request: msg,
         expires: admission.granted,
-    });
+    };
+    registrations
+        .admit(inbound.flow, &view, inbound.now)
+        .map_err(|_| Stop::Reject(RejectCause::RegistrationsFull))?;
     Ok(Forwarded {
         bytes,
         admitted: admitted(&auth, &admission),
-        record,
     })
 }
 
