@@ -310,14 +310,17 @@ async fn two_edges_one_core_message_and_call_cross_both_and_a_restart_answers_43
     let (s1, s2) = (Side::of(&e1), Side::of(&e2));
     let (alice, bob, mut problems) = scale_out(&view, &s1, &s2).await;
 
-    // Edge 2 restarts on the same address with a new epoch and the same key.
+    // Edge 2 restarts on the same address with a new epoch and the same key; bob's
+    // connection goes with the old process.
+    let bob_aor = bob.aor();
+    drop(bob);
     let mut again = e2.setup.clone();
     again.epoch = 2003;
     again.core_bind = e2.core_side;
     e2.shutdown().await;
     let e2 = EdgeHost::start(again).await;
     let s2b = Side::of(&e2);
-    problems.extend(after_restart(&view, &s1, &s2, &s2b, alice, bob).await);
+    problems.extend(after_restart(&view, &s1, &s2, &s2b, alice, &bob_aor).await);
     e1.shutdown().await;
     e2.shutdown().await;
     assert!(
@@ -343,7 +346,7 @@ async fn two_example_edges_one_example_scscf_message_and_call_cross_both_and_a_r
     registrar::serve(reg, Some(sock), listener, &mut tasks);
     let view = CoreView {
         addr,
-        service_route: format!("<sip:orig@scscf.{HOME};lr>"),
+        service_route: format!("<sip:orig@{addr};lr>"),
         log: HopLog::default(),
         bindings: None,
     };
@@ -352,13 +355,17 @@ async fn two_example_edges_one_example_scscf_message_and_call_cross_both_and_a_r
     let (s1, s2) = (Side::of_example(&e1), Side::of_example(&e2));
     let (alice, bob, mut problems) = scale_out(&view, &s1, &s2).await;
 
+    // As above; the example server's shutdown leaves the tasks of open connections
+    // running, and with them its core-facing socket, so bob's must close first.
+    let bob_aor = bob.aor();
+    drop(bob);
     let mut again = e2.setup.clone();
     again.epoch = 2003;
     again.core_bind = e2.core_side;
     e2.shutdown().await;
     let e2 = ExampleEdge::start(again).await;
     let s2b = Side::of_example(&e2);
-    problems.extend(after_restart(&view, &s1, &s2, &s2b, alice, bob).await);
+    problems.extend(after_restart(&view, &s1, &s2, &s2b, alice, &bob_aor).await);
     e1.shutdown().await;
     e2.shutdown().await;
     tasks.abort_all();
@@ -389,19 +396,18 @@ async fn after_restart(
     e2: &Side,
     e2b: &Side,
     mut alice: Ua,
-    bob: Ua,
+    bob_aor: &str,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     assert_eq!(e2b.core_side, e2.core_side);
     assert_eq!(e2b.edge.registrations(), 0);
-    let bob_aor = bob.aor();
     let old_path = core
         .bindings
-        .and_then(|c| c.binding(&bob_aor))
+        .and_then(|c| c.binding(bob_aor))
         .map(|b| b.path);
     let answer = match tokio::time::timeout(
         Duration::from_secs(10),
-        alice.message(&bob_aor, "still there?"),
+        alice.message(bob_aor, "still there?"),
     )
     .await
     {
@@ -418,7 +424,7 @@ async fn after_restart(
     }
     // The core still holds bob's old Path: nothing but the 430 told it otherwise.
     if let Some(c) = core.bindings {
-        assert_eq!(c.binding(&bob_aor).map(|b| b.path), old_path);
+        assert_eq!(c.binding(bob_aor).map(|b| b.path), old_path);
     }
     let own = e2b
         .log
@@ -429,6 +435,5 @@ async fn after_restart(
         problems.push("the 430 is not the restarted edge's own".to_owned());
     }
     let _ = e1;
-    drop(bob);
     problems
 }
