@@ -62,7 +62,7 @@ async fn on_client_request(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>,
         RequestDecision::Forward { bytes, admitted } => {
             log_lines::forwarded(label, &admitted);
             if let Err(e) = shared.to_core(bytes).await {
-                log_lines::core_send_failed(label, &admitted.aor, &e);
+                log_lines::core_send_failed(label, admitted.aor(), &e);
             }
         }
         RequestDecision::Originate { bytes, asserted } => {

@@ -132,9 +132,9 @@ pub(super) fn forwarded(label: &str, admitted: &Admitted) {
         label,
         Dir::ClientToCore,
         "REGISTER",
-        &admitted.aor,
+        admitted.aor(),
         "forwarded",
-        format_args!("token valid impi={} expires={expires}", admitted.impi),
+        format_args!("token valid impi={} expires={expires}", admitted.impi()),
     );
 }
 

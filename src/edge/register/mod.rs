@@ -119,7 +119,7 @@ pub(crate) fn run(
         .map_err(|_| Stop::Reject(RejectCause::RegistrationsFull))?;
     Ok(Forwarded {
         bytes,
-        admitted: admitted(&auth, &admission),
+        admitted: admitted(msg, &auth, &admission),
     })
 }
 
@@ -130,10 +130,20 @@ pub(crate) fn request_facts(msg: &Message) -> Result<RequestFacts<'_>, Stop> {
     check_proxy_request(msg, &[]).map_err(|v| Stop::Reject(RejectCause::Request(v)))
 }
 
-fn admitted(auth: &Arc<Authorization>, admission: &Admission<'_>) -> Admitted {
-    Admitted {
-        impi: auth.impi.as_str().to_owned(),
-        aor: admission.aor.to_owned(),
-        expires: admission.granted,
+/// `part` as a slice of the message's buffer when it is one (no copy), else a copy.
+fn shared_slice(msg: &Message, part: &[u8]) -> Bytes {
+    let buf = msg.bytes();
+    let start = (part.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+    match buf.get(start..start.wrapping_add(part.len())) {
+        Some(inside) if inside.as_ptr() == part.as_ptr() => buf.slice(start..start + part.len()),
+        _ => Bytes::copy_from_slice(part),
     }
+}
+
+fn admitted(msg: &Message, auth: &Arc<Authorization>, admission: &Admission<'_>) -> Admitted {
+    Admitted::new(
+        auth.clone(),
+        shared_slice(msg, admission.aor.as_bytes()),
+        admission.granted,
+    )
 }

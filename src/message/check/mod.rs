@@ -26,7 +26,7 @@
 mod facts;
 mod violation;
 
-pub use facts::{Contacts, Fields, Located, RequestFacts, ResponseFacts, TopVia};
+pub use facts::{Contacts, ExpiresParams, Fields, Located, RequestFacts, ResponseFacts, TopVia};
 pub use violation::Violation;
 
 use super::error::{ParseError, ParseErrorKind};
