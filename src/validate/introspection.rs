@@ -12,7 +12,8 @@
 //!
 //! - active: the members named by [`ClaimNames`] give the IMPI, IMPUs and WWSF, `scope`
 //!   the scopes (RFC 7662 section 2.2); the answer is cached until the token's `exp`, so a
-//!   re-registration with the same token is answered at once;
+//!   re-registration with the same token is answered at once (an answer without `exp`
+//!   for [`NO_EXP_CACHE`]);
 //! - inactive (`"active": false`), expired, or wrong issuer or audience: 401 `invalid_token`
 //!   ([`ValidationError::Inactive`] and the usual claim errors);
 //! - endpoint unreachable, too slow, or answering anything but 200 with a JSON object:
@@ -37,6 +38,9 @@ pub const DEFAULT_RETRY_AFTER_SECONDS: u32 = 30;
 
 /// Most answers cached, unless configured otherwise.
 pub const DEFAULT_INTROSPECTION_CACHE: usize = 10_000;
+
+/// How long an active answer without `exp` is remembered.
+pub const NO_EXP_CACHE: Duration = Duration::from_secs(60);
 
 /// Largest introspection answer read: an RFC 7662 answer is a few hundred bytes, so a longer
 /// body is not parsed at all.
@@ -199,9 +203,10 @@ impl IntrospectionValidator {
             return Err(self.unavailable());
         };
         let authorization = Arc::new(self.judge(&answer, now)?);
-        if let Some(exp) = authorization.expires_at {
-            self.remember(token, Arc::clone(&authorization), exp, now);
-        }
+        // RFC 7662 section 4: a cached answer may outlive a revocation, so an answer that
+        // names no `exp` is kept only briefly.
+        let until = authorization.expires_at.unwrap_or(now + NO_EXP_CACHE);
+        self.remember(token, Arc::clone(&authorization), until, now);
         Ok(authorization)
     }
 

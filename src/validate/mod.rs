@@ -40,7 +40,7 @@ pub use first_success::FirstSuccess;
 pub use fixed::FixedValidator;
 pub use introspection::{
     DEFAULT_INTROSPECTION_CACHE, DEFAULT_RETRY_AFTER_SECONDS, IntrospectionValidator,
-    MAX_RESPONSE_BYTES,
+    MAX_RESPONSE_BYTES, NO_EXP_CACHE,
 };
 pub use jwt::{JwtConfig, JwtValidator};
 
