@@ -122,7 +122,12 @@ impl WafServer {
     /// Issues an opaque token (random, meaningless to the edge) for `claims`, answered by
     /// the introspection endpoint.
     pub fn issue_opaque(&self, claims: Claims) -> String {
-        let token = random_id(40);
+        // A bearer token is a secret: 240 bits from the system's random source.
+        let mut bytes = [0u8; 30];
+        let token = match aws_lc_rs::rand::fill(&mut bytes) {
+            Ok(()) => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+            Err(_) => random_id(40),
+        };
         lock(&self.state.opaque).insert(token.clone(), claims);
         token
     }
