@@ -12,12 +12,12 @@ use std::time::{Duration, SystemTime};
 
 use common::args::Settings;
 use common::edge_server::{Bound, EdgeServer};
+use common::edge_setup;
 use common::jwks_fetch::{self, JwksFetcher};
 use common::registrar::{self, Registrar};
 use common::tokens::{Claims, Signer};
 use common::waf_server::{WafOptions, WafServer};
 use common::wic_client::Wic;
-use common::edge_setup;
 use sip_oauth::spec::Spec;
 use sip_oauth::validate::jwt::KeySource;
 use sip_oauth::validate::{ValidationError, Validator};
@@ -179,7 +179,9 @@ async fn a_failed_fetch_keeps_the_last_good_set() {
     assert!(validator.validate(&token, SystemTime::now()).is_ok());
 
     // A WAF answering junk, or a set with no usable key: the same.
-    let junk = common::http::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let junk = common::http::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let junk_url = format!("http://{}/jwks", junk.local_addr().unwrap());
     let server = common::http::serve(junk, |req| async move {
         if req.path == "/jwks" {

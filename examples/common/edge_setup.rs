@@ -302,6 +302,38 @@ fn all_flags() -> impl Iterator<Item = &'static Flag> {
     FLAGS.iter()
 }
 
+/// How a flag's text is read, for [`spec_flags`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagKind {
+    /// Text.
+    Text,
+    /// A comma list.
+    List,
+    /// An integer.
+    Int,
+    /// `true` or `false`.
+    Bool,
+}
+
+/// The flags that set a key of the specification: name, dotted key and kind.
+pub fn spec_flags() -> impl Iterator<Item = (&'static str, &'static str, FlagKind)> {
+    all_flags().filter_map(|f| {
+        let kind = match f.kind {
+            Text => FlagKind::Text,
+            List => FlagKind::List,
+            Int => FlagKind::Int,
+            Bool => FlagKind::Bool,
+            Program | Table => return None,
+        };
+        Some((f.name, f.key, kind))
+    })
+}
+
+/// The value at a dotted key of a document [`table`] made.
+pub fn value_at<'a>(table: &'a toml::Table, key: &str) -> Option<&'a Value> {
+    lookup(table, key)
+}
+
 /// The help text of the eP-CSCF settings.
 pub fn usage() -> String {
     let mut out = String::from(
@@ -394,6 +426,12 @@ fn value(f: &Flag, text: &str) -> Result<Value, String> {
 /// The specification: the file's tables, each flag given set at its key, then the defaults
 /// of this program for what neither names. `edge_host` is used when neither names one.
 pub fn spec(s: &Settings, edge_host: &str) -> Result<Spec, String> {
+    let table = table(s, edge_host)?;
+    spec::deserialize("", Value::Table(table)).map_err(|e| explain(s, &e))
+}
+
+/// The document [`spec`] reads, before it is read.
+pub fn table(s: &Settings, edge_host: &str) -> Result<toml::Table, String> {
     let mut table = s.tables().clone();
     let mut replaced: Vec<&str> = Vec::new();
     for f in all_flags().filter(|f| !matches!(f.kind, Program | Table)) {
@@ -447,7 +485,7 @@ pub fn spec(s: &Settings, edge_host: &str) -> Result<Spec, String> {
             set(&mut table, key, Value::String(default.to_owned()))?;
         }
     }
-    spec::deserialize("", Value::Table(table)).map_err(|e| explain(s, &e))
+    Ok(table)
 }
 
 /// The error's key, and the flag that set it if one did.
@@ -531,7 +569,10 @@ pub async fn edge_live(s: &Settings, edge_host: &str) -> Result<Live, String> {
             let fetcher = JwksFetcher::new(url, Arc::clone(&validator), max_age, min_interval)?;
             (validator, Some(Arc::new(fetcher)))
         }
-        None => (Arc::new(spec.jwt.build().map_err(|e| explain(s, &e))?), None),
+        None => (
+            Arc::new(spec.jwt.build().map_err(|e| explain(s, &e))?),
+            None,
+        ),
     };
     let introspector = match &spec.introspection {
         Some(i) => {
@@ -567,10 +608,7 @@ fn assemble(
         None => jwt,
     };
     if let Some(i) = &introspector {
-        validator = Arc::new(JwtOrOpaque::new(
-            Some(validator),
-            Arc::clone(i.validator()),
-        ));
+        validator = Arc::new(JwtOrOpaque::new(Some(validator), Arc::clone(i.validator())));
     }
     let cache: usize = s.parsed("cache")?.unwrap_or(0);
     let top = if cache > 0 {
