@@ -105,7 +105,7 @@ async fn carry_out(shared: &Shared, decision: RequestDecision, label: &str) {
             Dir::FromClient,
             "REGISTER",
             "",
-            &format!("{other:?}"),
+            format!("{other:?}"),
         ),
     }
 }
