@@ -100,12 +100,6 @@ async fn carry_out(shared: &Shared, decision: RequestDecision, label: &str) {
             log_lines::dropped(label, Dir::FromClient, "REGISTER", "", &reason);
         }
         // A completed REGISTER is neither pending again nor an originating request.
-        other => log_lines::dropped(
-            label,
-            Dir::FromClient,
-            "REGISTER",
-            "",
-            format!("{other:?}"),
-        ),
+        other => log_lines::dropped(label, Dir::FromClient, "REGISTER", "", format!("{other:?}")),
     }
 }
