@@ -174,6 +174,8 @@ where
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
+                // Out of descriptors, most likely: wait rather than spin on the error.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             };
             let handler = Arc::clone(&handler);
