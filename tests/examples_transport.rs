@@ -550,3 +550,31 @@ fn the_introspection_flags_reach_the_validator_and_the_client() {
     let e = edge_setup::spec(&settings, "127.0.0.1:5060").unwrap_err();
     assert!(e.contains("--jwks-url"), "{e}");
 }
+
+#[test]
+fn the_sample_configuration_reads_with_and_without_its_commented_introspection() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/epcscf.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let read = |text: &str| {
+        let file = std::env::temp_dir().join(format!("epcscf-{}.toml", std::process::id()));
+        std::fs::write(&file, text).unwrap();
+        let a = ["--config".to_owned(), file.display().to_string()];
+        let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
+        let spec = edge_setup::spec(&settings, "127.0.0.1:5060");
+        let _ = std::fs::remove_file(&file);
+        spec.unwrap()
+    };
+    assert!(read(&text).introspection.is_none());
+    // Uncomment the [introspection] table and the lines after it.
+    let at = text.find("# [introspection]").unwrap();
+    let (head, tail) = text.split_at(at);
+    let tail: String = tail
+        .lines()
+        .map(|l| l.strip_prefix("# ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let spec = read(&format!("{head}{tail}\n"));
+    let i = spec.introspection.unwrap();
+    assert_eq!(i.url, "http://127.0.0.1:8081/introspect");
+    assert_eq!(i.client_id.as_deref(), Some("epcscf"));
+}
