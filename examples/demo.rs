@@ -6,7 +6,9 @@
 //! registers and refreshes; a forged and an expired token are refused; alice registers,
 //! sends bob a MESSAGE and calls him (180, 200, ACK, BYE); a MESSAGE from a connection
 //! that never registered and one with a spoofed From are refused; calls to an unknown and
-//! to an offline user get 404 and 480. Exits 0 only when every one of those came out as
+//! to an offline user get 404 and 480; the WAF rotates its signing key and a registration
+//! signed with the new key succeeds without a restart (the edge fetches the WAF's JWK Set
+//! when a token names an unknown `kid`). Exits 0 only when every one of those came out as
 //! described.
 
 #[path = "common/mod.rs"]
@@ -23,12 +25,14 @@ use common::wic_answer::Event;
 use common::wic_client::{Final, Wic, random_id};
 use sip_oauth::edge::{Config, Edge};
 use sip_oauth::token::TokenLocation;
-use sip_oauth::validate::{JwtConfig, JwtValidator};
+use sip_oauth::validate::{ByIssuer, JwtConfig, JwtValidator};
 use tokio::task::JoinSet;
 
 const HOME: &str = "ims.mnc001.mcc001.3gppnetwork.org";
 const ISSUER: &str = "https://waf.example";
 const AUDIENCE: &str = "epcscf.visited.example";
+/// The issuer of the WAF whose keys the edge fetches over HTTP (step 11).
+const LIVE_ISSUER: &str = "https://live.waf.example";
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// Headers worth showing on the registration messages, in the order they are printed.
@@ -187,7 +191,46 @@ async fn run() -> Result<bool, String> {
         let _g = gate.lock();
         print_message(hop, bytes);
     });
-    let edge = EdgeServer::start(Edge::new(config, validator), bound, Some(tap));
+    // A second WAF publishing its JWK Set over HTTP: the edge fetches it at start and again
+    // when a token names a key it lacks (step 11).
+    let live_waf = common::waf_server::WafServer::start(
+        SocketAddr::new(LOOPBACK, 0),
+        common::waf_server::WafOptions {
+            signer: Signer::es256_generated("live-1")?,
+            max_age: Duration::from_secs(300),
+            client: None,
+        },
+    )
+    .await?;
+    let (set, max_age) =
+        common::jwks_fetch::fetch_set(&live_waf.jwks_url(), Duration::from_secs(5)).await?;
+    let live = Arc::new(
+        JwtValidator::new(
+            JwtConfig::new(sip_oauth::validate::jwt::KeySource::Jwks(set))
+                .issuer(LIVE_ISSUER)
+                .audience(AUDIENCE)
+                .required_scope("sip"),
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let fetcher = Arc::new(common::jwks_fetch::JwksFetcher::new(
+        &live_waf.jwks_url(),
+        live,
+        max_age,
+        Duration::from_millis(200),
+    )?);
+    let validator: Arc<dyn sip_oauth::validate::Validator> =
+        Arc::new(ByIssuer::new().route(ISSUER, validator).route(
+            LIVE_ISSUER,
+            common::jwks_fetch::KeyRefreshing::new(Arc::clone(&fetcher)),
+        ));
+    let resolver = common::verdicts::Resolver::new(Arc::clone(&validator), Some(fetcher), None);
+    let edge = EdgeServer::start_with(
+        Edge::from_shared(Arc::new(config), validator),
+        bound,
+        Some(tap),
+        Some(Arc::new(resolver)),
+    );
 
     common::log::to_stdout("                         log ");
     println!("sip-oauth demo: home domain {HOME}");
@@ -333,7 +376,29 @@ async fn run() -> Result<bool, String> {
         detail: String::new(),
     });
 
-    for w in [bob, mallory, carol, alice] {
+    step("11. The WAF rotates its signing key; Erin registers with a token signed by the new key");
+    let kid = live_waf.rotate()?;
+    println!("  WAF: now signing with kid {kid}, unknown to the edge until it fetches the set");
+    let erin_claims = Claims::for_user(
+        "erin",
+        HOME,
+        LIVE_ISSUER,
+        AUDIENCE,
+        SystemTime::now(),
+        Duration::from_secs(600),
+    );
+    let mut erin = Wic::connect(&ws_url, "erin", HOME, None).await?;
+    let rotated = erin
+        .register(Some(&live_waf.mint(&erin_claims)?), 600)
+        .await;
+    verdict("registration with the new key", &rotated);
+    checks.push(Check {
+        what: "rotated key picked up without a restart",
+        passed: status(&rotated) == Some(200) && live_waf.jwks_fetches() == 2,
+        detail: String::new(),
+    });
+
+    for w in [bob, mallory, carol, alice, erin] {
         w.close().await;
     }
     edge.shutdown().await;

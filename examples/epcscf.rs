@@ -28,7 +28,13 @@ async fn run() -> Result<(), String> {
     let bound = Bound::bind(addrs.clone())
         .await
         .map_err(|e| format!("binding: {e}"))?;
-    let edge = edge_setup::edge(&settings, &bound.default_edge_host())?;
+    let live = edge_setup::edge_live(&settings, &bound.default_edge_host()).await?;
+    let edge = live.edge;
+    // Keys of --jwks-url: refreshed on their max-age for as long as the server runs.
+    let _refresher = live
+        .fetcher
+        .as_ref()
+        .map(|f| f.spawn_refresher(|m| log::line("epcscf", format_args!("{m}"))));
     let show =
         |a: Option<std::net::SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
     log::line(
@@ -44,7 +50,7 @@ async fn run() -> Result<(), String> {
             edge.config().home_domain(),
         ),
     );
-    let server = EdgeServer::start(edge, bound, None);
+    let server = EdgeServer::start_with(edge, bound, None, live.resolver);
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| format!("waiting for Ctrl-C: {e}"))?;

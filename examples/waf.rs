@@ -8,14 +8,29 @@
 //! cargo run --example waf -- --alg RS256 --jwks-out /tmp/waf.jwks.json --user bob
 //! ```
 //! The token goes to standard output (one line per `--count`), so scripts can capture it.
+//!
+//! With `--serve ADDR` the WAF stays up and serves its JWK Set at `/jwks` (with a
+//! Cache-Control max-age) and token introspection at `/introspect` (RFC 7662, the client
+//! authenticated with HTTP Basic when `--client-id` and `--client-secret` are given). Its
+//! signing key rotates every `--rotate-every` seconds and on SIGHUP; after each rotation a
+//! token signed with the new key is printed.
+//! ```text
+//! cargo run --example waf -- --alg ES256 --serve 127.0.0.1:8081 --max-age 60 \
+//!     --client-id epcscf --client-secret s3cret --opaque true
+//! cargo run --example epcscf -- --jwks-url http://127.0.0.1:8081/jwks --audience epcscf.visited.example \
+//!     --introspection-url http://127.0.0.1:8081/introspect \
+//!     --introspection-client-id epcscf --introspection-client-secret s3cret
+//! ```
 
 #[path = "common/mod.rs"]
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::args::Settings;
 use common::tokens::{self, Claims, Signer};
+use common::waf_server::{WafOptions, WafServer};
 use common::wic_client::random_id;
 
 const USAGE: &str = "\
@@ -35,7 +50,13 @@ usage: waf [--config FILE] [flags]
   --scope S           scope (default sip)
   --wwsf W            wwsf (default wwsf.example)
   --lifetime SECS     validity from now; negative for an already expired token (default 3600)
-  --count N           mint N tokens, users U1..UN when N > 1 (default 1)";
+  --count N           mint N tokens, users U1..UN when N > 1 (default 1)
+  --serve ADDR        stay up serving /jwks and /introspect over http at ADDR
+  --max-age SECS      Cache-Control max-age of /jwks (default 300)
+  --rotate-every SECS rotate the signing key this often (also on SIGHUP; default: never)
+  --client-id ID      client id /introspect requires (HTTP Basic), with --client-secret
+  --client-secret S   its secret
+  --opaque BOOL       true: print opaque tokens, answered by /introspect, not JWTs";
 
 fn signer(s: &Settings) -> Result<Signer, String> {
     let kid = s.get_or("kid", "waf-1");
@@ -116,10 +137,28 @@ fn run() -> Result<(), String> {
             "wwsf",
             "lifetime",
             "count",
+            "serve",
+            "max-age",
+            "rotate-every",
+            "client-id",
+            "client-secret",
+            "opaque",
         ],
         USAGE,
     )?;
+    if s.get("serve").is_some() {
+        let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        return runtime.block_on(serve(&s));
+    }
     let signer = signer(&s)?;
+    for claims in claims(&s)? {
+        println!("{}", signer.mint(&claims)?);
+    }
+    Ok(())
+}
+
+/// The claims of the tokens to mint: `--count` users, `--lifetime` from now.
+fn claims(s: &Settings) -> Result<Vec<Claims>, String> {
     let lifetime: i64 = s.parsed("lifetime")?.unwrap_or(3600);
     let count: usize = s.parsed("count")?.unwrap_or(1);
     let user = s.get_or("user", "bob");
@@ -134,6 +173,7 @@ fn run() -> Result<(), String> {
             Duration::from_secs(60),
         )
     };
+    let mut out = Vec::new();
     for i in 1..=count {
         let name = if count > 1 {
             format!("{user}{i}")
@@ -150,9 +190,66 @@ fn run() -> Result<(), String> {
         );
         claims.scope = s.get_or("scope", "sip").to_owned();
         claims.wwsf = s.get_or("wwsf", "wwsf.example").to_owned();
-        println!("{}", signer.mint(&claims)?);
+        out.push(claims);
+    }
+    Ok(out)
+}
+
+/// Prints the tokens of `claims`: opaque ones registered with `waf`, or JWTs it signs.
+fn print_tokens(s: &Settings, waf: &WafServer) -> Result<(), String> {
+    for c in claims(s)? {
+        if s.get("opaque").is_some_and(|v| v != "false") {
+            println!("{}", waf.issue_opaque(c));
+        } else {
+            println!("{}", waf.mint(&c)?);
+        }
     }
     Ok(())
+}
+
+/// Serves /jwks and /introspect until Ctrl-C, rotating the key on the timer and on SIGHUP.
+async fn serve(s: &Settings) -> Result<(), String> {
+    let addr: std::net::SocketAddr = s
+        .get_or("serve", "127.0.0.1:8081")
+        .parse()
+        .map_err(|e| format!("--serve: {e}"))?;
+    let client = match (s.get("client-id"), s.get("client-secret")) {
+        (Some(id), Some(secret)) => Some((id.to_owned(), secret.to_owned())),
+        (None, None) => None,
+        _ => return Err("--client-id and --client-secret go together".into()),
+    };
+    let options = WafOptions {
+        signer: signer(s)?,
+        max_age: Duration::from_secs(s.parsed("max-age")?.unwrap_or(300)),
+        client,
+    };
+    let waf = Arc::new(WafServer::start(addr, options).await?);
+    eprintln!(
+        "waf: serving {} and {} (key {})",
+        waf.jwks_url(),
+        waf.introspection_url(),
+        waf.kid()
+    );
+    print_tokens(s, &waf)?;
+    let _timer = match s.parsed::<u64>("rotate-every")? {
+        Some(secs) if secs > 0 => Some(waf.rotate_every(Duration::from_secs(secs))),
+        _ => None,
+    };
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| format!("SIGHUP: {e}"))?;
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                let kid = waf.rotate()?;
+                eprintln!("waf: signing key rotated, now {kid}");
+                print_tokens(s, &waf)?;
+            }
+            r = tokio::signal::ctrl_c() => {
+                r.map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+                return Ok(());
+            }
+        }
+    }
 }
 
 fn main() {

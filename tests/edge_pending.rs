@@ -76,6 +76,37 @@ fn completed_with_an_invalid_verdict_it_answers_as_the_synchronous_path() {
 }
 
 #[test]
+fn an_unavailable_verdict_is_503_with_its_retry_after_and_an_inactive_one_401() {
+    let unavailable = ValidationError::Unavailable { retry_after: 12 };
+    let d = edge_with(config(), Remote).complete(pending(REGISTER), Err(unavailable.clone()));
+    let RequestDecision::Reply {
+        rejection, bytes, ..
+    } = d
+    else {
+        panic!("not refused: {d:?}");
+    };
+    assert_eq!(rejection.status, 503);
+    assert_eq!(rejection.bearer_error, None);
+    assert_eq!(rejection.cause, RejectCause::Invalid(unavailable));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.starts_with("SIP/2.0 503 "), "{text}");
+    assert!(text.contains("\r\nRetry-After: 12\r\n"), "{text}");
+    // RFC 3261 21.5.4: a temporary condition, not a verdict on the token: no challenge.
+    assert!(!text.contains("WWW-Authenticate"), "{text}");
+
+    let d = edge_with(config(), Remote).complete(pending(REGISTER), Err(ValidationError::Inactive));
+    let RequestDecision::Reply {
+        rejection, bytes, ..
+    } = d
+    else {
+        panic!("not refused: {d:?}");
+    };
+    assert_eq!(rejection.status, 401);
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("error=\"invalid_token\""), "{text}");
+}
+
+#[test]
 fn a_verdict_for_an_identity_the_request_does_not_register_is_still_refused() {
     let mut other = bob();
     other.impus.clear();

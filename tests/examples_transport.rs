@@ -349,3 +349,232 @@ fn the_jwt_safety_flags_reach_the_validator() {
     assert_eq!(limited.allow_any_audience, Some(true));
     assert_eq!(limited.max_keys_without_kid.map(|n| n.get()), Some(3));
 }
+
+/// A value each flag accepts, by name where the key wants one of a few words.
+fn sample(name: &str, kind: edge_setup::FlagKind) -> (String, toml::Value) {
+    use edge_setup::FlagKind;
+    let word = match name {
+        "core-transport" => "tcp",
+        "token-location" => "authorization",
+        "auth-entity" => "header:X-Auth-Entity",
+        "expiry-policy" => "reject",
+        "backend" => "aws_lc",
+        "auth-entity-source" => "issuer",
+        "algorithms" => "ES256,RS256",
+        _ => "sample-value-of-16-bytes",
+    };
+    match kind {
+        FlagKind::Int => ("7".into(), toml::Value::Integer(7)),
+        FlagKind::Bool => ("true".into(), toml::Value::Boolean(true)),
+        FlagKind::List => (
+            if word.contains(',') {
+                word
+            } else {
+                "a.example,b.example"
+            }
+            .into(),
+            toml::Value::Array(
+                if word.contains(',') {
+                    word
+                } else {
+                    "a.example,b.example"
+                }
+                .split(',')
+                .map(|s| toml::Value::String(s.into()))
+                .collect(),
+            ),
+        ),
+        FlagKind::Text => (word.into(), toml::Value::String(word.into())),
+    }
+}
+
+#[test]
+fn every_flag_reaches_its_spec_key_and_is_in_the_help() {
+    let help = edge_setup::usage();
+    let mut seen = 0;
+    for (name, key, kind) in edge_setup::spec_flags() {
+        seen += 1;
+        assert!(
+            help.contains(&format!("--{name} ")),
+            "--{name} not in --help"
+        );
+        assert!(help.contains(&format!("[{key}]")), "{key} not in --help");
+        let (text, want) = sample(name, kind);
+        // The flag under test replaces the base key source or flow key when it is one.
+        let mut a: Vec<String> = Vec::new();
+        if !key.starts_with("jwt.key.") {
+            a.extend(["--hmac-secret".into(), SECRET.into()]);
+        }
+        if !key.contains("flow_key") {
+            a.extend(["--flow-key".into(), "the-current-key-0123".into()]);
+        }
+        // The other introspection settings need the endpoint.
+        if key.starts_with("introspection.") && key != "introspection.url" {
+            a.extend(["--introspection-url".into(), "http://127.0.0.1:1/".into()]);
+        }
+        a.extend([format!("--{name}"), text]);
+        let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
+        let table = edge_setup::table(&settings, "127.0.0.1:5060").unwrap();
+        assert_eq!(
+            edge_setup::value_at(&table, key),
+            Some(&want),
+            "--{name} does not set {key}"
+        );
+        // The specification knows the key (it refuses unknown ones) and takes the value.
+        if let Err(e) = edge_setup::spec(&settings, "127.0.0.1:5060") {
+            panic!("--{name}: {e}");
+        }
+    }
+    // Every option of the edge, the validator and introspection has its flag (the inline
+    // key forms, `jwt.key.pem` and `jwt.key.jwks`, are for files and documents only).
+    let keys: Vec<&str> = edge_setup::spec_flags().map(|(_, k, _)| k).collect();
+    let options = [
+        "edge.home_domain",
+        "edge.edge_host",
+        "edge.flow_key",
+        "edge.previous_flow_key",
+        "edge.epoch",
+        "edge.realm",
+        "edge.core_transport",
+        "edge.token_location",
+        "edge.visited_network_id",
+        "edge.orig_ioi",
+        "edge.auth_entity",
+        "edge.challenge_scope",
+        "edge.authz_server",
+        "edge.expiry_policy",
+        "edge.reply_to_tag",
+        "edge.allow_insecure_transport",
+        "edge.also_home_domains",
+        "edge.min_token_lifetime_seconds",
+        "edge.max_registrations",
+        "edge.limits.max_message_bytes",
+        "edge.limits.max_headers",
+        "edge.limits.max_line_bytes",
+        "jwt.key.hmac_secret",
+        "jwt.key.pem_file",
+        "jwt.key.der_file",
+        "jwt.key.jwks_file",
+        "jwt.key.jwks_url",
+        "jwt.algorithms",
+        "jwt.issuer",
+        "jwt.audience",
+        "jwt.allow_any_audience",
+        "jwt.max_keys_without_kid",
+        "jwt.leeway_seconds",
+        "jwt.require_exp",
+        "jwt.required_scopes",
+        "jwt.require_at_jwt",
+        "jwt.max_token_bytes",
+        "jwt.backend",
+        "jwt.claims.impi",
+        "jwt.claims.impus",
+        "jwt.claims.require_impus",
+        "jwt.claims.wwsf",
+        "jwt.claims.auth_entity",
+        "jwt.confine.impi_realms",
+        "jwt.confine.impu_domains",
+        "jwt.confine.tel_prefixes",
+        "introspection.url",
+        "introspection.client_id",
+        "introspection.client_secret",
+        "introspection.timeout_ms",
+        "introspection.retry_after_seconds",
+        "introspection.cache",
+    ];
+    for option in options {
+        assert!(
+            keys.iter()
+                .any(|k| *k == option || k.starts_with(&format!("{option}."))),
+            "no flag sets {option}"
+        );
+    }
+    assert_eq!(seen, keys.len());
+    for new in [
+        "--jwks-url",
+        "--introspection-url",
+        "--introspection-client-id",
+        "--introspection-client-secret",
+        "--jwks-min-interval",
+    ] {
+        assert!(help.contains(new), "{new}");
+    }
+}
+
+#[test]
+fn the_introspection_flags_reach_the_validator_and_the_client() {
+    let spec = spec_with(&[
+        "--introspection-url",
+        "http://127.0.0.1:1/introspect",
+        "--introspection-client-id",
+        "epcscf",
+        "--introspection-client-secret",
+        "s3cret",
+        "--introspection-timeout-ms",
+        "250",
+        "--introspection-retry-after",
+        "9",
+        "--audience",
+        AUDIENCE,
+    ]);
+    let i = spec.introspection.as_ref().unwrap();
+    assert_eq!(i.url, "http://127.0.0.1:1/introspect");
+    assert_eq!(i.timeout(), Duration::from_millis(250));
+    assert_eq!(
+        i.client().unwrap(),
+        Some(("epcscf".to_owned(), b"s3cret".to_vec()))
+    );
+    let v = i.build(&spec.jwt).unwrap();
+    assert_eq!(
+        v.unavailable(),
+        sip_oauth::validate::ValidationError::Unavailable { retry_after: 9 }
+    );
+    // An id without its secret is refused, naming the key.
+    let half = spec_with(&[
+        "--introspection-url",
+        "http://x/",
+        "--introspection-client-id",
+        "a",
+    ]);
+    let e = half.introspection.unwrap().client().unwrap_err();
+    assert_eq!(e.key, "introspection.client_secret");
+    // Keys at a URL are for the live set-up only.
+    let a = ["--jwks-url", "http://127.0.0.1:1/jwks"].map(str::to_owned);
+    let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
+    let url = edge_setup::spec(&settings, "127.0.0.1:5060").unwrap();
+    assert_eq!(url.jwt.key.url(), Some("http://127.0.0.1:1/jwks"));
+    assert!(edge_setup::edge(&settings, "127.0.0.1:5060").is_err());
+    // Two key sources are refused.
+    let a = ["--jwks-url", "http://x/jwks", "--hmac-secret", SECRET].map(str::to_owned);
+    let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
+    let e = edge_setup::spec(&settings, "127.0.0.1:5060").unwrap_err();
+    assert!(e.contains("--jwks-url"), "{e}");
+}
+
+#[test]
+fn the_sample_configuration_reads_with_and_without_its_commented_introspection() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/epcscf.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let read = |text: &str| {
+        let file = std::env::temp_dir().join(format!("epcscf-{}.toml", std::process::id()));
+        std::fs::write(&file, text).unwrap();
+        let a = ["--config".to_owned(), file.display().to_string()];
+        let settings = Settings::parse(a, edge_setup::KNOWN, "").unwrap();
+        let spec = edge_setup::spec(&settings, "127.0.0.1:5060");
+        let _ = std::fs::remove_file(&file);
+        spec.unwrap()
+    };
+    assert!(read(&text).introspection.is_none());
+    // Uncomment the [introspection] table and the lines after it.
+    let at = text.find("# [introspection]").unwrap();
+    let (head, tail) = text.split_at(at);
+    let tail: String = tail
+        .lines()
+        .map(|l| l.strip_prefix("# ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let spec = read(&format!("{head}{tail}\n"));
+    let i = spec.introspection.unwrap();
+    assert_eq!(i.url, "http://127.0.0.1:8081/introspect");
+    assert_eq!(i.client_id.as_deref(), Some("epcscf"));
+}

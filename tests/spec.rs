@@ -869,3 +869,34 @@ fn an_unknown_key_is_named_whole_whatever_it_ends_with() {
     let e = Spec::from_json(r#"{"edge": {"home_domain": }}"#).unwrap_err();
     assert!(e.key.starts_with("edge"), "{e}");
 }
+
+#[test]
+fn introspection_and_a_key_set_url_are_read_from_json() {
+    let json = full_json().replace(
+        r#""jwt": {"#,
+        r#""introspection": {"url": "http://waf.example/introspect", "client_id": "ep",
+            "client_secret": {"text": "s3cret"}, "timeout_ms": 500, "retry_after_seconds": 5,
+            "cache": 0},
+          "jwt": {"#,
+    );
+    let spec = Spec::from_json(&json).unwrap();
+    let i = spec.introspection.as_ref().unwrap();
+    assert_eq!(i.timeout(), std::time::Duration::from_millis(500));
+    let v = i.build(&spec.jwt).unwrap();
+    assert_eq!(
+        v.unavailable(),
+        sip_oauth::validate::ValidationError::Unavailable { retry_after: 5 }
+    );
+    let typo = json.replace("\"timeout_ms\"", "\"timeout\"");
+    assert_eq!(
+        Spec::from_json(&typo).unwrap_err().key,
+        "introspection.timeout"
+    );
+    // No introspection: absent.
+    assert!(
+        Spec::from_json(&full_json())
+            .unwrap()
+            .introspection
+            .is_none()
+    );
+}

@@ -2,18 +2,24 @@
 //!
 //! The edge and validator settings are those of [`sip_oauth::spec::Spec`]: the file gives
 //! them in its `[edge]` and `[jwt]` tables, and each flag below sets one of their keys
-//! (a flag wins over the file). The listen addresses, the core address and the token cache
-//! belong to this program and sit at the top of the file.
+//! (a flag wins over the file); `[introspection]` is the spec's too. The listen addresses,
+//! the core address, the token cache and the key-fetch rate limit belong to this program
+//! and sit at the top of the file.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use sip_oauth::edge::Edge;
 use sip_oauth::spec::{self, Spec, SpecError};
-use sip_oauth::validate::CachingValidator;
+use sip_oauth::validate::jwt::KeySource;
+use sip_oauth::validate::{CachingValidator, JwtValidator, Validator};
 use toml::Value;
 
 use super::args::Settings;
 use super::edge_server::EdgeAddrs;
+use super::jwks_fetch::{self, JwksFetcher, KeyRefreshing};
+use super::verdicts::{Introspector, JwtOrOpaque, Resolver};
 
 /// How a flag's text becomes the value of its key.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -65,9 +71,10 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 56] = [
+const FLAGS: [Flag; 66] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
+    flag("[introspection]", "", "introspection", Table),
     flag("ws-listen", "ADDR", "", Program)
         .help("SIP over WebSocket listener, subprotocol sip (default 127.0.0.1:8080; 'off')"),
     flag("udp-listen", "ADDR", "", Program)
@@ -78,6 +85,10 @@ const FLAGS: [Flag; 56] = [
     flag("core-bind", "ADDR", "", Program)
         .help("local address of the core-facing UDP socket (default 127.0.0.1:0)"),
     flag("cache", "N", "", Program).help("remember up to N verified tokens (default 0: off)"),
+    flag("jwks-min-interval", "SECS", "", Program).help(
+        "fewest seconds between two --jwks-url fetches for unknown kids, and before retrying \
+         a failed one (default 10)",
+    ),
     flag("home-domain", "D", "edge.home_domain", Text)
         .help("home network domain (default ims.mnc001.mcc001.3gppnetwork.org)"),
     flag("edge-host", "H[:P]", "edge.edge_host", Text)
@@ -172,6 +183,12 @@ const FLAGS: [Flag; 56] = [
     flag("jwks", "F", "jwt.key.jwks_file", Text)
         .replaces("jwt.key")
         .help("JSON Web Key Set file"),
+    flag("jwks-url", "URL", "jwt.key.jwks_url", Text)
+        .replaces("jwt.key")
+        .help(
+            "JSON Web Key Set fetched from the WAF (http), refreshed on its Cache-Control \
+             max-age and on an unknown kid; a failed fetch keeps the last good set",
+        ),
     flag("algorithms", "LIST", "jwt.algorithms", List)
         .help("accepted algorithms, e.g. HS256,RS256 (default: all that fit the key)"),
     flag("issuer", "LIST", "jwt.issuer", List).help("accepted token issuers (iss)"),
@@ -221,6 +238,48 @@ const FLAGS: [Flag; 56] = [
         .help("claim with the WWSF identity (default wwsf; '' to not read)"),
     flag("auth-entity-source", "S", "jwt.claims.auth_entity", Text)
         .help("the WAF's identity: none (default), issuer, claim:NAME, fixed:VALUE"),
+    flag("introspection-url", "URL", "introspection.url", Text).help(
+        "RFC 7662 endpoint (http) judging opaque tokens; JWS-shaped ones stay with the JWT keys",
+    ),
+    flag(
+        "introspection-client-id",
+        "ID",
+        "introspection.client_id",
+        Text,
+    )
+    .help("client id this edge authenticates to the endpoint with (HTTP Basic)"),
+    flag(
+        "introspection-client-secret",
+        "S",
+        "introspection.client_secret.text",
+        Text,
+    )
+    .replaces("introspection.client_secret")
+    .help("its secret, as text"),
+    flag(
+        "introspection-client-secret-file",
+        "F",
+        "introspection.client_secret.file",
+        Text,
+    )
+    .replaces("introspection.client_secret")
+    .help("its secret, from a file"),
+    flag(
+        "introspection-timeout-ms",
+        "MS",
+        "introspection.timeout_ms",
+        Int,
+    )
+    .help("wait for an answer at most this long, then 503 (default 2000)"),
+    flag(
+        "introspection-retry-after",
+        "SECS",
+        "introspection.retry_after_seconds",
+        Int,
+    )
+    .help("Retry-After of that 503 (default 30)"),
+    flag("introspection-cache", "N", "introspection.cache", Int)
+        .help("active answers cached until their exp (default 10000)"),
 ];
 
 // `Settings` takes a plain list of names; derived here so the table stays the one list.
@@ -243,12 +302,44 @@ fn all_flags() -> impl Iterator<Item = &'static Flag> {
     FLAGS.iter()
 }
 
+/// How a flag's text is read, for [`spec_flags`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagKind {
+    /// Text.
+    Text,
+    /// A comma list.
+    List,
+    /// An integer.
+    Int,
+    /// `true` or `false`.
+    Bool,
+}
+
+/// The flags that set a key of the specification: name, dotted key and kind.
+pub fn spec_flags() -> impl Iterator<Item = (&'static str, &'static str, FlagKind)> {
+    all_flags().filter_map(|f| {
+        let kind = match f.kind {
+            Text => FlagKind::Text,
+            List => FlagKind::List,
+            Int => FlagKind::Int,
+            Bool => FlagKind::Bool,
+            Program | Table => return None,
+        };
+        Some((f.name, f.key, kind))
+    })
+}
+
+/// The value at a dotted key of a document [`table`] made.
+pub fn value_at<'a>(table: &'a toml::Table, key: &str) -> Option<&'a Value> {
+    lookup(table, key)
+}
+
 /// The help text of the eP-CSCF settings.
 pub fn usage() -> String {
     let mut out = String::from(
         "settings: flags, or a TOML file given with --config FILE whose top level holds the\n\
-         program's own settings and whose [edge] and [jwt] tables hold the [keys] shown\n\
-         (see examples/epcscf.toml and sip_oauth::spec); a flag wins over the file.\n",
+         program's own settings and whose [edge], [jwt] and [introspection] tables hold the\n\
+         [keys] shown (see examples/epcscf.toml and sip_oauth::spec); a flag wins over the file.\n",
     );
     for f in all_flags().filter(|f| f.kind != Table) {
         let left = format!("  --{} {}", f.name, f.arg);
@@ -335,6 +426,12 @@ fn value(f: &Flag, text: &str) -> Result<Value, String> {
 /// The specification: the file's tables, each flag given set at its key, then the defaults
 /// of this program for what neither names. `edge_host` is used when neither names one.
 pub fn spec(s: &Settings, edge_host: &str) -> Result<Spec, String> {
+    let table = table(s, edge_host)?;
+    spec::deserialize("", Value::Table(table)).map_err(|e| explain(s, &e))
+}
+
+/// The document [`spec`] reads, before it is read.
+pub fn table(s: &Settings, edge_host: &str) -> Result<toml::Table, String> {
     let mut table = s.tables().clone();
     let mut replaced: Vec<&str> = Vec::new();
     for f in all_flags().filter(|f| !matches!(f.kind, Program | Table)) {
@@ -363,7 +460,7 @@ pub fn spec(s: &Settings, edge_host: &str) -> Result<Spec, String> {
     if lookup(&table, "jwt.key").is_none() {
         return Err(
             "a key is needed: --hmac-secret, --hmac-secret-file, --public-key, \
-                    --public-key-der or --jwks (or [jwt.key] in the file)"
+                    --public-key-der, --jwks or --jwks-url (or [jwt.key] in the file)"
                 .into(),
         );
     }
@@ -388,7 +485,7 @@ pub fn spec(s: &Settings, edge_host: &str) -> Result<Spec, String> {
             set(&mut table, key, Value::String(default.to_owned()))?;
         }
     }
-    spec::deserialize("", Value::Table(table)).map_err(|e| explain(s, &e))
+    Ok(table)
 }
 
 /// The error's key, and the flag that set it if one did.
@@ -434,15 +531,95 @@ pub fn addrs(s: &Settings) -> Result<EdgeAddrs, String> {
 }
 
 /// The edge: validator and configuration. `edge_host` is used when the settings name none.
+/// Keys at a URL (`--jwks-url`) and introspection need [`edge_live`].
 pub fn edge(s: &Settings, edge_host: &str) -> Result<Edge, String> {
     let spec = spec(s, edge_host)?;
-    let validator = spec.jwt.build().map_err(|e| explain(s, &e))?;
+    if spec.jwt.key.url().is_some() || spec.introspection.is_some() {
+        return Err("--jwks-url and --introspection-url need the live set-up (edge_live)".into());
+    }
+    let validator = Arc::new(spec.jwt.build().map_err(|e| explain(s, &e))?);
+    Ok(assemble(s, &spec, validator, None, None)?.edge)
+}
+
+/// An edge with what keeps it going: the key fetcher of `--jwks-url` and the resolver of
+/// verdicts that come later (introspection, key fetches).
+pub struct Live {
+    /// The edge.
+    pub edge: Edge,
+    /// Obtains pending verdicts; `None` when every verdict is given at once.
+    pub resolver: Option<Arc<Resolver>>,
+    /// Keeps the keys of `--jwks-url` fresh (start its refresher).
+    pub fetcher: Option<Arc<JwksFetcher>>,
+}
+
+/// [`edge`], fetching the key set of `--jwks-url` first and setting up introspection.
+pub async fn edge_live(s: &Settings, edge_host: &str) -> Result<Live, String> {
+    let spec = spec(s, edge_host)?;
+    let min_interval = Duration::from_secs(s.parsed("jwks-min-interval")?.unwrap_or(10));
+    let (validator, fetcher) = match spec.jwt.key.url() {
+        Some(url) => {
+            let (set, max_age) = jwks_fetch::fetch_set(url, jwks_fetch::FETCH_TIMEOUT)
+                .await
+                .map_err(|e| format!("--jwks-url: first fetch: {e}"))?;
+            let validator = Arc::new(
+                spec.jwt
+                    .build_with(KeySource::Jwks(set))
+                    .map_err(|e| explain(s, &e))?,
+            );
+            let fetcher = JwksFetcher::new(url, Arc::clone(&validator), max_age, min_interval)?;
+            (validator, Some(Arc::new(fetcher)))
+        }
+        None => (
+            Arc::new(spec.jwt.build().map_err(|e| explain(s, &e))?),
+            None,
+        ),
+    };
+    let introspector = match &spec.introspection {
+        Some(i) => {
+            let v = Arc::new(i.build(&spec.jwt).map_err(|e| explain(s, &e))?);
+            let client = i.client().map_err(|e| explain(s, &e))?;
+            let client = match &client {
+                Some((id, secret)) => Some((
+                    id.as_str(),
+                    std::str::from_utf8(secret)
+                        .map_err(|_| "introspection.client_secret: not UTF-8".to_owned())?,
+                )),
+                None => None,
+            };
+            Some(Introspector::new(v, &i.url, client, i.timeout())?)
+        }
+        None => None,
+    };
+    assemble(s, &spec, validator, fetcher, introspector)
+}
+
+/// The validator stack: JWT keys (fetched ones answering later on an unknown `kid`),
+/// opaque tokens to introspection, then the token cache and confinement.
+fn assemble(
+    s: &Settings,
+    spec: &Spec,
+    jwt: Arc<JwtValidator>,
+    fetcher: Option<Arc<JwksFetcher>>,
+    introspector: Option<Introspector>,
+) -> Result<Live, String> {
     let config = spec.edge.build().map_err(|e| explain(s, &e))?;
+    let mut validator: Arc<dyn Validator> = match &fetcher {
+        Some(f) => Arc::new(KeyRefreshing::new(Arc::clone(f))),
+        None => jwt,
+    };
+    if let Some(i) = &introspector {
+        validator = Arc::new(JwtOrOpaque::new(Some(validator), Arc::clone(i.validator())));
+    }
     let cache: usize = s.parsed("cache")?.unwrap_or(0);
-    let validator = if cache > 0 {
+    let top = if cache > 0 {
         spec.jwt.confined(CachingValidator::new(validator, cache))
     } else {
         spec.jwt.confined(validator)
     };
-    Ok(Edge::from_shared(std::sync::Arc::new(config), validator))
+    let resolver = Resolver::new(Arc::clone(&top), fetcher.clone(), introspector);
+    Ok(Live {
+        edge: Edge::from_shared(Arc::new(config), top),
+        resolver: resolver.is_needed().then(|| Arc::new(resolver)),
+        fetcher,
+    })
 }

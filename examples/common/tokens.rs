@@ -76,6 +76,8 @@ pub struct Signer {
 enum PublicHalf {
     Secret(Vec<u8>),
     Pem(Vec<u8>),
+    /// A key drawn at run time, published only as a JWK.
+    Jwk(JwkSet),
 }
 
 impl Signer {
@@ -111,6 +113,30 @@ impl Signer {
         })
     }
 
+    /// An ES256 signer with a P-256 key drawn now, for key rotation: its public half is
+    /// published as a JWK only.
+    pub fn es256_generated(kid: &str) -> Result<Signer, String> {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .map_err(|_| "drawing a P-256 key failed".to_owned())?;
+        let pkcs8 = pair
+            .to_pkcs8v1()
+            .map_err(|_| "encoding the P-256 key failed".to_owned())?;
+        let mut signer = Signer {
+            alg: Algorithm::ES256,
+            kid: kid.to_owned(),
+            key: EncodingKey::from_ec_der(pkcs8.as_ref()),
+            public: PublicHalf::Jwk(JwkSet { keys: Vec::new() }),
+        };
+        signer.public = PublicHalf::Jwk(signer.jwks()?);
+        Ok(signer)
+    }
+
+    /// The key id tokens are signed under.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
     /// The algorithm.
     pub fn alg(&self) -> Algorithm {
         self.alg
@@ -140,6 +166,7 @@ impl Signer {
         match &self.public {
             PublicHalf::Secret(s) => KeySource::Hmac(s.clone()),
             PublicHalf::Pem(p) => KeySource::Pem(p.clone()),
+            PublicHalf::Jwk(set) => KeySource::Jwks(set.clone()),
         }
     }
 

@@ -26,6 +26,11 @@ impl Rejection {
                 "Forbidden (identity outside the issuer's domains)",
                 Some(BearerError::InsufficientScope),
             ),
+            // The token could not be judged now (RFC 7662 endpoint unavailable): no
+            // challenge, the client retries after Retry-After.
+            RejectCause::Invalid(ValidationError::Unavailable { .. }) => {
+                (503, "Service Unavailable (token check unavailable)", None)
+            }
             RejectCause::Invalid(e) => {
                 let code = e.bearer_error();
                 let reason = match code {
@@ -167,10 +172,13 @@ pub(crate) fn build(
     }
     // RFC 3261 21.5.4: how long to wait before trying again.
     if rejection.status == 503 {
-        b.push(
-            Token::from_static("Retry-After"),
-            HeaderValue::from_static("60"),
-        )?;
+        let retry = match &rejection.cause {
+            RejectCause::Invalid(ValidationError::Unavailable { retry_after }) => {
+                HeaderValue::new("Retry-After", &retry_after.to_string())?
+            }
+            _ => HeaderValue::from_static("60"),
+        };
+        b.push(Token::from_static("Retry-After"), retry)?;
     }
     if rejection.status == 420 {
         if let Some(tags) = unsupported_tags(request) {

@@ -41,6 +41,11 @@ pub enum KeySpec {
     Jwks(JwkSet),
     /// A JSON Web Key Set, read from this file.
     JwksFile(PathBuf),
+    /// A JSON Web Key Set the host fetches from this URL and keeps fresh (the WAF's
+    /// `jwks_uri`). The library does no I/O: the host fetches the set and builds the
+    /// validator with [`JwtSpec::build_with`], then installs later sets with
+    /// [`JwtValidator::replace_jwks`].
+    JwksUrl(String),
 }
 
 // Key material stays out of `{:?}`.
@@ -53,12 +58,24 @@ impl std::fmt::Debug for KeySpec {
             KeySpec::DerFile(p) => f.debug_tuple("DerFile").field(p).finish(),
             KeySpec::Jwks(set) => write!(f, "Jwks({} keys)", set.keys.len()),
             KeySpec::JwksFile(p) => f.debug_tuple("JwksFile").field(p).finish(),
+            KeySpec::JwksUrl(u) => f.debug_tuple("JwksUrl").field(u).finish(),
         }
     }
 }
 
 impl KeySpec {
+    /// The URL of a key set the host fetches ([`KeySpec::JwksUrl`]).
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            KeySpec::JwksUrl(u) => Some(u),
+            _ => None,
+        }
+    }
+
     /// The keys, read from their file if they name one.
+    ///
+    /// # Errors
+    /// Keys that cannot be read, and a [`KeySpec::JwksUrl`], whose keys the host fetches.
     pub fn build(&self) -> Result<KeySource, SpecError> {
         let keys = |why: String| SpecError::new(SpecErrorKind::Keys, "jwt.key", why);
         Ok(match self {
@@ -75,6 +92,13 @@ impl KeySpec {
                 let set = serde_json::from_slice(&bytes)
                     .map_err(|e| keys(format!("{}: {e}", path.display())))?;
                 KeySource::Jwks(set)
+            }
+            KeySpec::JwksUrl(_) => {
+                return Err(SpecError::new(
+                    SpecErrorKind::Keys,
+                    "jwt.key.jwks_url",
+                    "a key set at a URL is fetched by the host; build with JwtSpec::build_with",
+                ));
             }
         })
     }
@@ -316,7 +340,13 @@ impl JwtSpec {
 
     /// Builds the [`JwtConfig`], for callers that combine validators themselves.
     pub fn config(&self) -> Result<JwtConfig, SpecError> {
-        let mut c = JwtConfig::new(self.key.build()?);
+        self.config_with(self.key.build()?)
+    }
+
+    /// [`JwtSpec::config`] with `keys` in place of those of `key` (the set the host
+    /// fetched from a [`KeySpec::JwksUrl`]).
+    pub fn config_with(&self, keys: KeySource) -> Result<JwtConfig, SpecError> {
+        let mut c = JwtConfig::new(keys);
         if let Some(algs) = &self.algorithms {
             if algs.is_empty() {
                 return Err(SpecError::value("jwt.algorithms", "no algorithm allowed"));
@@ -374,7 +404,12 @@ impl JwtSpec {
 
     /// Builds the validator; the keys are loaded here.
     pub fn build(&self) -> Result<JwtValidator, SpecError> {
-        JwtValidator::new(self.config()?).map_err(|e| match e {
+        self.build_with(self.key.build()?)
+    }
+
+    /// [`JwtSpec::build`] with `keys` in place of those of `key`.
+    pub fn build_with(&self, keys: KeySource) -> Result<JwtValidator, SpecError> {
+        JwtValidator::new(self.config_with(keys)?).map_err(|e| match e {
             JwtConfigError::Key(k) => SpecError::new(SpecErrorKind::Keys, "jwt.key", k),
             JwtConfigError::NoAudience => SpecError::value(
                 "jwt.audience",

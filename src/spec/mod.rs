@@ -1,4 +1,4 @@
-//! The configuration of an edge and of its JWT validator, defined once as deserialisable
+//! The configuration of an edge, of its JWT validator and of token introspection, defined once as deserialisable
 //! specifications ([`EdgeSpec`], [`JwtSpec`], both together in [`Spec`]) that build the
 //! library's types. The C API reads them from JSON; the example programs from TOML and
 //! command-line flags; any serde format works through [`deserialize`].
@@ -44,6 +44,7 @@
 
 mod edge;
 mod error;
+mod introspection;
 mod jwt;
 mod secret;
 mod text;
@@ -55,6 +56,7 @@ use serde::{Deserialize, Deserializer};
 
 pub use edge::{AuthEntitySpec, EdgeSpec, ExpirySpec, LimitsSpec, TransportSpec};
 pub use error::{SpecError, SpecErrorKind};
+pub use introspection::{DEFAULT_TIMEOUT_MS, IntrospectionSpec};
 pub use jwt::{
     AuthEntitySourceSpec, BackendSpec, ClaimsSpec, JwtSpec, KeySpec, MAX_LEEWAY_SECONDS, OneOrMany,
 };
@@ -69,6 +71,8 @@ pub struct Spec {
     pub edge: EdgeSpec,
     /// Its validator.
     pub jwt: JwtSpec,
+    /// Opaque tokens judged by the WAF's introspection endpoint (RFC 7662), if any.
+    pub introspection: Option<IntrospectionSpec>,
 }
 
 impl Spec {

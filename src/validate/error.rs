@@ -134,6 +134,18 @@ pub enum ValidationError {
         /// Which identity: `impi`, `impu` or `tel impu`.
         what: &'static str,
     },
+    /// The authorisation server says the token is not active (RFC 7662 section 2.2
+    /// `"active": false`: revoked, expired, unknown or otherwise invalid).
+    #[error("token not active")]
+    Inactive,
+    /// The token could not be judged now: the introspection endpoint (RFC 7662) is
+    /// unreachable, too slow or failing. Answered 503 with Retry-After (RFC 3261 21.5.4);
+    /// never admitted.
+    #[error("token validation unavailable, retry after {retry_after} s")]
+    Unavailable {
+        /// Seconds the client should wait before trying again.
+        retry_after: u32,
+    },
 }
 
 impl ValidationError {
@@ -149,9 +161,13 @@ impl ValidationError {
         }
     }
 
-    /// The SIP status the edge should answer with: 400, 401 or 403.
+    /// The SIP status the edge should answer with: 400, 401 or 403, or 503 when the token
+    /// could not be judged now ([`ValidationError::Unavailable`]).
     pub fn sip_status(&self) -> u16 {
-        self.bearer_error().sip_status()
+        match self {
+            Self::Unavailable { .. } => 503,
+            _ => self.bearer_error().sip_status(),
+        }
     }
 
     /// A fixed, safe text for `error_description` or a reason phrase: it never contains any
@@ -180,6 +196,8 @@ impl ValidationError {
             Self::OutsideConfinement { .. } => {
                 "The access token issuer may not vouch for this identity"
             }
+            Self::Inactive => "The access token is not active",
+            Self::Unavailable { .. } => "The access token cannot be checked now; try again later",
         }
     }
 
@@ -201,6 +219,10 @@ impl ValidationError {
             Self::Expired | Self::NotYetValid => 5,
             Self::MissingClaim(_) | Self::InvalidClaim(_) | Self::InvalidIdentity { .. } => 6,
             Self::InsufficientScope { .. } | Self::OutsideConfinement { .. } => 7,
+            Self::Inactive => 6,
+            // A token that could not be judged may still be good: asking again later is the
+            // best answer to give when another validator refused it for its shape.
+            Self::Unavailable { .. } => 8,
         }
     }
 }

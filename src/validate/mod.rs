@@ -10,6 +10,8 @@
 //!   RFC 8725 best practices).
 //! - [`ByIssuer`], [`FirstSuccess`] combine validators for several WWSF/WAF domains;
 //!   [`Confined`] limits what one issuer may vouch for.
+//! - [`IntrospectionValidator`] judges opaque tokens by the answers of the authorisation
+//!   server's introspection endpoint (RFC 7662), which the host asks.
 //! - [`FixedValidator`] answers from a table, for tests and demos.
 //! - [`CachingValidator`] remembers verified tokens until they expire, so a re-registration
 //!   with the same token skips the signature check.
@@ -22,6 +24,7 @@ mod confined;
 mod error;
 mod first_success;
 mod fixed;
+mod introspection;
 pub mod jwt;
 
 use std::sync::Arc;
@@ -35,6 +38,10 @@ pub use confined::Confined;
 pub use error::{BearerError, ValidationError};
 pub use first_success::FirstSuccess;
 pub use fixed::FixedValidator;
+pub use introspection::{
+    DEFAULT_INTROSPECTION_CACHE, DEFAULT_RETRY_AFTER_SECONDS, IntrospectionValidator,
+    MAX_RESPONSE_BYTES, NO_EXP_CACHE,
+};
 pub use jwt::{JwtConfig, JwtValidator};
 
 /// A validator's answer to one token: now, or later.

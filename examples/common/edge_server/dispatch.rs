@@ -78,9 +78,10 @@ async fn on_client_request(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>,
             let sent = shared.to_client(flow, bytes).await.is_some();
             log_lines::rejected(label, &what, log_lines::aor_of(&request), &rejection, sent);
         }
-        // The example's validators always answer at once.
+        // Introspection or a key fetch: the verdict is obtained on a task of its own.
         RequestDecision::Pending(pending) => {
             log_lines::pending(label, log_lines::aor_of(pending.request()));
+            super::deferred::defer(shared, *pending, label).await;
         }
         RequestDecision::Drop(reason) => {
             log_lines::dropped(label, Dir::FromClient, &what, &aor, &reason);

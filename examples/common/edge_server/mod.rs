@@ -16,11 +16,13 @@
 //! - `accept`, `ws_listener`, `tcp_listener`, `udp_listener`: the client listeners;
 //! - `core_link`: the link to the S-CSCF;
 //! - `dispatch`: carrying out the edge's decisions (the only match on them);
+//! - `deferred`: REGISTERs whose verdict comes later, each on a task of its own;
 //! - `log_lines`: the wording of the log.
 
 mod accept;
 mod bind;
 mod core_link;
+mod deferred;
 mod dispatch;
 mod flows;
 mod log_lines;
@@ -41,6 +43,8 @@ use tokio::task::JoinSet;
 pub use bind::{Bound, EdgeAddrs};
 pub use tap::{Hop, Tap};
 
+use super::verdicts::Resolver;
+
 use core_link::{CoreLink, core_tcp_loop, core_udp_loop};
 use flows::{Flows, Route};
 use tcp_listener::tcp_accept_loop;
@@ -54,6 +58,8 @@ struct Shared {
     core: CoreLink,
     client_udp: Option<Arc<UdpSocket>>,
     tap: Option<Tap>,
+    /// Where pending verdicts are obtained (introspection, key fetches), if anywhere.
+    deferred: Option<deferred::Deferred>,
 }
 
 /// The running edge: dropping it or calling [`EdgeServer::shutdown`] stops every task.
@@ -64,7 +70,25 @@ pub struct EdgeServer {
 impl EdgeServer {
     /// Starts the listeners and the core link of `bound`, handing messages to `edge`.
     pub fn start(edge: Edge, bound: Bound, tap: Option<Tap>) -> EdgeServer {
+        Self::start_with(edge, bound, tap, None)
+    }
+
+    /// [`EdgeServer::start`], with `resolver` obtaining the verdicts the edge leaves
+    /// pending (without one, a pending REGISTER is answered 503).
+    pub fn start_with(
+        edge: Edge,
+        bound: Bound,
+        tap: Option<Tap>,
+        resolver: Option<Arc<Resolver>>,
+    ) -> EdgeServer {
         let mut tasks = JoinSet::new();
+        let (deferred, deferred_rx) = match resolver {
+            Some(r) => {
+                let (d, rx) = deferred::Deferred::new(r);
+                (Some(d), Some(rx))
+            }
+            None => (None, None),
+        };
         let (core, core_tcp_rx) = CoreLink::new(bound.core_udp.clone(), bound.addrs.core);
         let shared = Arc::new(Shared {
             edge,
@@ -72,7 +96,11 @@ impl EdgeServer {
             core,
             client_udp: bound.udp.clone(),
             tap,
+            deferred,
         });
+        if let Some(rx) = deferred_rx {
+            tasks.spawn(deferred::run(shared.clone(), rx));
+        }
         if let Some(rx) = core_tcp_rx {
             tasks.spawn(core_tcp_loop(shared.clone(), rx, bound.addrs.core));
         }
