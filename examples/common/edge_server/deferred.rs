@@ -83,7 +83,7 @@ async fn carry_out(shared: &Shared, decision: RequestDecision, label: &str) {
         RequestDecision::Forward { bytes, admitted } => {
             log_lines::forwarded(label, &admitted);
             if let Err(e) = shared.to_core(bytes).await {
-                log_lines::core_send_failed(label, &admitted.aor, &e);
+                log_lines::core_send_failed(label, admitted.aor(), &e);
             }
         }
         RequestDecision::Reply {
