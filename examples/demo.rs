@@ -190,6 +190,7 @@ async fn run() -> Result<bool, String> {
     let edge = EdgeServer::start(Edge::new(config, validator), bound, Some(tap));
 
     common::log::to_stdout("                         log ");
+    common::log::tracing_to_stdout("                         log ");
     println!("sip-oauth demo: home domain {HOME}");
     println!("  eP-CSCF listens on {ws_url} (subprotocol sip), S-CSCF on udp:{core}");
 

@@ -16,6 +16,9 @@
 //! - `accept`, `ws_listener`, `tcp_listener`, `udp_listener`: the client listeners;
 //! - `core_link`: the link to the S-CSCF;
 //! - `dispatch`: carrying out the edge's decisions (the only match on them);
+//! - `unavailable`: the edge's own 503 when the core cannot take a request;
+//! - `metrics`: the counters and `/metrics`;
+//! - `shutdown`: the phases of a graceful stop;
 //! - `log_lines`: the wording of the log.
 
 mod accept;
@@ -24,27 +27,34 @@ mod core_link;
 mod dispatch;
 mod flows;
 mod log_lines;
+mod metrics;
+mod shutdown;
 mod tap;
 mod tcp_listener;
 mod udp_listener;
+mod unavailable;
 mod ws_listener;
 
-use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use sip_oauth::edge::{Edge, FlowId};
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 pub use bind::{Bound, EdgeAddrs};
 pub use tap::{Hop, Tap};
 
-use core_link::{CoreLink, core_tcp_loop, core_udp_loop};
+use core_link::{CoreLink, Outbound, Unsent, core_tcp_loop, core_udp_loop};
 use flows::{Flows, Route};
+use log_lines::Who;
+use metrics::{Metrics, serve_metrics};
+use shutdown::Phase;
 use tcp_listener::tcp_accept_loop;
 use udp_listener::client_udp_loop;
+use unavailable::InFlight;
 use ws_listener::ws_accept_loop;
 
 /// What every task of the server shares.
@@ -54,10 +64,20 @@ struct Shared {
     core: CoreLink,
     client_udp: Option<Arc<UdpSocket>>,
     tap: Option<Tap>,
+    metrics: Metrics,
+    /// Client requests written to the core and not answered yet.
+    in_flight: InFlight,
+    /// Where the server is in its life; tasks watch it to stop.
+    phase: watch::Sender<Phase>,
 }
 
-/// The running edge: dropping it or calling [`EdgeServer::shutdown`] stops every task.
+/// The running edge: dropping it stops every task at once; [`EdgeServer::shutdown`]
+/// stops them gracefully.
 pub struct EdgeServer {
+    shared: Arc<Shared>,
+    /// The client listeners, each ending once its connections have closed.
+    listeners: JoinSet<()>,
+    /// Everything else: the core link, the sweep, the metrics listener.
     tasks: JoinSet<()>,
 }
 
@@ -65,6 +85,7 @@ impl EdgeServer {
     /// Starts the listeners and the core link of `bound`, handing messages to `edge`.
     pub fn start(edge: Edge, bound: Bound, tap: Option<Tap>) -> EdgeServer {
         let mut tasks = JoinSet::new();
+        let mut listeners = JoinSet::new();
         let (core, core_tcp_rx) = CoreLink::new(bound.core_udp.clone(), bound.addrs.core);
         let shared = Arc::new(Shared {
             edge,
@@ -72,6 +93,9 @@ impl EdgeServer {
             core,
             client_udp: bound.udp.clone(),
             tap,
+            metrics: Metrics::new(),
+            in_flight: InFlight::default(),
+            phase: watch::Sender::new(Phase::Running),
         });
         if let Some(rx) = core_tcp_rx {
             tasks.spawn(core_tcp_loop(shared.clone(), rx, bound.addrs.core));
@@ -80,21 +104,49 @@ impl EdgeServer {
             tasks.spawn(core_udp_loop(shared.clone(), sock));
         }
         if let Some(l) = bound.ws {
-            tasks.spawn(ws_accept_loop(shared.clone(), l));
+            listeners.spawn(ws_accept_loop(shared.clone(), l));
         }
         if let Some(l) = bound.tcp {
-            tasks.spawn(tcp_accept_loop(shared.clone(), l));
+            listeners.spawn(tcp_accept_loop(shared.clone(), l));
         }
         if let Some(sock) = bound.udp {
             tasks.spawn(client_udp_loop(shared.clone(), sock));
         }
-        tasks.spawn(sweep_loop(shared));
-        EdgeServer { tasks }
+        tasks.spawn(sweep_loop(shared.clone()));
+        EdgeServer {
+            shared,
+            listeners,
+            tasks,
+        }
     }
 
-    /// Stops every task.
+    /// Serves the metrics in Prometheus text format on `GET /metrics` at `listener`.
+    pub fn serve_metrics(&mut self, listener: TcpListener) {
+        self.tasks
+            .spawn(serve_metrics(self.shared.clone(), listener));
+    }
+
+    /// Stops gracefully: no new connections, the requests already sent to the core
+    /// answered (for at most [`shutdown::DRAIN`]), then every connection closed (a
+    /// WebSocket with a Close frame, for at most [`shutdown::CLOSE`]), then the rest.
     pub async fn shutdown(mut self) {
+        log_lines::stopping("no new connections; answering requests in flight");
+        self.shared.phase.send_replace(Phase::Draining);
+        let shared = self.shared.clone();
+        let drained = async move {
+            while !(shared.in_flight.is_empty() && shared.core.is_idle()) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let _ = tokio::time::timeout(shutdown::DRAIN, drained).await;
+        log_lines::stopping("closing connections");
+        self.shared.phase.send_replace(Phase::Closing);
+        let listeners = &mut self.listeners;
+        let closed = async move { while listeners.join_next().await.is_some() {} };
+        let _ = tokio::time::timeout(shutdown::CLOSE, closed).await;
+        self.listeners.abort_all();
         self.tasks.abort_all();
+        while self.listeners.join_next().await.is_some() {}
         while self.tasks.join_next().await.is_some() {}
     }
 }
@@ -126,7 +178,7 @@ impl Shared {
     fn close_flow(&self, flow: FlowId, label: &str) {
         self.flows.close(flow);
         let ended = self.edge.flow_closed(flow);
-        log_lines::flow_closed(label, ended);
+        log_lines::flow_closed(Who::new(Some(flow), label), ended);
     }
 
     /// Shows `bytes` to the tap, if there is one.
@@ -154,9 +206,9 @@ impl Shared {
         }
     }
 
-    /// Sends `bytes` to the core.
-    async fn to_core(&self, bytes: Bytes) -> io::Result<()> {
-        self.tap(Hop::ToCore, &bytes);
-        self.core.send(bytes).await
+    /// Sends `out` to the core; on failure hands it back so its client can be answered.
+    async fn to_core(&self, out: Outbound) -> Result<(), Unsent> {
+        self.tap(Hop::ToCore, &out.bytes);
+        self.core.send(out).await
     }
 }
