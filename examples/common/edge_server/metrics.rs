@@ -37,56 +37,63 @@ impl Metrics {
     /// Registers every metric under the `epcscf` prefix.
     pub(super) fn new() -> Metrics {
         let mut registry = Registry::with_prefix("epcscf");
-        let m = Metrics {
-            admitted: Counter::default(),
-            refused: Family::default(),
-            relayed: Counter::default(),
-            dropped: Family::default(),
-            forwarded: Family::default(),
-            flows: Gauge::default(),
-            registrations: Gauge::default(),
-            // 1 us to about 0.5 s: a JWT check is tens of microseconds, a slow
-            // validator's far more.
-            decision: Histogram::new(exponential_buckets(1e-6, 2.0, 20)),
-            registry: Registry::default(),
-        };
+        let admitted = Counter::default();
+        let refused = Family::<Labels, Counter>::default();
+        let relayed = Counter::default();
+        let dropped = Family::<Labels, Counter>::default();
+        let forwarded = Family::<Labels, Counter>::default();
+        let flows = Gauge::default();
+        let registrations = Gauge::default();
+        // 1 us to about 0.5 s: a JWT check takes tens of microseconds, a slow validator
+        // far more.
+        let decision = Histogram::new(exponential_buckets(1e-6, 2.0, 20));
         registry.register(
             "admitted",
             "REGISTERs admitted by token and forwarded to the core",
-            m.admitted.clone(),
+            admitted.clone(),
         );
         registry.register(
             "refused",
-            "client or core requests the edge answered itself, by cause",
-            m.refused.clone(),
+            "requests the edge answered itself with an error, by cause",
+            refused.clone(),
         );
         registry.register(
             "relayed",
             "responses of the core relayed to a client",
-            m.relayed.clone(),
+            relayed.clone(),
         );
         registry.register(
             "dropped",
             "messages dropped without an answer, by reason",
-            m.dropped.clone(),
+            dropped.clone(),
         );
         registry.register(
             "forwarded",
-            "requests forwarded, by direction (originating: client to core; terminating: core to client)",
-            m.forwarded.clone(),
+            "requests sent on, by direction (originating: client to core; terminating: core to client)",
+            forwarded.clone(),
         );
-        registry.register("flows", "open client flows", m.flows.clone());
+        registry.register("flows", "open client flows", flows.clone());
         registry.register(
             "registrations",
             "registrations the edge holds",
-            m.registrations.clone(),
+            registrations.clone(),
         );
         registry.register(
             "request_decision_seconds",
             "time the edge took to decide on a client request, token validation included",
-            m.decision.clone(),
+            decision.clone(),
         );
-        Metrics { registry, ..m }
+        Metrics {
+            registry,
+            admitted,
+            refused,
+            relayed,
+            dropped,
+            forwarded,
+            flows,
+            registrations,
+            decision,
+        }
     }
 
     /// A REGISTER was admitted.
