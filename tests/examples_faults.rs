@@ -41,6 +41,10 @@ async fn start_core(addr: SocketAddr) -> JoinSet<()> {
 }
 
 async fn start_edge(core: SocketAddr) -> (EdgeServer, SocketAddr) {
+    start_edge_over(core, "tcp").await
+}
+
+async fn start_edge_over(core: SocketAddr, transport: &str) -> (EdgeServer, SocketAddr) {
     let core = core.to_string();
     let args = [
         "--ws-listen",
@@ -52,7 +56,7 @@ async fn start_edge(core: SocketAddr) -> (EdgeServer, SocketAddr) {
         "--core",
         &core,
         "--core-transport",
-        "tcp",
+        transport,
         "--allow-insecure-transport",
         "true",
         "--hmac-secret",
@@ -176,5 +180,20 @@ async fn a_core_that_never_answers_the_connection_gets_503() {
     assert_eq!(status, 503, "{text}");
     assert!(text.contains("\r\nRetry-After: 5\r\n"), "{text}");
     assert!(text.contains("\r\nCall-ID: alice\r\n"), "{text}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_silent_core_over_udp_is_answered_for_with_503() {
+    // A bound socket that never answers: the datagrams arrive and nothing comes back.
+    let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (server, edge) = start_edge_over(silent.local_addr().unwrap(), "udp").await;
+    let started = std::time::Instant::now();
+    let (status, text) = client(edge, "dave".into()).await.expect("an answer");
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("\r\nRetry-After: 5\r\n"), "{text}");
+    // After the edge's wait for the core, well before the client's Timer F (32 s).
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(7), "{waited:?}");
     server.shutdown().await;
 }

@@ -113,6 +113,7 @@ impl EdgeServer {
             tasks.spawn(client_udp_loop(shared.clone(), sock));
         }
         tasks.spawn(sweep_loop(shared.clone()));
+        tasks.spawn(unavailable::no_answer_loop(shared.clone()));
         EdgeServer {
             shared,
             listeners,
@@ -209,6 +210,23 @@ impl Shared {
     /// Sends `out` to the core; on failure hands it back so its client can be answered.
     async fn to_core(&self, out: Outbound) -> Result<(), Unsent> {
         self.tap(Hop::ToCore, &out.bytes);
-        self.core.send(out).await
+        // Over UDP the request is remembered here, before the datagram leaves (the
+        // answer may come back first); the TCP link does it as it writes.
+        let udp = matches!(self.core, CoreLink::Udp { .. });
+        if udp && let Some(a) = &out.awaiting {
+            self.in_flight.insert(a.clone());
+        }
+        let sent = self.core.send(out).await;
+        if udp
+            && let Err(Unsent {
+                out: Outbound {
+                    awaiting: Some(a), ..
+                },
+                ..
+            }) = &sent
+        {
+            self.in_flight.forget(a);
+        }
+        sent
     }
 }
