@@ -21,6 +21,7 @@ use common::server_flags::{self, ServerFlags};
 use common::{edge_setup, log};
 
 async fn run() -> Result<(), String> {
+    let mut stop = StopSignal::install()?;
     let usage = format!(
         "usage: epcscf [--config FILE] [flags]\n\n{}{}",
         edge_setup::usage(),
@@ -56,8 +57,8 @@ async fn run() -> Result<(), String> {
         udp = %show(bound.udp_addr()),
         tcp = %show(bound.tcp_addr()),
         core = %format_args!("{}:{}", if addrs.core_tcp { "tcp" } else { "udp" }, addrs.core),
-        edge_host = edge.config().edge_host(),
-        home = edge.config().home_domain(),
+        edge_host = %edge.config().edge_host(),
+        home = %edge.config().home_domain(),
         metrics = %show(metrics.as_ref().and_then(|l| l.local_addr().ok())),
         "listening"
     );
@@ -65,28 +66,54 @@ async fn run() -> Result<(), String> {
     if let Some(l) = metrics {
         server.serve_metrics(l);
     }
-    stop_signal().await?;
+    stop.wait().await?;
     server.shutdown().await;
     tracing::info!(target: "epcscf", "stopped");
     Ok(())
 }
 
-/// Waits for Ctrl-C, or SIGTERM where there are signals (what a service manager sends).
-async fn stop_signal() -> Result<(), String> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term =
-            signal(SignalKind::terminate()).map_err(|e| format!("waiting for SIGTERM: {e}"))?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map_err(|e| format!("waiting for Ctrl-C: {e}")),
-            _ = term.recv() => Ok(()),
+/// Ctrl-C, or SIGTERM where there are signals (what a service manager sends).
+#[cfg(unix)]
+struct StopSignal {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+/// Ctrl-C.
+#[cfg(not(unix))]
+struct StopSignal;
+
+impl StopSignal {
+    /// Installs the handlers now, so a signal sent while the server starts is not lost.
+    fn install() -> Result<StopSignal, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let int =
+                signal(SignalKind::interrupt()).map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+            let term =
+                signal(SignalKind::terminate()).map_err(|e| format!("waiting for SIGTERM: {e}"))?;
+            Ok(StopSignal { int, term })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignal)
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| format!("waiting for Ctrl-C: {e}"))
+
+    /// Waits for one.
+    async fn wait(&mut self) -> Result<(), String> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.int.recv() => {}
+                _ = self.term.recv() => {}
+            }
+            Ok(())
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| format!("waiting for Ctrl-C: {e}"))
+    }
 }
 
 #[tokio::main]
