@@ -56,8 +56,7 @@ fn sample(body: &str, name: &str) -> Option<f64> {
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
-#[tokio::test]
-async fn a_scrape_counts_admitted_refused_and_relayed() {
+async fn start() -> (EdgeServer, SocketAddr, JoinSet<()>) {
     let mut core = JoinSet::new();
     let (sock, _) = registrar::bind("127.0.0.1:0".parse().unwrap(), false)
         .await
@@ -90,7 +89,12 @@ async fn a_scrape_counts_admitted_refused_and_relayed() {
         .unwrap();
     let ws = bound.ws_addr().unwrap();
     let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
-    let mut server = EdgeServer::start(edge, bound, None);
+    (EdgeServer::start(edge, bound, None), ws, core)
+}
+
+#[tokio::test]
+async fn a_scrape_counts_admitted_refused_and_relayed() {
+    let (mut server, ws, _core) = start().await;
     let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let metrics_addr = metrics.local_addr().unwrap();
     server.serve_metrics(metrics);
