@@ -197,3 +197,33 @@ async fn a_silent_core_over_udp_is_answered_for_with_503() {
     assert!(waited >= Duration::from_secs(7), "{waited:?}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_request_on_a_core_connection_that_is_lost_gets_503_at_once() {
+    // A core that takes the edge's connection, reads one request and closes it unanswered.
+    let core = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let core_addr = core.local_addr().unwrap();
+    let fake = tokio::spawn(async move {
+        let (conn, _) = core.accept().await.unwrap();
+        let mut reader = SipReader::new(conn);
+        while let Ok(Some(item)) = reader.next().await {
+            if matches!(item, Item::Message(_)) {
+                break;
+            }
+        }
+        // Dropping the reader closes the connection with the REGISTER unanswered.
+    });
+    let (server, edge) = start_edge(core_addr).await;
+    let started = std::time::Instant::now();
+    let (status, text) = client(edge, "erin".into()).await.expect("an answer");
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("\r\nCall-ID: erin\r\n"), "{text}");
+    // From the lost connection, not from the wait for an answer.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    fake.await.unwrap();
+    server.shutdown().await;
+}
