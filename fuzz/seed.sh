@@ -107,6 +107,8 @@ for target in "$here"/fuzz_targets/*.rs; do
                 ;;
             # Its first byte picks the transport and the flow.
             edge_request) { printf '\x3c'; cat "$f"; } > "$out" ;;
+            # The same (0x3b: WSS on flow 7, where the target's registration is).
+            edge_client_response) { printf '\x3b'; cat "$f"; } > "$out" ;;
             # The same; its bits 5 and 6 also pick the refusal given as the late verdict.
             edge_pending)
                 { printf '\x3c'; cat "$f"; } > "$out"

@@ -61,7 +61,7 @@
 //! };
 //! let RequestDecision::Forward { bytes: to_core, admitted } = edge.on_request(register.into_bytes(), &inbound)
 //! else { panic!("not admitted") };
-//! assert_eq!(admitted.impi, "bob@home.example");
+//! assert_eq!(admitted.impi(), "bob@home.example");
 //! let forwarded = Message::parse(to_core)?;
 //! let auth = forwarded.value_str(forwarded.first(HeaderName::Authorization).unwrap())?;
 //! assert_eq!(auth, "Digest username=\"bob@home.example\", realm=\"home.example\", \

@@ -1,6 +1,7 @@
 //! Allocation budget of the receive path: parsing a sample message and reading its
 //! typed Via, From, To, Call-ID, CSeq, Contact and Authorization values makes at most
-//! three heap allocations.
+//! three heap allocations, and so does the whole REGISTER procedure of the edge on a
+//! refresh (bytes in, the Annex U REGISTER out; the registration it keeps unchanged).
 //!
 //! This test binary installs a counting global allocator. The counter is per thread, so
 //! the test harness and other tests running in parallel do not disturb the count, and
@@ -152,6 +153,42 @@ fn ok_from_the_scscf() {
     assert_eq!(seen.call_id_len, "3mq0v1ccpo3db3lr8v9tqk".len());
     assert_eq!(seen.contacts, 1);
     assert_eq!(seen.bearer_len, 0);
+}
+
+#[test]
+fn the_register_procedure_of_the_edge() {
+    use std::time::{Duration, SystemTime};
+
+    use sip_oauth::edge::{Config, Edge, FlowId, Inbound, RequestDecision, Transport};
+    use sip_oauth::identity::{Impi, Impu};
+    use sip_oauth::validate::{Authorization, FixedValidator};
+
+    const HOME: &str = "ims.mnc001.mcc001.3gppnetwork.org";
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let mut auth = Authorization::new(Impi::try_from(format!("bob@{HOME}").as_str()).unwrap());
+    auth.impus
+        .push(Impu::try_from(format!("sip:bob@{HOME}").as_str()).unwrap());
+    auth.expires_at = Some(now + Duration::from_secs(3600));
+    let config = Config::new(HOME, "pcscf.visited.example:5060", &[7; 32]).unwrap();
+    let edge = Edge::new(config, FixedValidator::any(auth));
+    let inbound = Inbound {
+        flow: FlowId(7),
+        peer: "198.51.100.7:50312".parse().unwrap(),
+        transport: Transport::Wss,
+        now,
+        secure_flow: false,
+        transport_token: None,
+    };
+    let request = Bytes::from_static(include_bytes!("data/samples/register_from_wic.sip"));
+    // The first REGISTER of the flow makes its entry; the refresh is what repeats.
+    let first = edge.on_request(request.clone(), &inbound);
+    assert!(
+        matches!(first, RequestDecision::Forward { .. }),
+        "{first:?}"
+    );
+    let (decision, n) = counted(|| edge.on_request(request.clone(), &inbound));
+    assert!(matches!(decision, RequestDecision::Forward { .. }));
+    assert!(n <= BUDGET, "{n} allocations per REGISTER, budget {BUDGET}");
 }
 
 /// The counter sees allocations, so a passing budget is not a counting failure.

@@ -446,7 +446,7 @@ fn a_flow_that_is_gone_gets_430_and_a_forged_token_is_dropped() {
     // A request that is not for this edge at all.
     assert_eq!(
         e.on_core_request(terminating("", "sip:bob@elsewhere.example"), now()),
-        CoreRequestDecision::Drop(DropReason::NotOurs)
+        CoreRequestDecision::Drop(DropReason::NotRoutedHere)
     );
     // The flow closes: 430.
     assert_eq!(e.flow_closed(FlowId(1)), 1);

@@ -13,8 +13,8 @@ fn signed_token_is_admitted() {
     let token = mint_hs256(1800, HS_SECRET);
     match e.on_request(register_carrying(&token), &wss()) {
         RequestDecision::Forward { bytes, admitted } => {
-            assert_eq!(admitted.impi, format!("bob@{HOME}"));
-            assert_eq!(admitted.aor, format!("sip:bob@{HOME}"));
+            assert_eq!(admitted.impi(), format!("bob@{HOME}"));
+            assert_eq!(admitted.aor(), format!("sip:bob@{HOME}"));
             assert_eq!(admitted.expires, Some(1800));
             let t = text(&bytes);
             assert!(!t.contains(&token));

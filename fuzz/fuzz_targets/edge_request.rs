@@ -92,7 +92,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(value.starts_with("Digest "), "{value}");
             assert!(value.contains("integrity-protected=\"auth-done\""), "{value}");
             assert_eq!(value.matches("integrity-protected").count(), 1, "{value}");
-            assert!(!admitted.impi.is_empty());
+            assert!(!admitted.impi().is_empty());
             // The client's token, as the edge itself would have found it.
             let input = Message::parse(wire.to_vec()).expect("a forwarded input parses");
             let found = extract(&input, &TokenLocation::default(), None)

@@ -139,8 +139,8 @@ impl SipOauthDecision {
     fn detail(&self) -> serde_json::Value {
         match &self.decision {
             Either::Request(RequestDecision::Forward { admitted, .. }) => json!({
-                "impi": admitted.impi,
-                "aor": admitted.aor,
+                "impi": admitted.impi(),
+                "aor": admitted.aor(),
                 "expires": admitted.expires,
             }),
             Either::Request(RequestDecision::Reply { rejection, .. })

@@ -159,13 +159,16 @@ pub fn same_aor(a: &Uri<'_>, b: &Uri<'_>) -> bool {
     }
 }
 
+/// The canonical bytes of an address of record, inline for the usual lengths.
+pub(crate) type AorKey = smallvec::SmallVec<[u8; 96]>;
+
 /// The canonical bytes of an address of record: equal exactly when [`same_aor`] says two
 /// AORs are the same (scheme, %-decoded user, lower-cased host, port; for tel the number
 /// without visual separators), each part length-prefixed so no two spellings collide.
 /// The Path flow token is bound to these bytes, so any equivalent spelling of the AOR
 /// verifies it. `None` for a URI that is not sip, sips or tel.
-pub(crate) fn aor_key(uri: &Uri<'_>) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(64);
+pub(crate) fn aor_key(uri: &Uri<'_>) -> Option<AorKey> {
+    let mut out = AorKey::new();
     let telephone = match uri.scheme() {
         Scheme::Tel => Some(Subscriber::of_tel(uri)?),
         Scheme::Sip | Scheme::Sips if user_phone(uri) => Some(Subscriber::of_user(uri.user()?)?),
@@ -203,7 +206,7 @@ pub(crate) fn aor_key(uri: &Uri<'_>) -> Option<Vec<u8>> {
 }
 
 /// Appends `bytes` with a length prefix, so no two sequences of parts collide.
-fn part(out: &mut Vec<u8>, bytes: &mut dyn Iterator<Item = u8>) {
+fn part(out: &mut AorKey, bytes: &mut dyn Iterator<Item = u8>) {
     let at = out.len();
     out.extend_from_slice(&[0; 4]);
     out.extend(bytes);
@@ -216,7 +219,7 @@ fn part(out: &mut Vec<u8>, bytes: &mut dyn Iterator<Item = u8>) {
 impl Subscriber<'_> {
     /// The bytes [`Subscriber::same`] compares, in a fixed order: `None` for a local
     /// number without a context, which equals nothing.
-    fn key(&self, out: &mut Vec<u8>) -> Option<()> {
+    fn key(&self, out: &mut AorKey) -> Option<()> {
         if !self.is_global() && self.param("phone-context").is_none() {
             return None;
         }

@@ -73,7 +73,7 @@ pub(crate) fn relay(
             if let Some(reg) = registrations.live(inbound.flow, inbound.now).first() {
                 let pai = HeaderValue::new(
                     "P-Asserted-Identity",
-                    &format!("<{}>", reg.default_identity()),
+                    &format!("<{}>", reg.bound.default_identity()),
                 )?;
                 let at = msg.positions(HeaderName::ContentLength).next();
                 hop::add(&mut ed, at, &HeaderName::PAssertedIdentity, &pai)?;

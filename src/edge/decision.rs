@@ -1,6 +1,8 @@
 //! What the edge tells its caller to do: one decision type per entry point, each variant
 //! saying what the caller must do next, and every reason worded once (its `Display`).
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use thiserror::Error;
 
@@ -9,7 +11,7 @@ use super::inbound::FlowId;
 use super::pending::PendingRegister;
 use crate::message::{Message, ParseError, Violation, WriteError};
 use crate::token::ExtractError;
-use crate::validate::{BearerError, ValidationError};
+use crate::validate::{Authorization, BearerError, ValidationError};
 
 /// What to do with a request from a client ([`super::Edge::on_request`],
 /// [`super::Edge::complete`]).
@@ -103,15 +105,42 @@ pub enum ResponseDecision {
     Drop(DropReason),
 }
 
-/// A user admitted by the REGISTER procedure.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A user admitted by the REGISTER procedure. It shares what it names (the verdict and
+/// the request's bytes) rather than copying it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Admitted {
-    /// The private identity written into the Annex U Authorization.
-    pub impi: String,
-    /// The address of record being registered (the To URI).
-    pub aor: String,
+    /// What the token granted (the IMPI written into the Annex U Authorization, the
+    /// IMPUs, the expiry).
+    pub authorization: Arc<Authorization>,
+    /// The To URI's bytes, a slice of the request.
+    aor: Bytes,
     /// The registration lifetime after capping (`None` for a binding fetch).
     pub expires: Option<u32>,
+}
+
+impl Admitted {
+    pub(crate) fn new(
+        authorization: Arc<Authorization>,
+        aor: Bytes,
+        expires: Option<u32>,
+    ) -> Admitted {
+        Admitted {
+            authorization,
+            aor,
+            expires,
+        }
+    }
+
+    /// The private identity written into the Annex U Authorization.
+    pub fn impi(&self) -> &str {
+        self.authorization.impi.as_str()
+    }
+
+    /// The address of record being registered (the To URI).
+    pub fn aor(&self) -> &str {
+        // A slice of a parsed message's header value: UTF-8 by construction.
+        std::str::from_utf8(&self.aor).unwrap_or_default()
+    }
 }
 
 /// The state a successful registration leaves behind (TS 24.229 5.2.2.2: the P-CSCF
@@ -256,6 +285,10 @@ pub enum DropReason {
     /// minted for (the connection it names is another user's).
     #[error("flow token of another address of record: {0}")]
     OtherAor(FlowTokenError),
+    /// A request from the core whose top Route and Request-URI both name another
+    /// element than this edge: not one the edge can deliver.
+    #[error("neither the top Route nor the Request-URI is this edge's")]
+    NotRoutedHere,
     /// A client's response whose branch the edge minted toward another client flow.
     #[error("a response for another flow's request")]
     OtherFlow,

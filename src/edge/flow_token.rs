@@ -27,12 +27,14 @@ pub const BRANCH_COOKIE: &str = "z9hG4bK";
 /// What follows the cookie in branches minted by this edge.
 const BRANCH_TAG: &str = "oa";
 /// Domain-separation labels: a MAC made for one kind of token never verifies as another.
-const BRANCH_LABEL: &[u8] = b"sip-oauth flow branch v2\0";
-const PATH_LABEL: &[u8] = b"sip-oauth flow path v2\0";
-const PATH_AOR_LABEL: &[u8] = b"sip-oauth flow path aor v2\0";
-const CLIENT_BRANCH_LABEL: &[u8] = b"sip-oauth flow client branch v2\0";
-const RR_LABEL: &[u8] = b"sip-oauth flow record-route v2\0";
-const RR_AOR_LABEL: &[u8] = b"sip-oauth flow record-route aor v2\0";
+/// One byte each, so every MAC input fits one SHA-256 block after the key's (an HMAC
+/// then costs two compressions).
+const BRANCH_LABEL: &[u8] = b"B";
+const PATH_LABEL: &[u8] = b"P";
+const PATH_AOR_LABEL: &[u8] = b"p";
+const CLIENT_BRANCH_LABEL: &[u8] = b"C";
+const RR_LABEL: &[u8] = b"R";
+const RR_AOR_LABEL: &[u8] = b"r";
 /// What follows the cookie in branches of requests the edge sends toward a client.
 const CLIENT_BRANCH_TAG: &str = "ot";
 /// What a Record-Route token starts with, so it is never taken for a Path token.
@@ -52,7 +54,7 @@ const BRANCH_B64_LEN: usize = BRANCH_RAW_LEN / 3 * 4;
 const AOR_TAG_LEN: usize = 8;
 const PATH_MAC_LEN: usize = 12;
 /// Path layout: flow id, epoch, AOR binding, MAC over all of them.
-const PATH_RAW_LEN: usize = FLOW_LEN + EPOCH_LEN + AOR_TAG_LEN + PATH_MAC_LEN;
+pub(crate) const PATH_RAW_LEN: usize = FLOW_LEN + EPOCH_LEN + AOR_TAG_LEN + PATH_MAC_LEN;
 /// Encoded length of a Path flow token.
 const PATH_B64_LEN: usize = PATH_RAW_LEN / 3 * 4;
 const _: () = assert!(BRANCH_RAW_LEN % 3 == 0 && PATH_RAW_LEN % 3 == 0);
@@ -364,9 +366,24 @@ impl FlowTokenCodec {
         flow: FlowId,
         aor: &Uri<'_>,
     ) -> Option<()> {
-        let raw = self.route_raw(RouteKind::Path, flow, &aor_key(aor)?);
-        out.push_base64url(&raw);
+        self.push_path_token_for_key(out, flow, &aor_key(aor)?);
         Some(())
+    }
+
+    /// [`FlowTokenCodec::push_path_token`] for an AOR already in its binding form.
+    pub(crate) fn push_path_token_for_key(
+        &self,
+        out: &mut ValueBuilder,
+        flow: FlowId,
+        aor_key: &[u8],
+    ) {
+        out.push_base64url(&self.path_raw(flow, aor_key));
+    }
+
+    /// The bytes of a Path token (before base64url), for an AOR in its binding form:
+    /// the same for every REGISTER of one registration, so the edge keeps them with it.
+    pub(crate) fn path_raw(&self, flow: FlowId, aor_key: &[u8]) -> [u8; PATH_RAW_LEN] {
+        self.route_raw(RouteKind::Path, flow, aor_key)
     }
 
     /// Appends the user part of the edge's Record-Route URI for a dialog of the client
@@ -390,7 +407,9 @@ impl FlowTokenCodec {
         raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
         raw[FLOW_LEN..FLOW_LEN + EPOCH_LEN].copy_from_slice(&self.epoch.to_be_bytes());
         let head = FLOW_LEN + EPOCH_LEN;
-        let bound: [u8; AOR_TAG_LEN] = tag(&self.current, aor_label, &[&raw[..head], aor_key]);
+        // The AOR binding covers the AOR alone; the MAC below covers it with the flow
+        // and the epoch.
+        let bound: [u8; AOR_TAG_LEN] = tag(&self.current, aor_label, &[aor_key]);
         raw[head..head + AOR_TAG_LEN].copy_from_slice(&bound);
         let body = head + AOR_TAG_LEN;
         let mac: [u8; PATH_MAC_LEN] = tag(&self.current, label, &[&raw[..body]]);
@@ -440,7 +459,7 @@ impl FlowTokenCodec {
         };
         let head = FLOW_LEN + EPOCH_LEN;
         let (_, aor_label) = opened.kind.labels();
-        let bound: [u8; AOR_TAG_LEN] = tag(key, aor_label, &[&opened.raw[..head], aor_key]);
+        let bound: [u8; AOR_TAG_LEN] = tag(key, aor_label, &[aor_key]);
         constant_time_eq(&bound, &opened.raw[head..head + AOR_TAG_LEN])
     }
 

@@ -169,7 +169,14 @@ impl Edge {
             }
             Ok(facts) => {
                 let source = Source::Validator(self.validator.as_ref());
-                register::run(&self.config, &msg, &facts, inbound, source)
+                register::run(
+                    &self.config,
+                    &self.registrations,
+                    &msg,
+                    &facts,
+                    inbound,
+                    source,
+                )
             }
         };
         self.decide(outcome, msg, inbound)
@@ -262,11 +269,7 @@ impl Edge {
 
     /// The live registrations of the client connection `flow` at `now`.
     pub fn registrations_of(&self, flow: FlowId, now: SystemTime) -> Vec<Registration> {
-        self.registrations
-            .live(flow, now)
-            .into_iter()
-            .map(|r| Registration::clone(&r))
-            .collect()
+        self.registrations.snapshots(flow, now)
     }
 
     /// Completes a registration whose validator answered [`crate::validate::Verdict::Later`],
@@ -283,6 +286,7 @@ impl Edge {
         let outcome = register::request_facts(&pending.request).and_then(|facts| {
             register::run(
                 &self.config,
+                &self.registrations,
                 &pending.request,
                 &facts,
                 &inbound,
@@ -307,14 +311,6 @@ impl Edge {
                 _ => DropReason::Ack,
             });
         }
-        let outcome = outcome.and_then(|f| match &f.record {
-            Some(record) => self
-                .registrations
-                .admit(inbound.flow, record.clone(), inbound.now)
-                .map(|()| f)
-                .map_err(|_| Stop::Reject(RejectCause::RegistrationsFull)),
-            None => Ok(f),
-        });
         match outcome {
             Ok(f) => RequestDecision::Forward {
                 bytes: f.bytes,
@@ -379,7 +375,7 @@ impl Edge {
                     associated_uris: &registered.associated_uris,
                     contacts: &registered.contacts,
                 };
-                let _ = self.registrations.granted(*flow, &key, &granted, now);
+                self.registrations.granted(*flow, &key, &granted, now);
             }
         }
         decision

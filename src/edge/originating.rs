@@ -9,8 +9,6 @@
 //! and the edge asserts the identity itself. A request inside a dialog must come back
 //! through the edge's own Record-Route entry, minted for this very flow.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 
 use super::config::Config;
@@ -18,7 +16,7 @@ use super::decision::{DropReason, RejectCause};
 use super::hop;
 use super::inbound::Inbound;
 use super::register::Stop;
-use super::registrations::{Registration, Registrations};
+use super::registrations::{Bound, Live, Registrations};
 use super::same_aor;
 use crate::message::header::{NameAddr, Uri, split_list};
 use crate::message::{Editor, HeaderName, HeaderValue, Message, RequestFacts, ValueBuilder};
@@ -47,14 +45,12 @@ fn anonymous(uri: &Uri<'_>) -> bool {
 }
 
 /// The registration `uri` is an identity of, and that identity as the core spelt it.
-fn registered_as<'r>(
-    regs: &'r [Arc<Registration>],
-    uri: &Uri<'_>,
-) -> Option<(&'r Registration, &'r str)> {
+fn registered_as<'r>(regs: &'r [Live], uri: &Uri<'_>) -> Option<(&'r Bound, &'r str)> {
     regs.iter().find_map(|r| {
-        r.identities()
+        r.bound
+            .identities()
             .find(|id| Uri::parse(id).is_ok_and(|i| same_aor(&i, uri)))
-            .map(|id| (r.as_ref(), id))
+            .map(|id| (r.bound.as_ref(), id))
     })
 }
 
@@ -137,7 +133,7 @@ fn initial(
     let (reg, asserted_identity) = match asserted {
         Some(found) => found,
         None => {
-            let reg = by_from.map_or(regs[0].as_ref(), |(r, _)| r);
+            let reg = by_from.map_or(regs[0].bound.as_ref(), |(r, _)| r);
             (reg, reg.default_identity())
         }
     };
@@ -212,7 +208,7 @@ fn in_dialog(
         && registrations
             .live(inbound.flow, inbound.now)
             .iter()
-            .any(|r| config.codec.route_bound_to(&opened, &r.aor_key));
+            .any(|r| config.codec.route_bound_to(&opened, &r.bound.aor_key));
     if !bound {
         return Err(RejectCause::OutsideDialog.into());
     }

@@ -14,7 +14,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use smallvec::SmallVec;
+
+use super::flow_token::PATH_RAW_LEN;
 use super::inbound::{FlowId, Transport};
+use crate::identity::Impu;
+use crate::message::Message;
+use crate::message::check::ContactUris;
 
 /// How long an admission waits for the core's answer: RFC 3261 17.1.2.2 (Timer F,
 /// 64*T1 = 32 s), with a margin.
@@ -25,7 +31,7 @@ const MAX_VALUES: usize = 16;
 /// Longest URI kept; longer ones are not stored.
 const MAX_URI_LEN: usize = 512;
 
-/// One live registration, as originating and terminating requests read it.
+/// One live registration: a snapshot for the host ([`super::Edge::registrations_of`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     /// The address of record registered (the REGISTER's To URI).
@@ -47,38 +53,102 @@ pub struct Registration {
     pub ends: SystemTime,
     /// The transport of the flow it was made on.
     pub transport: Transport,
-    /// The AOR in its canonical binding form (what route tokens are bound to).
-    pub(crate) aor_key: Vec<u8>,
 }
 
-impl Registration {
+/// What a registration is, as opposed to how long it lasts: shared by every lookup
+/// (an `Arc`), and replaced only when a REGISTER or the core's answer changes it, so a
+/// refresh that changes nothing allocates nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Bound {
+    pub aor: String,
+    /// The AOR in its canonical binding form (what route tokens are bound to).
+    pub aor_key: Vec<u8>,
+    pub impi: String,
+    pub granted_impus: Vec<String>,
+    pub transport: Transport,
+    /// The client's Contact URIs.
+    pub contacts: Vec<String>,
+    pub associated_uris: Vec<String>,
+    pub service_route: Vec<String>,
+}
+
+impl Bound {
     /// The identities requests may be sent as: the registered set, or the address of
     /// record when the core returned none.
-    pub fn identities(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn identities(&self) -> impl Iterator<Item = &str> {
         let own = self.associated_uris.is_empty().then_some(self.aor.as_str());
         self.associated_uris.iter().map(String::as_str).chain(own)
     }
 
     /// The default public identity (TS 24.229 5.2.6.3.3: the first URI of the
     /// registered set).
-    pub fn default_identity(&self) -> &str {
+    pub(crate) fn default_identity(&self) -> &str {
         self.identities().next().unwrap_or(&self.aor)
     }
 }
 
-/// What a forwarded REGISTER asked for, kept until the core answers.
+/// A live registration as the request paths read it.
 #[derive(Debug, Clone)]
-pub(crate) struct Admission {
-    pub aor: String,
-    pub aor_key: Vec<u8>,
-    pub impi: String,
-    pub granted_impus: Vec<String>,
+pub(crate) struct Live {
+    pub bound: Arc<Bound>,
+}
+
+/// What a forwarded REGISTER asks for, borrowed from it: compared with what the table
+/// holds, and copied only when it differs.
+pub(crate) struct AdmissionView<'a> {
+    pub aor: &'a str,
+    pub aor_key: &'a [u8],
+    pub impi: &'a str,
+    pub granted_impus: &'a [Impu],
     pub token_expires: Option<SystemTime>,
     pub transport: Transport,
-    /// The client's Contact URIs (empty for a fetch).
-    pub contacts: Vec<String>,
+    /// The REGISTER, for its Contact URIs (none for a fetch).
+    pub request: &'a Message,
+    /// Where the Contact URIs are in it (from the request's facts).
+    pub contacts: &'a ContactUris,
     /// The lifetime forwarded (after capping): `Some(0)` is a de-registration.
     pub expires: Option<u32>,
+}
+
+impl AdmissionView<'_> {
+    fn contacts(&self) -> impl Iterator<Item = &str> {
+        self.contacts
+            .iter()
+            .filter_map(|span| std::str::from_utf8(self.request.slice(span)).ok())
+            .filter(|u| u.len() <= MAX_URI_LEN)
+            .take(MAX_VALUES)
+    }
+
+    /// Whether `bound` already says what this REGISTER says about the user.
+    fn same_as(&self, bound: &Bound) -> bool {
+        bound.impi == self.impi
+            && bound.transport == self.transport
+            && bound.granted_impus.len() == self.granted_impus.len()
+            && bound
+                .granted_impus
+                .iter()
+                .zip(self.granted_impus)
+                .all(|(a, b)| a == b.as_str())
+            && bound
+                .contacts
+                .iter()
+                .map(String::as_str)
+                .eq(self.contacts())
+    }
+
+    /// A new `Bound` from this REGISTER, keeping what the core said before.
+    fn to_bound(&self, core: Option<&Bound>) -> Bound {
+        Bound {
+            aor: self.aor.to_owned(),
+            aor_key: self.aor_key.to_vec(),
+            impi: self.impi.to_owned(),
+            granted_impus: kept(self.granted_impus.iter().map(Impu::as_str)),
+            transport: self.transport,
+            contacts: self.contacts().map(str::to_owned).collect(),
+            associated_uris: core.map_or_else(Vec::new, |c| c.associated_uris.clone()),
+            service_route: core.map_or_else(Vec::new, |c| c.service_route.clone()),
+        }
+    }
 }
 
 /// What the core's 2xx to a REGISTER said.
@@ -93,12 +163,42 @@ pub(crate) struct Granted<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Full;
 
+/// A forwarded REGISTER awaiting the core's answer.
+struct Pending {
+    until: SystemTime,
+    expires: Option<u32>,
+    token_expires: Option<SystemTime>,
+    fetch: bool,
+    /// What the REGISTER changed about the user, applied on the 2xx.
+    next: Option<Arc<Bound>>,
+}
+
+/// How long a live registration lasts.
+struct Times {
+    ends: SystemTime,
+    token_expires: Option<SystemTime>,
+    /// When each of `Bound::contacts` ends, in the same order.
+    contact_ends: Vec<SystemTime>,
+}
+
 struct Slot {
     id: u64,
     deadline: SystemTime,
-    /// Boxed: most slots hold none, and a flow's slots stay small.
-    admission: Option<Box<(Admission, SystemTime)>>,
-    live: Option<Arc<Registration>>,
+    /// The Path token minted for this flow and AOR (it depends on nothing else), so a
+    /// refresh does not compute it again.
+    path: [u8; PATH_RAW_LEN],
+    bound: Arc<Bound>,
+    pending: Option<Pending>,
+    live: Option<Times>,
+}
+
+impl Slot {
+    fn live_at(&self, now: SystemTime) -> Option<Live> {
+        self.live.as_ref().filter(|t| t.ends > now)?;
+        Some(Live {
+            bound: self.bound.clone(),
+        })
+    }
 }
 
 #[derive(Default)]
@@ -124,22 +224,37 @@ impl std::fmt::Debug for Registrations {
     }
 }
 
-fn kept(uris: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<String> {
+fn kept<'a>(uris: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     uris.into_iter()
-        .filter(|u| u.as_ref().len() <= MAX_URI_LEN)
+        .filter(|u| u.len() <= MAX_URI_LEN)
         .take(MAX_VALUES)
-        .map(|u| u.as_ref().to_owned())
+        .map(str::to_owned)
         .collect()
 }
 
+/// Whether a stored list says what the core sent (as far as it is kept).
+fn same_list(stored: &[String], sent: &[String]) -> bool {
+    let sent = sent
+        .iter()
+        .filter(|u| u.len() <= MAX_URI_LEN)
+        .take(MAX_VALUES);
+    stored.iter().eq(sent)
+}
+
 impl Table {
-    fn set_deadline(&mut self, flow: FlowId, at: usize, deadline: SystemTime) {
-        let Some(slot) = self.flows.get_mut(&flow).and_then(|s| s.get_mut(at)) else {
+    fn slot(&mut self, flow: FlowId, id: u64) -> Option<&mut Slot> {
+        self.flows.get_mut(&flow)?.iter_mut().find(|s| s.id == id)
+    }
+
+    fn set_deadline(&mut self, flow: FlowId, id: u64, deadline: SystemTime) {
+        let Some(slot) = self.slot(flow, id) else {
             return;
         };
-        self.deadlines.remove(&(slot.deadline, flow, slot.id));
-        slot.deadline = deadline;
-        self.deadlines.insert((deadline, flow, slot.id));
+        let old = std::mem::replace(&mut slot.deadline, deadline);
+        if old != deadline {
+            self.deadlines.remove(&(old, flow, id));
+            self.deadlines.insert((deadline, flow, id));
+        }
     }
 
     fn remove_slot(&mut self, flow: FlowId, id: u64) {
@@ -154,6 +269,14 @@ impl Table {
         if slots.is_empty() {
             self.flows.remove(&flow);
         }
+    }
+
+    fn find(&self, flow: FlowId, aor_key: &[u8]) -> Option<u64> {
+        self.flows
+            .get(&flow)?
+            .iter()
+            .find(|s| s.bound.aor_key == aor_key)
+            .map(|s| s.id)
     }
 }
 
@@ -178,27 +301,34 @@ impl Registrations {
     }
 
     /// Records what a forwarded REGISTER asks for on `flow`, until the core answers.
+    /// A refresh that says what the table holds already copies nothing.
     pub(crate) fn admit(
         &self,
         flow: FlowId,
-        admission: Admission,
+        view: &AdmissionView<'_>,
+        path: &[u8; PATH_RAW_LEN],
         now: SystemTime,
     ) -> Result<(), Full> {
         let mut t = self.lock();
         let until = now + ADMISSION_LIFETIME;
-        let at = t
-            .flows
-            .get(&flow)
-            .and_then(|s| s.iter().position(|s| s.aor_key_is(&admission.aor_key)));
-        match at {
-            Some(at) => {
-                let Some(slot) = t.flows.get_mut(&flow).and_then(|s| s.get_mut(at)) else {
+        let fetch = view.expires != Some(0) && view.contacts().next().is_none();
+        match t.find(flow, view.aor_key) {
+            Some(id) => {
+                let Some(slot) = t.slot(flow, id) else {
                     return Ok(());
                 };
-                slot.admission = Some(Box::new((admission, until)));
+                let next = (!fetch && !view.same_as(&slot.bound))
+                    .then(|| Arc::new(view.to_bound(Some(&slot.bound))));
+                slot.pending = Some(Pending {
+                    until,
+                    expires: view.expires,
+                    token_expires: view.token_expires,
+                    fetch,
+                    next,
+                });
                 // A live registration keeps its own deadline; an admission only extends.
                 let deadline = slot.live.as_ref().map_or(until, |l| l.ends.max(until));
-                t.set_deadline(flow, at, deadline);
+                t.set_deadline(flow, id, deadline);
             }
             None => {
                 if t.entries >= self.capacity {
@@ -208,103 +338,157 @@ impl Registrations {
                 t.next_id += 1;
                 t.entries += 1;
                 t.deadlines.insert((until, flow, id));
+                let slot = Slot {
+                    id,
+                    deadline: until,
+                    path: *path,
+                    bound: Arc::new(view.to_bound(None)),
+                    pending: Some(Pending {
+                        until,
+                        expires: view.expires,
+                        token_expires: view.token_expires,
+                        fetch,
+                        next: None,
+                    }),
+                    live: None,
+                };
                 // One registration per flow is the rule: no room reserved for more.
                 t.flows
                     .entry(flow)
                     .or_insert_with(|| Vec::with_capacity(1))
-                    .push(Slot {
-                        id,
-                        deadline: until,
-                        admission: Some(Box::new((admission, until))),
-                        live: None,
-                    });
+                    .push(slot);
             }
         }
         Ok(())
     }
 
+    /// The Path token bytes kept for `flow` and the AOR `aor_key`, if it is registered
+    /// (or being registered) there.
+    pub(crate) fn path_raw(&self, flow: FlowId, aor_key: &[u8]) -> Option<[u8; PATH_RAW_LEN]> {
+        let t = self.lock();
+        t.flows
+            .get(&flow)?
+            .iter()
+            .find(|s| s.bound.aor_key == aor_key)
+            .map(|s| s.path)
+    }
+
     /// Applies the core's 2xx to a REGISTER for `aor_key` on `flow`: the admission
     /// becomes a live registration, its lifetime refreshed, or it ends (a
-    /// de-registration, or no binding of the client left). Returns the registration
-    /// now live, if any.
+    /// de-registration, or no binding of the client left).
     pub(crate) fn granted(
         &self,
         flow: FlowId,
         aor_key: &[u8],
         granted: &Granted<'_>,
         now: SystemTime,
-    ) -> Option<Arc<Registration>> {
+    ) {
         let mut t = self.lock();
-        let slots = t.flows.get_mut(&flow)?;
-        let at = slots.iter().position(|s| s.aor_key_is(aor_key))?;
-        let slot = slots.get_mut(at)?;
-        let (admission, until) = *slot.admission.take()?;
-        if until < now {
-            return slot.live.clone();
+        let Some(id) = t.find(flow, aor_key) else {
+            return;
+        };
+        let Some(slot) = t.slot(flow, id) else {
+            return;
+        };
+        let Some(pending) = slot.pending.take().filter(|p| p.until >= now) else {
+            return;
+        };
+        if let Some(next) = pending.next {
+            slot.bound = next;
         }
-        let id = slot.id;
-        if admission.contacts.is_empty() && admission.expires != Some(0) {
-            // A fetch: the registered set and route may have changed, the lifetime not.
-            let mut refreshed = Registration::clone(slot.live.as_ref()?);
-            refreshed.service_route = kept(granted.service_route);
-            refreshed.associated_uris = kept(granted.associated_uris);
-            let refreshed = Arc::new(refreshed);
-            slot.live = Some(refreshed.clone());
-            return Some(refreshed);
+        // The registered set and route as the core now gives them; copied only when
+        // they changed.
+        let core_changed = !same_list(&slot.bound.associated_uris, granted.associated_uris)
+            || !same_list(&slot.bound.service_route, granted.service_route);
+        if core_changed {
+            let b = &slot.bound;
+            slot.bound = Arc::new(Bound {
+                aor: b.aor.clone(),
+                aor_key: b.aor_key.clone(),
+                impi: b.impi.clone(),
+                granted_impus: b.granted_impus.clone(),
+                transport: b.transport,
+                contacts: b.contacts.clone(),
+                associated_uris: kept(granted.associated_uris.iter().map(String::as_str)),
+                service_route: kept(granted.service_route.iter().map(String::as_str)),
+            });
+        }
+        if pending.fetch {
+            return;
         }
         // The client's bindings as the core granted them; a registrar that rewrote or
         // omitted the Contact leaves the lifetime the edge forwarded.
-        let contacts: Vec<(String, SystemTime)> = admission
-            .contacts
-            .iter()
-            .filter_map(|uri| {
-                let secs = granted
-                    .contacts
-                    .iter()
-                    .find(|(u, _)| u.eq_ignore_ascii_case(uri))
-                    .map(|&(_, s)| s)
-                    .or(admission.expires)
-                    .unwrap_or(3600);
-                (secs > 0).then(|| (uri.clone(), now + Duration::from_secs(secs.into())))
-            })
-            .take(MAX_VALUES)
-            .collect();
-        let last = contacts.iter().map(|&(_, t)| t).max();
-        let ends = match (last, admission.token_expires) {
-            (Some(c), Some(t)) => Some(c.min(t)),
+        let mut contact_ends = slot.live.take().map(|l| l.contact_ends).unwrap_or_default();
+        contact_ends.clear();
+        let mut last: Option<SystemTime> = None;
+        for uri in &slot.bound.contacts {
+            let secs = granted
+                .contacts
+                .iter()
+                .find(|(u, _)| u.eq_ignore_ascii_case(uri))
+                .map(|&(_, s)| s)
+                .or(pending.expires)
+                .unwrap_or(3600);
+            let end = now + Duration::from_secs(secs.into());
+            contact_ends.push(end);
+            if secs > 0 {
+                last = Some(last.map_or(end, |l| l.max(end)));
+            }
+        }
+        let ends = match (last, pending.token_expires) {
+            (Some(c), Some(tok)) => Some(c.min(tok)),
             (c, _) => c,
         };
-        let Some(ends) = ends.filter(|&e| e > now && admission.expires != Some(0)) else {
+        let Some(ends) = ends.filter(|&e| e > now && pending.expires != Some(0)) else {
             t.remove_slot(flow, id);
-            return None;
+            return;
         };
-        let live = Arc::new(Registration {
-            aor: admission.aor,
-            impi: admission.impi,
-            granted_impus: admission.granted_impus,
-            associated_uris: kept(granted.associated_uris),
-            service_route: kept(granted.service_route),
-            contacts,
-            token_expires: admission.token_expires,
+        slot.live = Some(Times {
             ends,
-            transport: admission.transport,
-            aor_key: admission.aor_key,
+            token_expires: pending.token_expires,
+            contact_ends,
         });
-        slot.live = Some(live.clone());
-        t.set_deadline(flow, at, ends);
-        Some(live)
+        t.set_deadline(flow, id, ends);
     }
 
     /// The live registrations of `flow` at `now`.
-    pub(crate) fn live(&self, flow: FlowId, now: SystemTime) -> Vec<Arc<Registration>> {
+    pub(crate) fn live(&self, flow: FlowId, now: SystemTime) -> SmallVec<[Live; 1]> {
         let t = self.lock();
-        t.flows.get(&flow).map_or_else(Vec::new, |slots| {
-            slots
-                .iter()
-                .filter_map(|s| s.live.clone())
-                .filter(|l| l.ends > now)
-                .collect()
+        t.flows.get(&flow).map_or_else(SmallVec::new, |slots| {
+            slots.iter().filter_map(|s| s.live_at(now)).collect()
         })
+    }
+
+    /// Snapshots of the live registrations of `flow` at `now`, for the host.
+    pub(crate) fn snapshots(&self, flow: FlowId, now: SystemTime) -> Vec<Registration> {
+        let t = self.lock();
+        let Some(slots) = t.flows.get(&flow) else {
+            return Vec::new();
+        };
+        slots
+            .iter()
+            .filter_map(|s| {
+                let times = s.live.as_ref().filter(|t| t.ends > now)?;
+                let b = &s.bound;
+                Some(Registration {
+                    aor: b.aor.clone(),
+                    impi: b.impi.clone(),
+                    granted_impus: b.granted_impus.clone(),
+                    associated_uris: b.associated_uris.clone(),
+                    service_route: b.service_route.clone(),
+                    contacts: b
+                        .contacts
+                        .iter()
+                        .cloned()
+                        .zip(times.contact_ends.iter().copied())
+                        .filter(|&(_, end)| end > now)
+                        .collect(),
+                    token_expires: times.token_expires,
+                    ends: times.ends,
+                    transport: b.transport,
+                })
+            })
+            .collect()
     }
 
     /// Whether `flow` holds a registration that lapsed because its token expired
@@ -340,22 +524,13 @@ impl Registrations {
             if deadline > now {
                 break;
             }
-            // A live registration whose admission timed out keeps living until its end.
-            let keep = t.flows.get_mut(&flow).and_then(|slots| {
-                let slot = slots.iter_mut().find(|s| s.id == id)?;
-                slot.admission = None;
+            // A live registration whose admission timed out lives on until its end.
+            let keep = t.slot(flow, id).and_then(|slot| {
+                slot.pending = None;
                 slot.live.as_ref().map(|l| l.ends).filter(|&e| e > now)
             });
             match keep {
-                Some(ends) => {
-                    let at = t
-                        .flows
-                        .get(&flow)
-                        .and_then(|s| s.iter().position(|s| s.id == id));
-                    if let Some(at) = at {
-                        t.set_deadline(flow, at, ends);
-                    }
-                }
+                Some(ends) => t.set_deadline(flow, id, ends),
                 None => {
                     t.deadlines.remove(&(deadline, flow, id));
                     t.remove_slot(flow, id);
@@ -372,34 +547,54 @@ impl Registrations {
     }
 }
 
-impl Slot {
-    fn aor_key_is(&self, key: &[u8]) -> bool {
-        let own = self
-            .live
-            .as_ref()
-            .map(|l| l.aor_key.as_slice())
-            .or_else(|| self.admission.as_ref().map(|a| a.0.aor_key.as_slice()));
-        own == Some(key)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PATH: [u8; PATH_RAW_LEN] = [0; PATH_RAW_LEN];
 
     fn t0() -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
     }
 
-    fn admission(aor: &str, expires: Option<u32>, token: Option<u64>) -> Admission {
-        Admission {
-            aor: aor.to_owned(),
-            aor_key: aor.as_bytes().to_vec(),
-            impi: "alice@home.example".to_owned(),
-            granted_impus: vec![aor.to_owned()],
+    fn register(contact: bool) -> (Message, ContactUris) {
+        let contact = if contact {
+            "Contact: <sip:a@client.invalid;transport=ws>\r\n"
+        } else {
+            ""
+        };
+        Message::parse(format!(
+            "REGISTER sip:h SIP/2.0\r\nVia: SIP/2.0/WSS c;branch=z9hG4bK1\r\n\
+             To: <sip:a@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: 1\r\nCSeq: 1 REGISTER\r\n\
+             Max-Forwards: 70\r\n{contact}Content-Length: 0\r\n\r\n"
+        ))
+        .map(|m| {
+            let u = uris(&m);
+            (m, u)
+        })
+        .unwrap()
+    }
+
+    fn uris(msg: &Message) -> ContactUris {
+        crate::message::check_request(msg).unwrap().contacts.uris
+    }
+
+    fn view<'a>(
+        msg: &'a (Message, ContactUris),
+        key: &'a str,
+        impus: &'a [Impu],
+        expires: Option<u32>,
+        token: Option<u64>,
+    ) -> AdmissionView<'a> {
+        AdmissionView {
+            aor: key,
+            aor_key: key.as_bytes(),
+            impi: "a@h",
+            granted_impus: impus,
             token_expires: token.map(|s| t0() + Duration::from_secs(s)),
             transport: Transport::Wss,
-            contacts: vec!["sip:a@client.invalid;transport=ws".to_owned()],
+            request: &msg.0,
+            contacts: &msg.1,
             expires,
         }
     }
@@ -415,17 +610,24 @@ mod tests {
     #[test]
     fn an_admission_becomes_live_on_the_2xx_and_ends_with_the_token() {
         let r = Registrations::new(10);
-        let aor = "sip:alice@home.example";
-        r.admit(FlowId(1), admission(aor, Some(600), Some(300)), t0())
-            .unwrap();
+        let msg = register(true);
+        let impus = [Impu::try_from("sip:a@h").unwrap()];
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &impus, Some(600), Some(300)),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
         assert!(r.live(FlowId(1), t0()).is_empty());
         let contacts = [("SIP:a@client.invalid;transport=ws".to_owned(), 600)];
-        let assoc = ["sip:alice@home.example".to_owned(), "tel:+1555".to_owned()];
-        let live = r
-            .granted(FlowId(1), aor.as_bytes(), &ok(&contacts, &assoc), t0())
-            .unwrap();
-        assert_eq!(live.ends, t0() + Duration::from_secs(300));
-        assert_eq!(live.default_identity(), "sip:alice@home.example");
+        let assoc = ["sip:a@h".to_owned(), "tel:+1555".to_owned()];
+        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &assoc), t0());
+        let live = r.live(FlowId(1), t0());
+        assert_eq!(live[0].bound.default_identity(), "sip:a@h");
+        let snap = r.snapshots(FlowId(1), t0());
+        assert_eq!(snap[0].ends, t0() + Duration::from_secs(300));
+        assert_eq!(snap[0].contacts[0].1, t0() + Duration::from_secs(600));
         assert_eq!(r.next_expiry(), Some(t0() + Duration::from_secs(300)));
         let later = t0() + Duration::from_secs(301);
         assert!(r.live(FlowId(1), later).is_empty());
@@ -436,44 +638,128 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_that_changes_nothing_shares_what_is_stored() {
+        let r = Registrations::new(10);
+        let msg = register(true);
+        let impus = [Impu::try_from("sip:a@h").unwrap()];
+        let contacts = [("sip:a@client.invalid;transport=ws".to_owned(), 600)];
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &impus, Some(600), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
+        let before = r.live(FlowId(1), t0())[0].bound.clone();
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &impus, Some(600), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
+        assert!(Arc::ptr_eq(&before, &r.live(FlowId(1), t0())[0].bound));
+        // More identities granted: a new record.
+        let more = [
+            Impu::try_from("sip:a@h").unwrap(),
+            Impu::try_from("tel:+1").unwrap(),
+        ];
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &more, Some(600), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
+        assert_eq!(r.live(FlowId(1), t0())[0].bound.granted_impus.len(), 2);
+    }
+
+    #[test]
     fn de_registration_and_closed_flows_end_entries() {
         let r = Registrations::new(10);
-        let aor = "sip:alice@home.example";
+        let msg = register(true);
+        let impus = [Impu::try_from("sip:a@h").unwrap()];
         let contacts = [("sip:a@client.invalid;transport=ws".to_owned(), 600)];
-        r.admit(FlowId(1), admission(aor, Some(600), None), t0())
-            .unwrap();
-        assert!(
-            r.granted(FlowId(1), aor.as_bytes(), &ok(&contacts, &[]), t0())
-                .is_some()
-        );
-        r.admit(FlowId(1), admission(aor, Some(0), None), t0())
-            .unwrap();
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &impus, Some(600), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
+        assert_eq!(r.live(FlowId(1), t0()).len(), 1);
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &impus, Some(0), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
         assert_eq!(r.len(), 1, "a refresh reuses the entry");
-        assert!(
-            r.granted(FlowId(1), aor.as_bytes(), &ok(&[], &[]), t0())
-                .is_none()
-        );
+        r.granted(FlowId(1), b"sip:a@h", &ok(&[], &[]), t0());
         assert_eq!(r.len(), 0);
-        r.admit(FlowId(2), admission(aor, Some(600), None), t0())
-            .unwrap();
+        r.admit(
+            FlowId(2),
+            &view(&msg, "sip:a@h", &impus, Some(600), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
         assert_eq!(r.flow_closed(FlowId(2)), 1);
         assert_eq!((r.len(), r.next_expiry()), (0, None));
+        // A fetch (no Contact) on a flow with nothing live leaves nothing live.
+        let fetch = register(false);
+        r.admit(
+            FlowId(3),
+            &view(&fetch, "sip:a@h", &impus, None, None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.granted(FlowId(3), b"sip:a@h", &ok(&contacts, &[]), t0());
+        assert!(r.live(FlowId(3), t0()).is_empty());
     }
 
     #[test]
     fn the_table_is_bounded_and_unanswered_admissions_end() {
         let r = Registrations::new(2);
-        r.admit(FlowId(1), admission("sip:a@h", Some(60), None), t0())
-            .unwrap();
-        r.admit(FlowId(2), admission("sip:b@h", Some(60), None), t0())
-            .unwrap();
+        let msg = register(true);
+        let impus = [Impu::try_from("sip:a@h").unwrap()];
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &impus, Some(60), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.admit(
+            FlowId(2),
+            &view(&msg, "sip:b@h", &impus, Some(60), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
         assert_eq!(
-            r.admit(FlowId(3), admission("sip:c@h", Some(60), None), t0()),
+            r.admit(
+                FlowId(3),
+                &view(&msg, "sip:c@h", &impus, Some(60), None),
+                &PATH,
+                t0()
+            ),
             Err(Full)
         );
         // The same flow and AOR again is a refresh, not a new entry.
-        r.admit(FlowId(2), admission("sip:b@h", Some(60), None), t0())
-            .unwrap();
+        r.admit(
+            FlowId(2),
+            &view(&msg, "sip:b@h", &impus, Some(60), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
         assert_eq!(r.sweep(t0() + ADMISSION_LIFETIME), 2);
         assert_eq!(r.len(), 0);
     }

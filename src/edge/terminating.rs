@@ -46,7 +46,7 @@ pub(crate) fn run(
         Some((route, user)) => (user, Some(route)),
         None => match hop::own_user(config, &facts.request_uri) {
             Some(user) => (user, None),
-            None => return Err(Stop::Drop(DropReason::NotOurs)),
+            None => return Err(Stop::Drop(DropReason::NotRoutedHere)),
         },
     };
     let opened = match config.codec.open_route(user) {
@@ -58,7 +58,7 @@ pub(crate) fn run(
     let Some(reg) = registrations
         .live(opened.flow, now)
         .into_iter()
-        .find(|r| config.codec.route_bound_to(&opened, &r.aor_key))
+        .find(|r| config.codec.route_bound_to(&opened, &r.bound.aor_key))
     else {
         return Err(RejectCause::FlowFailed.into());
     };
@@ -67,8 +67,8 @@ pub(crate) fn run(
         Some(route) => hop::remove_route(&mut ed, route).map_err(write)?,
         // Routed to the Path URI itself: the request is for the binding on that flow.
         None => {
-            let contact = match (opened.kind, reg.contacts.first()) {
-                (RouteKind::Path, Some((uri, _))) => uri,
+            let contact = match (opened.kind, reg.bound.contacts.first()) {
+                (RouteKind::Path, Some(uri)) => uri,
                 _ => return Err(RejectCause::FlowFailed.into()),
             };
             ed.set_request_uri(contact).map_err(write)?;
@@ -76,7 +76,7 @@ pub(crate) fn run(
     }
     let transaction = hop::transaction(msg, facts);
     let mut v = ValueBuilder::with_capacity(160);
-    hop::push_via_head(&mut v, config, &reg.transport.token());
+    hop::push_via_head(&mut v, config, &reg.bound.transport.token());
     config
         .codec
         .push_client_branch(&mut v, opened.flow, &transaction);
@@ -88,7 +88,7 @@ pub(crate) fn run(
         hop::push_own_uri(&mut v, config, |v| {
             config
                 .codec
-                .push_record_route_token(v, opened.flow, &reg.aor_key)
+                .push_record_route_token(v, opened.flow, &reg.bound.aor_key)
         });
         hop::insert_record_route(&mut ed, msg, &v).map_err(write)?;
     }

@@ -2,6 +2,7 @@
 //! untouched spans of the original, into one buffer sized once.
 
 use bytes::Bytes;
+use smallvec::SmallVec;
 
 use super::decimal::Decimal;
 use super::error::WriteError;
@@ -57,8 +58,10 @@ enum Rank {
 #[derive(Debug)]
 pub struct Editor<'m> {
     msg: &'m Message,
-    edits: Vec<Edit>,
-    scratch: Vec<u8>,
+    // Inline room for what one proxy hop writes, so a typical edit allocates only its
+    // output buffer.
+    edits: SmallVec<[Edit; 24]>,
+    scratch: SmallVec<[u8; 768]>,
     new_body: Option<Span>,
     fix_length: bool,
 }
@@ -68,8 +71,8 @@ impl<'m> Editor<'m> {
     pub fn new(msg: &'m Message) -> Editor<'m> {
         Editor {
             msg,
-            edits: Vec::with_capacity(16),
-            scratch: Vec::with_capacity(512),
+            edits: SmallVec::new(),
+            scratch: SmallVec::new(),
             new_body: None,
             fix_length: false,
         }

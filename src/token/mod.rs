@@ -12,6 +12,5 @@ mod location;
 
 pub use bearer::{BearerToken, is_b64token};
 pub use copies::copies;
-pub(crate) use extract::contact_uris;
 pub use extract::{ExtractError, Found, Place, extract};
 pub use location::{CredentialsHeader, TokenLocation};

@@ -1,13 +1,22 @@
 // Browser interop: a JsSIP user agent in headless Chromium registers over SIP WebSocket
 // (RFC 7118) through the `epcscf` example to the `scscf` example, carrying its access
-// token as `Authorization: Bearer` (RFC 8898).
+// token as `Authorization: Bearer` (RFC 8898). Then two user agents, alice and bob, each
+// in its own page with its own token and the browser's fake microphone, register; alice
+// sends bob a MESSAGE and calls him, bob answers, audio flows both ways (RTP packets
+// received on each side's RTCPeerConnection), and alice hangs up with BYE.
 //
 // Starts the already-built example programs on 127.0.0.1 with ports the system picks,
-// serves the page and a browser bundle of JsSIP over loopback HTTP, drives Chromium with
-// playwright-core, and stops everything by itself (60 s at most).
+// serves the pages and a browser bundle of JsSIP over loopback HTTP (a secure context, so
+// the pages may use the media devices), drives Chromium with playwright-core, and stops
+// everything by itself (120 s at most).
 //
 // Environment: CARGO_TARGET_DIR (default <repo>/target), CHROMIUM (default
 // /usr/bin/chromium), BROWSER_TEST_VERBOSE=1 to print the programs' logs and SIP traces.
+// Another core instead of the `scscf` example (tests/interop/kamailio/run.sh sets these):
+// SIP_OAUTH_CORE=HOST:PORT (UDP; the scscf example is then not started),
+// SIP_OAUTH_CORE_BIND=ADDR (the edge's core-facing socket, default 127.0.0.1:0),
+// SIP_OAUTH_CORE_LOG=FILE (the core's log, checked for its 200 to each REGISTER),
+// SIP_OAUTH_CORE_NAME (its name in the output, default "core").
 
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -25,8 +34,12 @@ const ROOT = resolve(HERE, '..', '..');
 const TARGET = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const VERBOSE = process.env.BROWSER_TEST_VERBOSE === '1';
+const EXTERNAL_CORE = process.env.SIP_OAUTH_CORE || null;
+const CORE_BIND = process.env.SIP_OAUTH_CORE_BIND || '127.0.0.1:0';
+const CORE_LOG = process.env.SIP_OAUTH_CORE_LOG || null;
+const CORE_NAME = EXTERNAL_CORE ? process.env.SIP_OAUTH_CORE_NAME || 'core' : 'scscf';
 
-const OVERALL_TIMEOUT_MS = 60_000;
+const OVERALL_TIMEOUT_MS = 120_000;
 const STARTUP_TIMEOUT_MS = 10_000;
 const CASE_TIMEOUT_MS = 15_000;
 
@@ -43,6 +56,16 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // Media for the call: a fake microphone, granted without asking; ICE candidates on the
+  // loopback interface too, so the call needs no other network.
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+  // Two pages run at once: neither may be slowed down as a background tab.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -197,6 +220,8 @@ function serve(files) {
 const results = [];
 // What the last page exchanged, printed when a check fails.
 let lastExchange = [];
+// When set, gives the lines to print instead (the call's pages).
+let exchangeOf = null;
 
 async function check(name, body) {
   try {
@@ -206,7 +231,8 @@ async function check(name, body) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`not ok - ${name}\n  ${String(e && e.stack ? e.stack : e).replace(/\n/g, '\n  ')}`);
-    if (!VERBOSE) for (const line of lastExchange) console.log(line);
+    const lines = exchangeOf ? await exchangeOf().catch((x) => [`# (no trace: ${x})`]) : lastExchange;
+    if (!VERBOSE) for (const line of lines) console.log(line);
   }
 }
 
@@ -269,20 +295,31 @@ async function register(context, baseUrl, cfg) {
 
 // ---------------------------------------------------------------------------------------
 
-async function main() {
+// The core: the scscf example started here (its log kept in memory), or one already running.
+async function startCore() {
+  if (EXTERNAL_CORE) {
+    const readLog = () => (CORE_LOG && existsSync(CORE_LOG) ? readFileSync(CORE_LOG, 'utf8').split('\n') : []);
+    console.log(`# core: ${CORE_NAME} at ${EXTERNAL_CORE}${CORE_LOG ? `, log ${CORE_LOG}` : ''}`);
+    return { addr: EXTERNAL_CORE, logged: (test) => !CORE_LOG || readLog().some(test) };
+  }
   const scscf = await start(
     'scscf',
-    ['--listen', '127.0.0.1:0', '--tcp', 'off', '--trusted', '127.0.0.1', '--home-domain', HOME],
+    ['--listen', '127.0.0.1:0', '--tcp', 'off', '--trusted', CORE_BIND.replace(/:\d+$/, ''), '--home-domain', HOME],
     /scscf: listening on (\S+)/,
   );
-  const scscfAddr = scscf.match[1];
+  return { addr: scscf.match[1], logged: (test) => scscf.entry.log.some(test) };
+}
+
+async function main() {
+  const core = await startCore();
   const epcscf = await start(
     'epcscf',
     [
       '--ws-listen', '127.0.0.1:0',
       '--udp-listen', 'off',
       '--tcp-listen', 'off',
-      '--core', scscfAddr,
+      '--core', core.addr,
+      '--core-bind', CORE_BIND,
       '--core-transport', 'udp',
       '--home-domain', HOME,
       '--issuer', ISSUER,
@@ -300,6 +337,8 @@ async function main() {
 
   const server = await serve({
     '/': { type: 'text/html; charset=utf-8', body: readFileSync(join(HERE, 'page.html')) },
+    '/call.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(HERE, 'call.html')) },
+    '/trace.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(HERE, 'trace.js')) },
     '/jssip.js': { type: 'text/javascript; charset=utf-8', body: await jssipBundle() },
   });
   const baseUrl = `http://127.0.0.1:${server.address().port}`;
@@ -314,7 +353,6 @@ async function main() {
     });
     const uri = `sip:bob@${HOME}`;
     const edgeLog = epcscf.entry.log;
-    const coreLog = scscf.entry.log;
 
     const good = mintToken();
     await check('a valid token registers the browser UA (200 OK) and it can de-register', async () => {
@@ -336,8 +374,8 @@ async function main() {
       assert(r.outcome.unregistered === 200, 'de-registration not answered 200', r.outcome);
       assert(await eventually(() => edgeLog.some((l) => /outcome=forwarded/.test(l) && l.includes(`impi=bob@${HOME}`))),
         'epcscf did not log a forwarded REGISTER');
-      assert(await eventually(() => coreLog.some((l) => l.includes(`aor=${uri} outcome=200`))),
-        'scscf did not log a 200 for the AoR');
+      assert(await eventually(() => core.logged((l) => l.includes(`aor=${uri} outcome=200`))),
+        `${CORE_NAME} did not log a 200 for the AoR`);
     });
 
     await check('a token with a wrong signature is refused with 401 and a Bearer challenge', async () => {
@@ -392,11 +430,149 @@ async function main() {
         await page.close();
       }
     });
+
+    await callChecks(context, baseUrl, wsUrl);
   } finally {
     if (context) await context.close().catch(() => {});
     server.close();
     rmSync(profile, { recursive: true, force: true });
     profile = null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Two phones (call.html): MESSAGE and a call with media between alice and bob.
+
+const MEDIA_PACKETS = 10;
+
+async function openPhone(context, baseUrl, name) {
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+  await page.goto(`${baseUrl}/call.html`, { timeout: CASE_TIMEOUT_MS });
+  const run = (fn, arg, what) => withTimeout(page.evaluate(fn, arg), CASE_TIMEOUT_MS, `${name}: ${what}`);
+  const trace = async () => {
+    const t = await page.evaluate(() => window.sipTrace).catch(() => []);
+    return [
+      ...t.map((m) => `# ${name} ${m.dir === 'out' ? '>>' : '<<'}\n# ${m.text.replace(/\r\n/g, '\n# ')}`),
+      ...consoleLines.map((l) => `# ${name} console ${l}`),
+    ];
+  };
+  return { name, page, run, trace, uri: `sip:${name}@${HOME}` };
+}
+
+// The SIP messages a page sent or received whose first line matches `re`.
+async function wire(phone, dir, re) {
+  const t = await phone.page.evaluate(() => window.sipTrace);
+  return t.filter((m) => m.dir === dir && re.test(m.text.split('\r\n', 1)[0])).map((m) => m.text);
+}
+
+async function callChecks(context, baseUrl, wsUrl) {
+  const alice = await openPhone(context, baseUrl, 'alice');
+  const bob = await openPhone(context, baseUrl, 'bob');
+  const tokens = { alice: mintToken({ user: 'alice' }), bob: mintToken({ user: 'bob' }) };
+  exchangeOf = async () => [...(await alice.trace()), ...(await bob.trace())];
+  // Each check needs the ones before it; a missing step is named, not timed out on.
+  const reached = new Set();
+  const need = (step) => {
+    if (reached.has(step)) return;
+    const e = new Error(`not reached: ${step}`);
+    e.stack = e.message;
+    throw e;
+  };
+  try {
+    await check('alice and bob register from their own pages, each with its own token', async () => {
+      const outcomes = await Promise.all([alice, bob].map((p) => p.run(
+        (c) => window.phone.start(c),
+        {
+          wsUrl, uri: p.uri, authorization: `Bearer ${tokens[p.name]}`, autoAnswer: p === bob,
+          // The SDPs offer only 127.0.0.1 candidates: the RTP goes to loopback addresses.
+          loopback: true,
+        },
+        'no registration outcome',
+      )));
+      for (const [i, p] of [alice, bob].entries()) {
+        assert(outcomes[i].event === 'registered' && outcomes[i].status === 200,
+          `${p.name} did not register`, outcomes[i]);
+      }
+      reached.add('registered');
+    });
+
+    const text = `hello bob, ${randomBytes(4).toString('hex')}`;
+    await check('alice sends bob a MESSAGE: 200 to alice, bob receives it from alice', async () => {
+      need('registered');
+      const sent = await alice.run(([to, body]) => window.phone.sendMessage(to, body), [bob.uri, text], 'no MESSAGE outcome');
+      assert(sent.status >= 200 && sent.status < 300, 'MESSAGE not answered 2xx', sent);
+      const got = await bob.run(([body, ms]) => window.phone.waitMessage(body, ms), [text, 5000], 'no MESSAGE at bob');
+      assert(got.from === alice.uri, 'MESSAGE not from alice', got);
+      const [delivered] = await wire(bob, 'in', /^MESSAGE /);
+      assert(delivered, 'no MESSAGE on bob\'s WebSocket');
+      assert(!/Bearer|eyJ/.test(delivered), 'the MESSAGE bob got carries a token', delivered);
+    });
+
+    await check('a MESSAGE to a user who is not registered is refused (404 or 480)', async () => {
+      need('registered');
+      const sent = await alice.run(([to, body]) => window.phone.sendMessage(to, body),
+        [`sip:nobody@${HOME}`, 'anyone there?'], 'no MESSAGE outcome');
+      assert(sent.status === 404 || sent.status === 480, 'not 404/480', sent);
+    });
+
+    await check('alice calls bob: 180 Ringing, bob answers 200, the call is confirmed on both sides', async () => {
+      need('registered');
+      const events = await alice.run(([to, ms]) => window.phone.call(to, ms), [bob.uri, 10_000], 'no call outcome');
+      assert(events.some((e) => e.event === 'confirmed'), 'the call was not confirmed at alice', events);
+      assert(events.some((e) => e.event === 'progress' && e.status === 180), 'no 180 at alice', events);
+      const confirmed = await bob.run(
+        (ms) => window.phone.waitCall('confirmed', ms).catch(() => null), 5000, 'no confirmed at bob');
+      if (!confirmed) {
+        const acks = [(await wire(alice, 'out', /^ACK /)).length, (await wire(bob, 'in', /^ACK /)).length];
+        assert(false, `the call was not confirmed at bob (ACKs sent by alice: ${acks[0]}, received by bob: ${acks[1]})`);
+      }
+      const incoming = await bob.page.evaluate(() => window.phone.incoming);
+      assert(incoming && incoming.from === alice.uri, 'the INVITE bob got is not from alice', incoming);
+      const [invite] = await wire(bob, 'in', /^INVITE /);
+      assert(invite && /\r\n\r\nv=0/.test(invite), 'the INVITE bob got has no SDP offer', invite);
+      assert(!/Bearer|eyJ/.test(invite), 'the INVITE bob got carries a token', invite);
+      reached.add('call');
+    });
+
+    await check(`media flows both ways: >= ${MEDIA_PACKETS} RTP packets received at alice and at bob`, async () => {
+      need('call');
+      const stats = await Promise.all([alice, bob].map((p) => p.run(
+        ([min, ms]) => window.phone.waitMedia(min, ms), [MEDIA_PACKETS, 10_000], 'no media statistics',
+      )));
+      for (const [i, p] of [alice, bob].entries()) {
+        assert(!stats[i].timedOut && stats[i].received >= MEDIA_PACKETS,
+          `${p.name} received too few RTP packets`, stats[i]);
+      }
+      console.log(`# media: alice received ${stats[0].received} packets (${stats[0].path}), bob ${stats[1].received} (${stats[1].path})`);
+      reached.add('media');
+    });
+
+    await check('alice hangs up with BYE: the call ends at alice and at bob (by the remote side)', async () => {
+      need('call');
+      const ended = await alice.run((ms) => window.phone.hangup(ms), 5000, 'the call did not end at alice');
+      assert(ended.originator === 'local', 'the call did not end from alice', ended);
+      const byBob = await bob.run((ms) => window.phone.waitCall('ended', ms), 5000, 'the call did not end at bob');
+      assert(byBob.originator === 'remote', 'bob did not see the remote end the call', byBob);
+      const [bye] = await wire(alice, 'out', /^BYE /);
+      assert(bye, 'alice sent no BYE');
+      assert((await wire(bob, 'in', /^BYE /)).length >= 1, 'no BYE reached bob');
+      // JsSIP ends the call as it sends the BYE; the 200 comes a little later.
+      let answered = false;
+      for (const until = Date.now() + 3000; !answered && Date.now() < until;) {
+        answered = (await wire(alice, 'in', /^SIP\/2\.0 200 /)).some((m) => /^CSeq:\s*\d+\s+BYE\s*$/im.test(m));
+        if (!answered) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert(answered, 'alice got no 200 to her BYE within 3 s');
+    });
+  } finally {
+    exchangeOf = null;
+    for (const p of [alice, bob]) {
+      await withTimeout(p.page.evaluate((ms) => window.phone.stop(ms), 3000), 5000, 'stop').catch(() => {});
+      await p.page.close().catch(() => {});
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser interop: builds the example programs, installs the pinned node packages, and
-# runs run.mjs (JsSIP in headless Chromium registering through epcscf to scscf).
+# runs run.mjs (JsSIP in headless Chromium registering through epcscf to scscf, then two
+# JsSIP phones exchanging a MESSAGE and an audio call).
 # Needs node >= 20, npm and Chromium (Debian: apt-get install -y chromium; or set CHROMIUM).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,4 +22,4 @@ fi
 
 (cd "$root" && cargo build --examples --quiet)
 
-exec timeout --kill-after=10 90 node "$here/run.mjs"
+exec timeout --kill-after=10 150 node "$here/run.mjs"

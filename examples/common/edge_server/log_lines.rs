@@ -214,8 +214,8 @@ pub(super) fn forwarded(who: Who<'_>, admitted: &Admitted) {
         who,
         Dir::ClientToCore,
         "REGISTER",
-        &admitted.aor,
-        &admitted.impi,
+        admitted.aor(),
+        admitted.impi(),
         "forwarded",
         format_args!("token valid expires={expires}")
     );

@@ -3,6 +3,7 @@
 //! registered public identity is one the token grants; the binding never outlives the
 //! credential that admitted it).
 
+use smallvec::SmallVec;
 use std::time::SystemTime;
 
 use crate::edge::aor::same_aor;
@@ -22,7 +23,7 @@ pub(crate) struct Admission<'m> {
     pub granted: Option<u32>,
     /// Lifetimes to lower: the bytes of an Expires value or a Contact `expires`
     /// parameter, and the seconds to write there.
-    pub lowered: Vec<(Span, u32)>,
+    pub lowered: SmallVec<[(Span, u32); 4]>,
     /// An Expires header to add when a binding has no lifetime of its own and the
     /// request names none.
     pub added_expires: Option<u32>,
@@ -58,7 +59,7 @@ pub(crate) fn admit<'m>(
     let mut admission = Admission {
         aor: aor_uri.as_str(),
         granted: None,
-        lowered: Vec::new(),
+        lowered: SmallVec::new(),
         added_expires: None,
     };
     let contacts = &facts.contacts;

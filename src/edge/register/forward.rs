@@ -3,6 +3,7 @@
 //! P-Visited-Network-ID, P-Charging-Vector) and RFC 3261 16.6.
 
 use bytes::Bytes;
+use smallvec::SmallVec;
 
 use super::annex_u::push_annex_u;
 use super::{Established, Stop};
@@ -29,6 +30,7 @@ pub(crate) fn build(
         token,
         auth,
         admission,
+        path,
     } = *established;
     let mut ed = Editor::new(msg);
 
@@ -74,11 +76,12 @@ pub(crate) fn build(
     }
     // Every copy of a token the configured location could hold goes, not only the
     // one taken: the place it was found in, and the others of the same strategy.
-    let mut places = copies(msg, &config.token_location);
-    places.push(token.place.clone());
-    let mut removed_fields: Vec<usize> = Vec::new();
-    let mut uri_cuts: Vec<Span> = Vec::new();
-    let mut contact_cuts: Vec<Span> = Vec::new();
+    let places = copies(msg, &config.token_location)
+        .into_iter()
+        .chain(std::iter::once(token.place.clone()));
+    let mut removed_fields: SmallVec<[usize; 4]> = SmallVec::new();
+    let mut uri_cuts: SmallVec<[Span; 2]> = SmallVec::new();
+    let mut contact_cuts: SmallVec<[Span; 2]> = SmallVec::new();
     for place in places {
         match place {
             // A field removed above is not removed twice (the edits would overlap).
@@ -137,7 +140,8 @@ pub(crate) fn build(
     const SIP_2_0: HeaderValue = HeaderValue::from_static("SIP/2.0/");
     const SPACE: HeaderValue = HeaderValue::from_static(" ");
     const BRANCH: HeaderValue = HeaderValue::from_static(";branch=");
-    let mut v = ValueBuilder::with_capacity(128);
+    // Room for the longest value written (the Annex U Authorization), so it never grows.
+    let mut v = ValueBuilder::with_capacity(320);
     v.push(&SIP_2_0)
         .push(&config.core_transport.token())
         .push(&SPACE)
@@ -217,13 +221,7 @@ pub(crate) fn build(
     v.push(&SIP);
     // RFC 5626 5.2: the token names the flow, this start of the edge and the AOR, so a
     // terminating request for another user cannot be steered onto this connection.
-    let aor = facts.to.value.uri();
-    if config.codec.push_path_token(&mut v, flow, &aor).is_none() {
-        return Err(WriteError::Invalid {
-            what: "To",
-            expected: "a sip, sips or tel address of record",
-        });
-    }
+    v.push_base64url(path);
     v.push(&AT)
         .push(&config.edge_host)
         .push(&if facts.contacts.outbound { LR_OB } else { LR });

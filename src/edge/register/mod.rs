@@ -26,11 +26,11 @@ pub(crate) use verdict::Source;
 use super::aor::aor_key;
 use super::config::Config;
 use super::decision::{Admitted, DropReason, RejectCause};
+use super::flow_token::PATH_RAW_LEN;
 use super::inbound::Inbound;
 use super::registrations;
 use crate::message::{HostPort, Message, RequestFacts, check_proxy_request};
 use crate::token::Found;
-use crate::token::contact_uris;
 use crate::validate::Authorization;
 use admission::Admission;
 
@@ -63,20 +63,20 @@ pub(crate) struct Established<'a, 'm> {
     pub auth: &'a Authorization,
     /// Admission's lifetimes.
     pub admission: &'a Admission<'m>,
+    /// The Path token's bytes (bound to the flow, the epoch and the AOR).
+    pub path: &'a [u8; PATH_RAW_LEN],
 }
 
 /// The REGISTER forwarded to the core, and who was admitted.
 pub(crate) struct Forwarded {
     pub bytes: Bytes,
     pub admitted: Admitted,
-    /// What the edge keeps until the core answers (`None` when the AOR has no binding
-    /// form, which the Path already refused).
-    pub record: Option<registrations::Admission>,
 }
 
 /// Runs the procedure on a REGISTER that passed the proxy checks.
 pub(crate) fn run(
     config: &Config,
+    registrations: &registrations::Registrations,
     msg: &Message,
     facts: &RequestFacts<'_>,
     inbound: &Inbound<'_>,
@@ -86,7 +86,19 @@ pub(crate) fn run(
     let token = take_token::take(config, msg, inbound)?;
     let auth = verdict::judge(source, &token, inbound.now)?;
     let admission = admission::admit(config, facts, &auth, inbound.now)?;
+    // The AOR's binding form, once: the Path token and the registration use it.
+    let aor_key = aor_key(&facts.to.value.uri()).ok_or(Stop::Drop(DropReason::Write(
+        crate::message::WriteError::Invalid {
+            what: "To",
+            expected: "a sip, sips or tel address of record",
+        },
+    )))?;
+    // A refresh reuses the Path token minted with the registration.
+    let path = registrations
+        .path_raw(inbound.flow, &aor_key)
+        .unwrap_or_else(|| config.codec.path_raw(inbound.flow, &aor_key));
     let established = Established {
+        path: &path,
         facts,
         home,
         token: &token,
@@ -96,22 +108,24 @@ pub(crate) fn run(
     let bytes = forward::build(config, msg, &established, inbound)
         .map_err(|e| Stop::Drop(DropReason::Write(e)))?;
     forward::refuse_leak(&bytes, &token)?;
-    let record = aor_key(&facts.to.value.uri()).map(|aor_key| registrations::Admission {
-        aor: admission.aor.to_owned(),
-        aor_key,
-        impi: auth.impi.as_str().to_owned(),
-        granted_impus: auth.impus.iter().map(|i| i.as_str().to_owned()).collect(),
+    // The edge keeps what it admitted until the core answers (TS 24.229 5.2.2.2).
+    let view = registrations::AdmissionView {
+        aor: admission.aor,
+        aor_key: &aor_key,
+        impi: auth.impi.as_str(),
+        granted_impus: &auth.impus,
         token_expires: auth.expires_at,
         transport: inbound.transport,
-        contacts: contact_uris(msg)
-            .map(|(_, uri, _)| uri.to_owned())
-            .collect(),
+        request: msg,
+        contacts: &facts.contacts.uris,
         expires: admission.granted,
-    });
+    };
+    registrations
+        .admit(inbound.flow, &view, &path, inbound.now)
+        .map_err(|_| Stop::Reject(RejectCause::RegistrationsFull))?;
     Ok(Forwarded {
         bytes,
-        admitted: admitted(&auth, &admission),
-        record,
+        admitted: admitted(msg, &auth, &admission),
     })
 }
 
@@ -122,10 +136,20 @@ pub(crate) fn request_facts(msg: &Message) -> Result<RequestFacts<'_>, Stop> {
     check_proxy_request(msg, &[]).map_err(|v| Stop::Reject(RejectCause::Request(v)))
 }
 
-fn admitted(auth: &Arc<Authorization>, admission: &Admission<'_>) -> Admitted {
-    Admitted {
-        impi: auth.impi.as_str().to_owned(),
-        aor: admission.aor.to_owned(),
-        expires: admission.granted,
+/// `part` as a slice of the message's buffer when it is one (no copy), else a copy.
+fn shared_slice(msg: &Message, part: &[u8]) -> Bytes {
+    let buf = msg.bytes();
+    let start = (part.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+    match buf.get(start..start.wrapping_add(part.len())) {
+        Some(inside) if inside.as_ptr() == part.as_ptr() => buf.slice(start..start + part.len()),
+        _ => Bytes::copy_from_slice(part),
     }
+}
+
+fn admitted(msg: &Message, auth: &Arc<Authorization>, admission: &Admission<'_>) -> Admitted {
+    Admitted::new(
+        auth.clone(),
+        shared_slice(msg, admission.aor.as_bytes()),
+        admission.granted,
+    )
 }

@@ -2,6 +2,8 @@
 //! headers RFC 3261 makes mandatory and of those a proxy acts on, each with where it
 //! sits, so the stages after validation neither re-parse nor walk the header list again.
 
+use smallvec::SmallVec;
+
 use crate::message::Span;
 use crate::message::header::{CSeq, NameAddr, Uri, Via};
 
@@ -59,6 +61,52 @@ pub struct TopVia<'m> {
     pub total: usize,
 }
 
+/// The `expires` parameters of the Contact addresses, in order: their bytes and the
+/// seconds each asks for. Held inline for the usual few (no allocation).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExpiresParams(SmallVec<[(Span, u32); 4]>);
+
+impl ExpiresParams {
+    pub(crate) fn push(&mut self, value: (Span, u32)) {
+        self.0.push(value);
+    }
+
+    /// Each parameter's bytes and seconds.
+    pub fn iter(&self) -> impl Iterator<Item = &(Span, u32)> {
+        self.0.iter()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Where the Contact addresses' URIs are: the first few, inline (no allocation).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactUris(SmallVec<[Span; 2]>);
+
+impl ContactUris {
+    /// The most URIs recorded (a registration keeps no more bindings than that).
+    pub const MAX: usize = 8;
+
+    pub(crate) fn push(&mut self, span: Span) {
+        if self.0.len() < Self::MAX {
+            self.0.push(span);
+        }
+    }
+
+    /// Each URI's bytes, in message coordinates.
+    pub fn iter(&self) -> impl Iterator<Item = Span> + '_ {
+        self.0.iter().copied()
+    }
+}
+
 /// What the Contact fields ask for (RFC 3261 10.2.1, RFC 5626 4.2).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Contacts {
@@ -73,7 +121,9 @@ pub struct Contacts {
     /// registrar's default, sets its lifetime).
     pub without_expires: bool,
     /// Each `expires` parameter value: its bytes and the seconds it asks for.
-    pub expires_params: Vec<(Span, u32)>,
+    pub expires_params: ExpiresParams,
+    /// Where each address's URI is, in message coordinates, in order (the first 8).
+    pub uris: ContactUris,
 }
 
 /// The facts of a request that passed [`super::check_request`].

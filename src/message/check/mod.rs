@@ -26,7 +26,9 @@
 mod facts;
 mod violation;
 
-pub use facts::{Contacts, Fields, Located, RequestFacts, ResponseFacts, TopVia};
+pub use facts::{
+    ContactUris, Contacts, ExpiresParams, Fields, Located, RequestFacts, ResponseFacts, TopVia,
+};
 pub use violation::Violation;
 
 use super::error::{ParseError, ParseErrorKind};
@@ -433,8 +435,15 @@ fn contacts(msg: &Message, fields: Fields) -> Result<(Contacts, Option<usize>, u
                     stars += 1;
                     star_at.get_or_insert(f.line_span.start as usize);
                 }
-                Contact::Addr(_) => {
+                Contact::Addr(addr) => {
                     out.bindings += 1;
+                    // The URI is a sub-slice of the item: where it starts in the message.
+                    let uri = addr.uri().as_str();
+                    let at = (uri.as_ptr() as usize).wrapping_sub(item.as_ptr() as usize);
+                    if at <= item.len() {
+                        let start = base + off + at;
+                        out.uris.push(Span::new(start, start + uri.len()));
+                    }
                     out.outbound |= reg_id && instance;
                     match expires {
                         Some(p) => {
