@@ -233,6 +233,7 @@ async fn run() -> Result<bool, String> {
     );
 
     common::log::to_stdout("                         log ");
+    common::log::tracing_to_stdout("                         log ");
     println!("sip-oauth demo: home domain {HOME}");
     println!("  eP-CSCF listens on {ws_url} (subprotocol sip), S-CSCF on udp:{core}");
 

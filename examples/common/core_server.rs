@@ -89,11 +89,18 @@ pub fn serve(
     }
     if let Some(listener) = tcp {
         tasks.spawn(async move {
+            // The connections belong to the listener's task: stopping the S-CSCF (dropping
+            // the set) closes them too, as a crashed core would.
+            let mut conns = JoinSet::new();
             loop {
-                let Ok((stream, peer)) = listener.accept().await else {
-                    continue;
-                };
-                tokio::spawn(tcp_connection(core.clone(), stream, peer));
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        if let Ok((stream, peer)) = accepted {
+                            conns.spawn(tcp_connection(core.clone(), stream, peer));
+                        }
+                    }
+                    Some(_) = conns.join_next(), if !conns.is_empty() => {}
+                }
             }
         });
     }

@@ -17,6 +17,7 @@ pub mod registrar;
 pub mod route_set;
 pub mod router;
 pub mod sdp;
+pub mod server_flags;
 pub mod stream;
 pub mod tokens;
 pub mod verdicts;

@@ -7,12 +7,12 @@
 
 use std::sync::Arc;
 
-use sip_oauth::edge::{PendingRegister, RequestDecision};
+use sip_oauth::edge::{FlowId, PendingRegister, RequestDecision};
 use tokio::sync::mpsc;
 
 use super::super::verdicts::Resolver;
 use super::Shared;
-use super::log_lines::{self, Dir};
+use super::log_lines::Who;
 
 /// Most registrations waiting for a verdict at once.
 pub const MAX_PENDING: usize = 1024;
@@ -20,6 +20,7 @@ pub const MAX_PENDING: usize = 1024;
 /// A registration waiting, with the label of its connection for the log.
 pub(super) struct Job {
     pending: PendingRegister,
+    flow: FlowId,
     label: String,
 }
 
@@ -39,22 +40,25 @@ impl Deferred {
 
 /// Hands `pending` to the verdict task; with none configured, or too many waiting, the
 /// REGISTER is completed at once as unavailable (503).
-pub(super) async fn defer(shared: &Shared, pending: PendingRegister, label: &str) {
+pub(super) async fn defer(shared: &Shared, pending: PendingRegister, flow: FlowId, label: Who<'_>) {
+    let job = Job {
+        pending,
+        flow,
+        label: label.peer().to_owned(),
+    };
     let Some(d) = &shared.deferred else {
         let verdict = Err(sip_oauth::validate::ValidationError::Unavailable {
             retry_after: sip_oauth::validate::DEFAULT_RETRY_AFTER_SECONDS,
         });
-        return carry_out(shared, shared.edge.complete(pending, verdict), label).await;
-    };
-    let job = Job {
-        pending,
-        label: label.to_owned(),
+        let decision = shared.edge.complete(job.pending.clone(), verdict);
+        return carry_out(shared, decision, &job).await;
     };
     if let Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) =
         d.tx.try_send(job)
     {
         let verdict = Err(d.resolver.unavailable());
-        carry_out(shared, shared.edge.complete(job.pending, verdict), label).await;
+        let decision = shared.edge.complete(job.pending.clone(), verdict);
+        carry_out(shared, decision, &job).await;
     }
 }
 
@@ -71,35 +75,15 @@ pub(super) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Job>) {
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
             let verdict = resolver.resolve(&job.pending).await;
-            let decision = shared.edge.complete(job.pending, verdict);
-            carry_out(&shared, decision, &job.label).await;
+            let decision = shared.edge.complete(job.pending.clone(), verdict);
+            carry_out(&shared, decision, &job).await;
             drop(permit);
         });
     }
 }
 
-async fn carry_out(shared: &Shared, decision: RequestDecision, label: &str) {
-    match decision {
-        RequestDecision::Forward { bytes, admitted } => {
-            log_lines::forwarded(label, &admitted);
-            if let Err(e) = shared.to_core(bytes).await {
-                log_lines::core_send_failed(label, admitted.aor(), &e);
-            }
-        }
-        RequestDecision::Reply {
-            flow,
-            bytes,
-            rejection,
-            request,
-        } => {
-            let sent = shared.to_client(flow, bytes).await.is_some();
-            let aor = log_lines::aor_of(&request);
-            log_lines::rejected(label, "REGISTER", aor, &rejection, sent);
-        }
-        RequestDecision::Drop(reason) => {
-            log_lines::dropped(label, Dir::FromClient, "REGISTER", "", &reason);
-        }
-        // A completed REGISTER is neither pending again nor an originating request.
-        other => log_lines::dropped(label, Dir::FromClient, "REGISTER", "", format!("{other:?}")),
-    }
+async fn carry_out(shared: &Shared, decision: RequestDecision, job: &Job) {
+    let request = job.pending.request().bytes().clone();
+    let who = Who::new(Some(job.flow), &job.label);
+    super::dispatch::carry_out_request(shared, decision, &request, job.flow, who).await;
 }

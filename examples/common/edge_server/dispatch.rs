@@ -1,6 +1,6 @@
 //! Carrying out the edge's decisions: every message from a client or from the core goes
 //! to the sans-IO [`Edge`](sip_oauth::edge::Edge), and what it decides is sent where it
-//! says and logged, one line per hop. This is the only file that matches on the edge's
+//! says and logged, one event per decision, and counted. This is the only file that matches on the edge's
 //! decisions ([`RequestDecision`], [`ResponseDecision`], [`CoreRequestDecision`]), so a
 //! change to them is made here.
 //!
@@ -12,14 +12,17 @@
 //!   RFC 5626 5.3, or answered, such as 430 Flow Failed).
 
 use std::net::SocketAddr;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use sip_oauth::edge::{
     CoreRequestDecision, DropReason, FlowId, Inbound, RequestDecision, ResponseDecision, Transport,
 };
 
-use super::log_lines::{self, Dir, LazyAor, LazyWhat};
+use super::core_link::Outbound;
+use super::log_lines::{self, Dir, LazyAor, LazyWhat, Who};
+use super::metrics::variant;
+use super::unavailable::{self, Awaiting};
 use super::{Hop, Shared};
 
 /// Where a client message came from.
@@ -36,7 +39,14 @@ pub(super) struct ClientSide<'a> {
     pub(super) label: &'a str,
 }
 
-/// One message from a client: ask the edge, do what it says, log one line.
+impl ClientSide<'_> {
+    /// The client, for the log.
+    pub(super) fn who(&self) -> Who<'_> {
+        Who::new(Some(self.flow), self.label)
+    }
+}
+
+/// One message from a client: ask the edge, do what it says, log one event.
 pub(super) async fn on_client_message(shared: &Shared, bytes: Bytes, from: &ClientSide<'_>) {
     shared.tap(Hop::FromClient, &bytes);
     let inbound = Inbound {
@@ -48,26 +58,68 @@ pub(super) async fn on_client_message(shared: &Shared, bytes: Bytes, from: &Clie
         transport_token: from.token,
     };
     if is_response(&bytes) {
-        on_client_response(shared, bytes, &inbound, from.label).await;
+        on_client_response(shared, bytes, &inbound, from.who()).await;
     } else {
-        on_client_request(shared, bytes, &inbound, from.label).await;
+        on_client_request(shared, bytes, &inbound, from.who()).await;
     }
 }
 
-async fn on_client_request(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>, label: &str) {
+async fn on_client_request(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>, label: Who<'_>) {
+    let started = Instant::now();
+    let decision = shared.edge.on_request(bytes.clone(), inbound);
+    shared.metrics.decided(started.elapsed());
+    carry_out_request(shared, decision, &bytes, inbound.flow, label).await;
+}
+
+/// Carries out what the edge decided about the client request `bytes` of `flow` (at once,
+/// or once a pending verdict completed it).
+pub(super) async fn carry_out_request(
+    shared: &Shared,
+    decision: RequestDecision,
+    bytes: &Bytes,
+    flow: FlowId,
+    label: Who<'_>,
+) {
     // The log reads the method and AOR back from the client's bytes only when written.
-    let what = LazyWhat(&bytes);
-    let aor = LazyAor(&bytes);
-    match shared.edge.on_request(bytes.clone(), inbound) {
-        RequestDecision::Forward { bytes, admitted } => {
+    let what = LazyWhat(bytes);
+    let aor = LazyAor(bytes);
+    // Kept so the edge can answer 503 itself if the core cannot take the request.
+    let awaiting = || Awaiting::new(flow, bytes, label.peer());
+    match decision {
+        RequestDecision::Forward {
+            bytes: out,
+            admitted,
+        } => {
+            shared.metrics.admitted();
             log_lines::forwarded(label, &admitted);
-            if let Err(e) = shared.to_core(bytes).await {
-                log_lines::core_send_failed(label, admitted.aor(), &e);
+            let out = Outbound {
+                bytes: out,
+                awaiting: awaiting(),
+            };
+            if let Err(unsent) = shared.to_core(out).await
+                && let Some(a) = unsent.out.awaiting
+            {
+                unavailable::answer(shared, a, unsent.why).await;
             }
         }
-        RequestDecision::Originate { bytes, asserted } => {
-            let outcome = shared.to_core(bytes).await;
-            log_lines::originated(label, &what, &aor, asserted.as_deref(), outcome);
+        RequestDecision::Originate {
+            bytes: out,
+            asserted,
+        } => {
+            let out = Outbound {
+                bytes: out,
+                awaiting: awaiting(),
+            };
+            match shared.to_core(out).await {
+                Ok(()) => {
+                    shared.metrics.forwarded("originating");
+                    log_lines::originated(label, &what, &aor, asserted.as_deref());
+                }
+                Err(unsent) => match unsent.out.awaiting {
+                    Some(a) => unavailable::answer(shared, a, unsent.why).await,
+                    None => log_lines::dropped(label, Dir::FromClient, &what, &aor, unsent.why),
+                },
+            }
         }
         RequestDecision::Reply {
             flow,
@@ -75,34 +127,42 @@ async fn on_client_request(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>,
             rejection,
             request,
         } => {
+            shared.metrics.refused(&variant(&rejection.cause));
             let sent = shared.to_client(flow, bytes).await.is_some();
             log_lines::rejected(label, &what, log_lines::aor_of(&request), &rejection, sent);
         }
         // Introspection or a key fetch: the verdict is obtained on a task of its own.
         RequestDecision::Pending(pending) => {
             log_lines::pending(label, log_lines::aor_of(pending.request()));
-            super::deferred::defer(shared, *pending, label).await;
+            Box::pin(super::deferred::defer(shared, *pending, flow, label)).await;
         }
         RequestDecision::Drop(reason) => {
+            shared.metrics.dropped(&variant(&reason));
             log_lines::dropped(label, Dir::FromClient, &what, &aor, &reason);
         }
     }
 }
 
-async fn on_client_response(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>, label: &str) {
+async fn on_client_response(shared: &Shared, bytes: Bytes, inbound: &Inbound<'_>, label: Who<'_>) {
     let what = LazyWhat(&bytes);
     let aor = LazyAor(&bytes);
     match shared.edge.on_client_response(bytes.clone(), inbound) {
         ResponseDecision::ToCore { bytes, status } => {
-            let outcome = shared.to_core(bytes).await;
+            let out = Outbound {
+                bytes,
+                awaiting: None,
+            };
+            let outcome = shared.to_core(out).await.map_err(|u| u.why);
             log_lines::answered(label, status, &what, &aor, outcome);
         }
         ResponseDecision::Drop(DropReason::HopByHop) => {}
         ResponseDecision::Drop(reason) => {
+            shared.metrics.dropped(&variant(&reason));
             log_lines::dropped(label, Dir::FromClient, &what, &aor, &reason);
         }
         // A client's response is never relayed to another client.
         ResponseDecision::Relay { .. } => {
+            shared.metrics.dropped("RelayToClient");
             log_lines::dropped(label, Dir::FromClient, &what, &aor, "relay to a client");
         }
     }
@@ -121,6 +181,8 @@ pub(super) async fn on_core_message(shared: &Shared, bytes: Bytes) {
 /// A response from the core: relay it to the client flow its Via names.
 async fn on_core_response(shared: &Shared, bytes: Bytes) {
     let what = LazyWhat(&bytes);
+    // The core answered: the edge need not answer this request itself any more.
+    shared.in_flight.settle(&bytes);
     match shared.edge.on_response(bytes.clone(), SystemTime::now()) {
         ResponseDecision::Relay {
             flow,
@@ -134,18 +196,25 @@ async fn on_core_response(shared: &Shared, bytes: Bytes) {
             };
             match shared.to_client(flow, bytes).await {
                 Some(label) => {
-                    log_lines::relayed(&label, &what, &aor, status, registered.as_ref());
+                    shared.metrics.relayed();
+                    let who = Who::new(Some(flow), &label);
+                    log_lines::relayed(who, &what, &aor, status, registered.as_ref());
                 }
-                None => log_lines::client_gone(flow, &what, &aor),
+                None => {
+                    shared.metrics.dropped("ClientGone");
+                    log_lines::client_gone(flow, &what, &aor);
+                }
             }
         }
         ResponseDecision::Drop(DropReason::HopByHop) => {}
         ResponseDecision::Drop(reason) => {
-            log_lines::dropped("core", Dir::FromCore, &what, LazyAor(&bytes), &reason);
+            shared.metrics.dropped(&variant(&reason));
+            log_lines::dropped(Who::core(), Dir::FromCore, &what, LazyAor(&bytes), &reason);
         }
         // A core response never goes back to the core.
         ResponseDecision::ToCore { .. } => {
-            log_lines::dropped("core", Dir::FromCore, &what, LazyAor(&bytes), "loop");
+            shared.metrics.dropped("Loop");
+            log_lines::dropped(Who::core(), Dir::FromCore, &what, LazyAor(&bytes), "loop");
         }
     }
 }
@@ -160,15 +229,27 @@ async fn on_core_request(shared: &Shared, bytes: Bytes) {
         .on_core_request(bytes.clone(), SystemTime::now())
     {
         CoreRequestDecision::Deliver { flow, bytes } => match shared.to_client(flow, bytes).await {
-            Some(label) => log_lines::delivered(&label, &what, &aor),
-            None => log_lines::client_gone(flow, &what, &aor),
+            Some(label) => {
+                shared.metrics.forwarded("terminating");
+                log_lines::delivered(Who::new(Some(flow), &label), &what, &aor);
+            }
+            None => {
+                shared.metrics.dropped("ClientGone");
+                log_lines::client_gone(flow, &what, &aor);
+            }
         },
         CoreRequestDecision::Reply { bytes, rejection } => {
-            let outcome = shared.to_core(bytes).await;
+            shared.metrics.refused(&variant(&rejection.cause));
+            let out = Outbound {
+                bytes,
+                awaiting: None,
+            };
+            let outcome = shared.to_core(out).await.map_err(|u| u.why);
             log_lines::refused_for_core(&what, &aor, &rejection, outcome);
         }
         CoreRequestDecision::Drop(reason) => {
-            log_lines::dropped("core", Dir::FromCore, &what, &aor, &reason);
+            shared.metrics.dropped(&variant(&reason));
+            log_lines::dropped(Who::core(), Dir::FromCore, &what, &aor, &reason);
         }
     }
 }

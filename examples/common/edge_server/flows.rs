@@ -97,6 +97,11 @@ impl Flows {
         flow
     }
 
+    /// How many flows are open (UDP peers included).
+    pub(super) fn len(&self) -> usize {
+        self.routes.lock().map_or(0, |m| m.len())
+    }
+
     /// How to reach the client of `flow`, or `None` when it is gone.
     pub(super) fn route(&self, flow: FlowId) -> Option<Route> {
         self.routes.lock().ok()?.get(&flow).cloned()

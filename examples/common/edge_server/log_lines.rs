@@ -1,24 +1,22 @@
-//! The wording of the server's log: one line for each hop a message takes through the
-//! edge and for each connection event, every one of the shape
-//! `client=… dir=… msg=… aor=… outcome=… reason=…`, so that a reader (or a test) can
-//! grep a run. `dir` says which way the message went (`client>core`, `core>client`,
-//! `edge>client` for the edge's own answer, `edge>core`, `client>edge` or `core>edge`
-//! for what stopped at the edge). The server writes its lines here and nowhere else, so
-//! the vocabulary stays in one place.
+//! The wording of the server's log: one `tracing` event for each decision on a message
+//! and for each connection event, every one with the fields `flow`, `peer`, `dir`,
+//! `msg`, `aor`, `impi`, `outcome` and `reason` (a token is never among them), so that a
+//! reader (or a test) can filter a run, as text or as JSON. `dir` says which way the
+//! message went (`client>core`, `core>client`, `edge>client` for the edge's own answer,
+//! `edge>core`, `client>edge` or `core>edge` for what stopped at the edge). The server
+//! writes its events here and nowhere else, so the vocabulary stays in one place.
 
 use std::fmt::{self, Display};
-use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use bytes::Bytes;
 use sip_oauth::edge::{Admitted, FlowId, Registered, Rejection};
 use sip_oauth::message::header::{CSeq, NameAddr};
 use sip_oauth::message::{HeaderName, Message};
 
-use super::super::log;
-
-/// The role name every line is written under.
-const ROLE: &str = "epcscf";
+/// The target every event is written under (`RUST_LOG=epcscf=debug` selects them).
+const TARGET: &str = "epcscf";
 
 /// Which way a message went.
 #[derive(Debug, Clone, Copy)]
@@ -53,20 +51,103 @@ impl Display for Dir {
     }
 }
 
-/// Writes one line.
+/// Who an event is about: the client flow, when there is one, and the peer's name
+/// (`ws:ADDR`, `tcp:ADDR`, `udp:ADDR`, or `core`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Who<'a> {
+    flow: Option<FlowId>,
+    peer: &'a str,
+}
+
+impl<'a> Who<'a> {
+    /// Flow `flow` of peer `peer`.
+    pub(super) fn new(flow: Option<FlowId>, peer: &'a str) -> Who<'a> {
+        Who { flow, peer }
+    }
+
+    /// The peer's name.
+    pub(super) fn peer(&self) -> &'a str {
+        self.peer
+    }
+
+    /// The core, or the edge itself: no client flow.
+    pub(super) fn core() -> Who<'static> {
+        Who {
+            flow: None,
+            peer: "core",
+        }
+    }
+}
+
+/// A flow id for the log, `-` when there is none.
+struct FlowField(Option<FlowId>);
+
+impl Display for FlowField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(flow) => write!(f, "{}", flow.0),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+/// Writes one event at `level`.
+macro_rules! event {
+    ($level:expr, $who:expr, $dir:expr, $what:expr, $aor:expr, $impi:expr, $outcome:expr, $reason:expr) => {
+        tracing::event!(
+            target: TARGET,
+            $level,
+            flow = %FlowField($who.flow),
+            peer = %$who.peer,
+            dir = %$dir,
+            msg = %$what,
+            aor = %$aor,
+            impi = %$impi,
+            outcome = %$outcome,
+            reason = %$reason,
+        )
+    };
+}
+
+/// Writes one decision event (info).
 fn line(
-    client: impl Display,
+    who: Who<'_>,
     dir: Dir,
     what: impl Display,
     aor: impl Display,
     outcome: &str,
     reason: impl Display,
 ) {
-    log::line(
-        ROLE,
-        format_args!(
-            "client={client} dir={dir} msg={what} aor={aor} outcome={outcome} reason={reason}"
-        ),
+    event!(
+        tracing::Level::INFO,
+        who,
+        dir,
+        what,
+        aor,
+        "-",
+        outcome,
+        reason
+    );
+}
+
+/// Writes one event about a fault (warn).
+fn fault(
+    who: Who<'_>,
+    dir: Dir,
+    what: impl Display,
+    aor: impl Display,
+    outcome: &str,
+    reason: impl Display,
+) {
+    event!(
+        tracing::Level::WARN,
+        who,
+        dir,
+        what,
+        aor,
+        "-",
+        outcome,
+        reason
     );
 }
 
@@ -116,80 +197,56 @@ pub(super) fn aor_of(msg: &Message) -> String {
 }
 
 /// "sent", or why not.
-fn sent_or(outcome: &io::Result<()>) -> String {
+fn sent_or(outcome: &Result<(), &str>) -> String {
     match outcome {
         Ok(()) => String::new(),
-        Err(e) => format!(" (core unreachable: {e})"),
+        Err(why) => format!(" ({why})"),
     }
 }
 
 /// A client's REGISTER was admitted and forwarded to the core.
-pub(super) fn forwarded(label: &str, admitted: &Admitted) {
+pub(super) fn forwarded(who: Who<'_>, admitted: &Admitted) {
     let expires = admitted
         .expires
         .map_or_else(|| "fetch".to_owned(), |e| e.to_string());
-    line(
-        label,
+    event!(
+        tracing::Level::INFO,
+        who,
         Dir::ClientToCore,
         "REGISTER",
         admitted.aor(),
+        admitted.impi(),
         "forwarded",
-        format_args!("token valid impi={} expires={expires}", admitted.impi()),
-    );
-}
-
-/// An admitted request could not be handed to the core.
-pub(super) fn core_send_failed(label: &str, aor: impl Display, e: &io::Error) {
-    line(
-        label,
-        Dir::ClientToCore,
-        "REGISTER",
-        aor,
-        "lost",
-        format_args!("core unreachable: {e}"),
+        format_args!("token valid expires={expires}")
     );
 }
 
 /// A registered client's request went to the core with the identity the edge asserted.
 pub(super) fn originated(
-    label: &str,
+    who: Who<'_>,
     what: impl Display,
     aor: impl Display,
     asserted: Option<&str>,
-    outcome: io::Result<()>,
 ) {
     let why = match asserted {
         Some(id) => format!("asserted {id}"),
         None => "in dialog".to_owned(),
     };
-    let lost = sent_or(&outcome);
-    let outcome = if lost.is_empty() {
-        "originated"
-    } else {
-        "lost"
-    };
-    line(
-        label,
-        Dir::ClientToCore,
-        what,
-        aor,
-        outcome,
-        format_args!("{why}{lost}"),
-    );
+    line(who, Dir::ClientToCore, what, aor, "originated", why);
 }
 
 /// A client answered a request the core sent it; the answer went to the core.
 pub(super) fn answered(
-    label: &str,
+    who: Who<'_>,
     status: u16,
     what: impl Display,
     aor: impl Display,
-    outcome: io::Result<()>,
+    outcome: Result<(), &str>,
 ) {
     let lost = sent_or(&outcome);
     let outcome = if lost.is_empty() { "answered" } else { "lost" };
     line(
-        label,
+        who,
         Dir::ClientToCore,
         what,
         aor,
@@ -200,7 +257,7 @@ pub(super) fn answered(
 
 /// The edge answered a client's request itself; `sent` is false when the client was gone.
 pub(super) fn rejected(
-    label: &str,
+    who: Who<'_>,
     what: impl Display,
     aor: impl Display,
     r: &Rejection,
@@ -209,7 +266,7 @@ pub(super) fn rejected(
     let why = format!("{} {} ({})", r.status, r.reason, r.cause);
     let gone = if sent { "" } else { " (client gone)" };
     line(
-        label,
+        who,
         Dir::EdgeToClient,
         what,
         aor,
@@ -219,9 +276,9 @@ pub(super) fn rejected(
 }
 
 /// A REGISTER waits for a token verdict (not with the example's validators).
-pub(super) fn pending(label: &str, aor: impl Display) {
+pub(super) fn pending(who: Who<'_>, aor: impl Display) {
     line(
-        label,
+        who,
         Dir::FromClient,
         "REGISTER",
         aor,
@@ -232,18 +289,18 @@ pub(super) fn pending(label: &str, aor: impl Display) {
 
 /// A message was dropped without an answer.
 pub(super) fn dropped(
-    label: &str,
+    who: Who<'_>,
     dir: Dir,
     what: impl Display,
     aor: impl Display,
     reason: impl Display,
 ) {
-    line(label, dir, what, aor, "dropped", reason);
+    line(who, dir, what, aor, "dropped", reason);
 }
 
 /// A response from the core was relayed to client `label`.
 pub(super) fn relayed(
-    label: &str,
+    who: Who<'_>,
     what: impl Display,
     aor: &str,
     status: u16,
@@ -257,7 +314,7 @@ pub(super) fn relayed(
         )
     });
     line(
-        label,
+        who,
         Dir::CoreToClient,
         what,
         aor,
@@ -267,9 +324,9 @@ pub(super) fn relayed(
 }
 
 /// A request from the core was delivered to client `label` (RFC 5626 5.3).
-pub(super) fn delivered(label: &str, what: impl Display, aor: impl Display) {
+pub(super) fn delivered(who: Who<'_>, what: impl Display, aor: impl Display) {
     line(
-        label,
+        who,
         Dir::CoreToClient,
         what,
         aor,
@@ -283,11 +340,11 @@ pub(super) fn refused_for_core(
     what: impl Display,
     aor: impl Display,
     r: &Rejection,
-    outcome: io::Result<()>,
+    outcome: Result<(), &str>,
 ) {
     let lost = sent_or(&outcome);
     line(
-        "core",
+        Who::core(),
         Dir::EdgeToCore,
         what,
         aor,
@@ -299,7 +356,7 @@ pub(super) fn refused_for_core(
 /// A message for the client of `flow` was dropped: the client is gone.
 pub(super) fn client_gone(flow: FlowId, what: impl Display, aor: impl Display) {
     line(
-        format_args!("flow:{}", flow.0),
+        Who::new(Some(flow), "gone"),
         Dir::FromCore,
         what,
         aor,
@@ -309,9 +366,9 @@ pub(super) fn client_gone(flow: FlowId, what: impl Display, aor: impl Display) {
 }
 
 /// A client connection closed; `ended` registrations ended with it.
-pub(super) fn flow_closed(label: &str, ended: usize) {
+pub(super) fn flow_closed(who: Who<'_>, ended: usize) {
     line(
-        label,
+        who,
         Dir::None,
         "-",
         "-",
@@ -323,7 +380,7 @@ pub(super) fn flow_closed(label: &str, ended: usize) {
 /// The periodic sweep removed `n` ended registrations.
 pub(super) fn swept(n: usize, left: usize) {
     line(
-        "edge",
+        Who::new(None, "edge"),
         Dir::None,
         "-",
         "-",
@@ -332,27 +389,80 @@ pub(super) fn swept(n: usize, left: usize) {
     );
 }
 
-/// The TCP connection to the core could not be made.
-pub(super) fn core_unreachable(to: SocketAddr) {
+/// The TCP connection to the core could not be made; the next attempt is in `retry`.
+pub(super) fn core_unreachable(to: SocketAddr, retry: Duration) {
+    fault(
+        Who::core(),
+        Dir::None,
+        "-",
+        "-",
+        "unreachable",
+        format_args!(
+            "cannot connect to {to}, next attempt in {} ms",
+            retry.as_millis()
+        ),
+    );
+}
+
+/// The TCP connection to the core was made.
+pub(super) fn core_connected(to: SocketAddr) {
     line(
-        "core",
+        Who::core(),
+        Dir::None,
+        "-",
+        "-",
+        "connected",
+        format_args!("connected to {to}"),
+    );
+}
+
+/// The TCP connection to the core was lost.
+pub(super) fn core_lost(to: SocketAddr) {
+    fault(
+        Who::core(),
         Dir::None,
         "-",
         "-",
         "lost",
-        format_args!("cannot connect to {to}"),
+        format_args!("connection to {to} lost"),
+    );
+}
+
+/// The edge answered a client request 503 as the core could not take it (`why`);
+/// `sent` is false when the client was gone or the request could not be answered.
+pub(super) fn unavailable(who: Who<'_>, request: &Bytes, why: &str, sent: bool) {
+    let gone = if sent { "" } else { " (not sent)" };
+    fault(
+        who,
+        Dir::EdgeToClient,
+        LazyWhat(request),
+        LazyAor(request),
+        "unavailable",
+        format_args!("503 Service Unavailable: {why}{gone}"),
+    );
+}
+
+/// The server stops: `what` it is doing now.
+pub(super) fn stopping(what: &str) {
+    line(
+        Who::new(None, "edge"),
+        Dir::None,
+        "-",
+        "-",
+        "stopping",
+        what,
     );
 }
 
 /// A WebSocket handshake was refused.
-pub(super) fn handshake_refused(label: &str, e: impl Display) {
-    line(label, Dir::None, "-", "-", "refused", e);
+pub(super) fn handshake_refused(who: Who<'_>, e: impl Display) {
+    line(who, Dir::None, "-", "-", "refused", e);
 }
 
 /// A TCP client's connection was closed because its stream could not be framed.
-pub(super) fn framing_closed(label: &str, e: impl Display) {
+pub(super) fn framing_closed(who: Who<'_>, e: impl Display) {
     line(
-        label,
+        who,
         Dir::None,
         "-",
         "-",

@@ -17,6 +17,9 @@
 //! - `core_link`: the link to the S-CSCF;
 //! - `dispatch`: carrying out the edge's decisions (the only match on them);
 //! - `deferred`: REGISTERs whose verdict comes later, each on a task of its own;
+//! - `unavailable`: the edge's own 503 when the core cannot take a request;
+//! - `metrics`: the counters and `/metrics`;
+//! - `shutdown`: the phases of a graceful stop;
 //! - `log_lines`: the wording of the log.
 
 mod accept;
@@ -26,18 +29,21 @@ mod deferred;
 mod dispatch;
 mod flows;
 mod log_lines;
+mod metrics;
+mod shutdown;
 mod tap;
 mod tcp_listener;
 mod udp_listener;
+mod unavailable;
 mod ws_listener;
 
-use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use sip_oauth::edge::{Edge, FlowId};
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 pub use bind::{Bound, EdgeAddrs};
@@ -45,10 +51,14 @@ pub use tap::{Hop, Tap};
 
 use super::verdicts::Resolver;
 
-use core_link::{CoreLink, core_tcp_loop, core_udp_loop};
+use core_link::{CoreLink, Outbound, Unsent, core_tcp_loop, core_udp_loop};
 use flows::{Flows, Route};
+use log_lines::Who;
+use metrics::{Metrics, serve_metrics};
+use shutdown::Phase;
 use tcp_listener::tcp_accept_loop;
 use udp_listener::client_udp_loop;
+use unavailable::InFlight;
 use ws_listener::ws_accept_loop;
 
 /// What every task of the server shares.
@@ -60,10 +70,20 @@ struct Shared {
     tap: Option<Tap>,
     /// Where pending verdicts are obtained (introspection, key fetches), if anywhere.
     deferred: Option<deferred::Deferred>,
+    metrics: Metrics,
+    /// Client requests written to the core and not answered yet.
+    in_flight: InFlight,
+    /// Where the server is in its life; tasks watch it to stop.
+    phase: watch::Sender<Phase>,
 }
 
-/// The running edge: dropping it or calling [`EdgeServer::shutdown`] stops every task.
+/// The running edge: dropping it stops every task at once; [`EdgeServer::shutdown`]
+/// stops them gracefully.
 pub struct EdgeServer {
+    shared: Arc<Shared>,
+    /// The client listeners, each ending once its connections have closed.
+    listeners: JoinSet<()>,
+    /// Everything else: the core link, the sweep, the metrics listener.
     tasks: JoinSet<()>,
 }
 
@@ -89,6 +109,7 @@ impl EdgeServer {
             }
             None => (None, None),
         };
+        let mut listeners = JoinSet::new();
         let (core, core_tcp_rx) = CoreLink::new(bound.core_udp.clone(), bound.addrs.core);
         let shared = Arc::new(Shared {
             edge,
@@ -97,6 +118,9 @@ impl EdgeServer {
             client_udp: bound.udp.clone(),
             tap,
             deferred,
+            metrics: Metrics::new(),
+            in_flight: InFlight::default(),
+            phase: watch::Sender::new(Phase::Running),
         });
         if let Some(rx) = deferred_rx {
             tasks.spawn(deferred::run(shared.clone(), rx));
@@ -108,21 +132,50 @@ impl EdgeServer {
             tasks.spawn(core_udp_loop(shared.clone(), sock));
         }
         if let Some(l) = bound.ws {
-            tasks.spawn(ws_accept_loop(shared.clone(), l));
+            listeners.spawn(ws_accept_loop(shared.clone(), l));
         }
         if let Some(l) = bound.tcp {
-            tasks.spawn(tcp_accept_loop(shared.clone(), l));
+            listeners.spawn(tcp_accept_loop(shared.clone(), l));
         }
         if let Some(sock) = bound.udp {
             tasks.spawn(client_udp_loop(shared.clone(), sock));
         }
-        tasks.spawn(sweep_loop(shared));
-        EdgeServer { tasks }
+        tasks.spawn(sweep_loop(shared.clone()));
+        tasks.spawn(unavailable::no_answer_loop(shared.clone()));
+        EdgeServer {
+            shared,
+            listeners,
+            tasks,
+        }
     }
 
-    /// Stops every task.
+    /// Serves the metrics in Prometheus text format on `GET /metrics` at `listener`.
+    pub fn serve_metrics(&mut self, listener: TcpListener) {
+        self.tasks
+            .spawn(serve_metrics(self.shared.clone(), listener));
+    }
+
+    /// Stops gracefully: no new connections, the requests already sent to the core
+    /// answered (for at most [`shutdown::DRAIN`]), then every connection closed (a
+    /// WebSocket with a Close frame, for at most [`shutdown::CLOSE`]), then the rest.
     pub async fn shutdown(mut self) {
+        log_lines::stopping("no new connections; answering requests in flight");
+        self.shared.phase.send_replace(Phase::Draining);
+        let shared = self.shared.clone();
+        let drained = async move {
+            while !(shared.in_flight.is_empty() && shared.core.is_idle()) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let _ = tokio::time::timeout(shutdown::DRAIN, drained).await;
+        log_lines::stopping("closing connections");
+        self.shared.phase.send_replace(Phase::Closing);
+        let listeners = &mut self.listeners;
+        let closed = async move { while listeners.join_next().await.is_some() {} };
+        let _ = tokio::time::timeout(shutdown::CLOSE, closed).await;
+        self.listeners.abort_all();
         self.tasks.abort_all();
+        while self.listeners.join_next().await.is_some() {}
         while self.tasks.join_next().await.is_some() {}
     }
 }
@@ -154,7 +207,7 @@ impl Shared {
     fn close_flow(&self, flow: FlowId, label: &str) {
         self.flows.close(flow);
         let ended = self.edge.flow_closed(flow);
-        log_lines::flow_closed(label, ended);
+        log_lines::flow_closed(Who::new(Some(flow), label), ended);
     }
 
     /// Shows `bytes` to the tap, if there is one.
@@ -182,9 +235,26 @@ impl Shared {
         }
     }
 
-    /// Sends `bytes` to the core.
-    async fn to_core(&self, bytes: Bytes) -> io::Result<()> {
-        self.tap(Hop::ToCore, &bytes);
-        self.core.send(bytes).await
+    /// Sends `out` to the core; on failure hands it back so its client can be answered.
+    async fn to_core(&self, out: Outbound) -> Result<(), Unsent> {
+        self.tap(Hop::ToCore, &out.bytes);
+        // Over UDP the request is remembered here, before the datagram leaves (the
+        // answer may come back first); the TCP link does it as it writes.
+        let udp = matches!(self.core, CoreLink::Udp { .. });
+        if udp && let Some(a) = &out.awaiting {
+            self.in_flight.insert(a.clone());
+        }
+        let sent = self.core.send(out).await;
+        if udp
+            && let Err(Unsent {
+                out: Outbound {
+                    awaiting: Some(a), ..
+                },
+                ..
+            }) = &sent
+        {
+            self.in_flight.forget(a);
+        }
+        sent
     }
 }

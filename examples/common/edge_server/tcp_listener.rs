@@ -14,7 +14,8 @@ use super::super::stream::{Item, SipReader, write_all_from};
 use super::Shared;
 use super::accept::accept_loop;
 use super::dispatch::{ClientSide, on_client_message};
-use super::log_lines;
+use super::log_lines::{self, Who};
+use super::shutdown::{Phase, reached};
 
 /// Serves TCP clients on `listener`.
 pub(super) async fn tcp_accept_loop(shared: Arc<Shared>, listener: TcpListener) {
@@ -34,8 +35,14 @@ async fn tcp_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         token: None,
         label: &label,
     };
+    let mut phase = shared.phase.subscribe();
     loop {
-        match reader.next().await {
+        // Reading a frame is cancel-safe: bytes are kept in the reader only once read.
+        let next = tokio::select! {
+            n = reader.next() => n,
+            () = reached(&mut phase, Phase::Closing) => break,
+        };
+        match next {
             Ok(Some(Item::Message(b))) => {
                 on_client_message(&shared, b, &from).await;
             }
@@ -44,7 +51,7 @@ async fn tcp_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
             }
             Ok(None) => break,
             Err(e) => {
-                log_lines::framing_closed(&label, e);
+                log_lines::framing_closed(Who::new(Some(flow), &label), e);
                 break;
             }
         }
