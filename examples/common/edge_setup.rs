@@ -13,7 +13,7 @@ use sip_oauth::validate::CachingValidator;
 use toml::Value;
 
 use super::args::Settings;
-use super::edge_server::EdgeAddrs;
+use super::edge_server::{EdgeAddrs, SecureAddrs, ServerTls, TlsFiles};
 
 /// How a flag's text becomes the value of its key.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,7 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 56] = [
+const FLAGS: [Flag; 60] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
     flag("ws-listen", "ADDR", "", Program)
@@ -74,6 +74,15 @@ const FLAGS: [Flag; 56] = [
         .help("SIP over UDP listener (default 127.0.0.1:5060; 'off')"),
     flag("tcp-listen", "ADDR", "", Program)
         .help("SIP over TCP listener (default 127.0.0.1:5060; 'off')"),
+    flag("wss-listen", "ADDR", "", Program)
+        .help("SIP over secure WebSocket listener, wss:// (default off; needs --tls-cert)"),
+    flag("tls-listen", "ADDR", "", Program)
+        .help("SIP over TLS listener (default off; needs --tls-cert)"),
+    flag("tls-cert", "FILE", "", Program).help(
+        "certificate chain (PEM, leaf first) of the TLS and WSS listeners; reloaded on \
+         SIGHUP and when it or the key file changes",
+    ),
+    flag("tls-key", "FILE", "", Program).help("private key (PEM) of --tls-cert"),
     flag("core", "ADDR", "", Program).help("the S-CSCF (default 127.0.0.1:5070)"),
     flag("core-bind", "ADDR", "", Program)
         .help("local address of the core-facing UDP socket (default 127.0.0.1:0)"),
@@ -445,4 +454,25 @@ pub fn edge(s: &Settings, edge_host: &str) -> Result<Edge, String> {
         spec.jwt.confined(validator)
     };
     Ok(Edge::from_shared(std::sync::Arc::new(config), validator))
+}
+
+/// The TLS and WSS listen addresses and the certificate they present, when either
+/// listener is on; `--tls-cert` and `--tls-key` are then required.
+pub fn secure(s: &Settings) -> Result<Option<(SecureAddrs, ServerTls)>, String> {
+    let addrs = SecureAddrs {
+        tls: addr(s, "tls-listen", "off")?,
+        wss: addr(s, "wss-listen", "off")?,
+    };
+    if addrs.tls.is_none() && addrs.wss.is_none() {
+        return Ok(None);
+    }
+    let (Some(cert), Some(key)) = (s.get("tls-cert"), s.get("tls-key")) else {
+        return Err("--tls-listen and --wss-listen need --tls-cert and --tls-key".into());
+    };
+    let files = TlsFiles {
+        cert: cert.into(),
+        key: key.into(),
+    };
+    let certs = ServerTls::from_files(files).map_err(|e| format!("--tls-cert/--tls-key: {e}"))?;
+    Ok(Some((addrs, certs)))
 }

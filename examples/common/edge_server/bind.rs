@@ -33,6 +33,8 @@ pub struct Bound {
     pub(super) tcp: Option<TcpListener>,
     pub(super) core_udp: Option<Arc<UdpSocket>>,
     pub(super) addrs: EdgeAddrs,
+    /// The TLS and WSS listeners, bound by `Bound::bind_secure` (`tls_listener`).
+    pub(super) secure: super::tls_listener::Secure,
 }
 
 impl Bound {
@@ -61,6 +63,7 @@ impl Bound {
             tcp,
             core_udp,
             addrs,
+            secure: Default::default(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The WebSocket listener for browsers (SIP over WebSocket, RFC 7118): the handshake
 //! (which may carry the bearer token), then one flow per connection whose messages go
-//! to the edge and whose queue feeds a writer task.
+//! to the edge and whose queue feeds a writer task. Secure WebSocket connections are
+//! served by the same code once their TLS handshake is done (`tls_listener`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +9,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use sip_oauth::edge::Transport;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::super::ws;
@@ -19,11 +21,22 @@ use super::log_lines;
 
 /// Serves WebSocket clients on `listener`.
 pub(super) async fn ws_accept_loop(shared: Arc<Shared>, listener: TcpListener) {
-    accept_loop(shared, listener, ws_connection).await;
+    accept_loop(shared, listener, |shared, stream, peer| {
+        ws_connection(shared, stream, peer, Transport::Ws)
+    })
+    .await;
 }
 
-async fn ws_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    let label = format!("ws:{peer}");
+/// Serves one SIP WebSocket connection (WS, or WSS once its TLS handshake is done).
+pub(super) async fn ws_connection<S>(
+    shared: Arc<Shared>,
+    stream: S,
+    peer: SocketAddr,
+    transport: Transport,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let label = super::tls_listener::label(transport, peer);
     let (ws, token) = match ws::accept(stream).await {
         Ok(x) => x,
         Err(e) => {
@@ -56,7 +69,7 @@ async fn ws_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr)
         let from = ClientSide {
             flow,
             peer,
-            transport: Transport::Ws,
+            transport,
             token: token.as_deref(),
             label: &label,
         };
