@@ -98,9 +98,8 @@ struct Stamp([(Option<SystemTime>, u64); 2]);
 
 impl Stamp {
     fn of(files: &TlsFiles) -> Stamp {
-        let one = |p: &Path| {
-            std::fs::metadata(p).map_or((None, 0), |m| (m.modified().ok(), m.len()))
-        };
+        let one =
+            |p: &Path| std::fs::metadata(p).map_or((None, 0), |m| (m.modified().ok(), m.len()));
         Stamp([one(&files.cert), one(&files.key)])
     }
 }
