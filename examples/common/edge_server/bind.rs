@@ -91,6 +91,8 @@ impl Bound {
             .or_else(|| self.udp_addr())
             .or_else(|| self.tcp_addr())
             .or_else(|| self.ws_addr())
+            .or_else(|| self.tls_addr())
+            .or_else(|| self.wss_addr())
             .map_or_else(|| "127.0.0.1:5060".to_owned(), |a| a.to_string())
     }
 }
