@@ -1,6 +1,10 @@
 //! The whole flow in one process on loopback: a token issuer (WAF), two WebRTC clients
 //! (WIC, alice and bob), the eP-CSCF edge and a stand-in S-CSCF.
 //!
+//! The clients reach the edge over `wss://` as a browser on an https page must: the demo
+//! makes a self-signed certificate for 127.0.0.1 at start and the clients trust it (and
+//! nothing else), so tokens travel only over TLS, as RFC 6750 5.3 asks.
+//!
 //! `cargo run --example demo` prints each message through the edge (first line and the
 //! headers that matter) and one log line per hop from the edge and the S-CSCF. Bob
 //! registers and refreshes; a forged and an expired token are refused; alice registers,
@@ -18,8 +22,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use common::edge_server::{Bound, EdgeAddrs, EdgeServer, Hop, Tap};
+use common::edge_server::{Bound, EdgeAddrs, EdgeServer, Hop, SecureAddrs, ServerTls, Tap};
 use common::registrar::{self, Registrar};
+use common::tls_certs::{self, SelfSigned};
 use common::tokens::{Claims, DEMO_SECRET, Signer};
 use common::wic_answer::Event;
 use common::wic_client::{Final, Wic, random_id};
@@ -153,9 +158,14 @@ async fn run() -> Result<bool, String> {
     let mut core_tasks = JoinSet::new();
     registrar::serve(registrar.clone(), Some(udp), None, &mut core_tasks);
 
-    // eP-CSCF: WebSocket for the WICs, UDP toward the S-CSCF.
+    // eP-CSCF: secure WebSocket for the WICs, UDP toward the S-CSCF. The certificate is
+    // made now, for 127.0.0.1; the WICs trust exactly it.
+    let cert = SelfSigned::loopback()?;
+    let certs = ServerTls::from_pem(cert.cert_pem.as_bytes(), cert.key_pem.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let trust = tls_certs::trusting(cert.cert_pem.as_bytes())?;
     let bound = Bound::bind(EdgeAddrs {
-        ws: Some(SocketAddr::new(LOOPBACK, 0)),
+        ws: None,
         udp: None,
         tcp: None,
         core,
@@ -163,8 +173,20 @@ async fn run() -> Result<bool, String> {
         core_bind: SocketAddr::new(LOOPBACK, 0),
     })
     .await
+    .map_err(err)?
+    .bind_secure(
+        SecureAddrs {
+            tls: None,
+            wss: Some(SocketAddr::new(LOOPBACK, 0)),
+        },
+        certs,
+    )
+    .await
     .map_err(err)?;
-    let ws_url = format!("ws://{}/", bound.ws_addr().ok_or("no WebSocket listener")?);
+    let ws_url = format!(
+        "wss://{}/",
+        bound.wss_addr().ok_or("no secure WebSocket listener")?
+    );
     let signer = Signer::hs256(DEMO_SECRET, "demo-1");
     let validator = JwtValidator::new(
         JwtConfig::new(signer.verification_source())
@@ -176,9 +198,6 @@ async fn run() -> Result<bool, String> {
     let flow_key = random_id(32);
     let config = Config::new(HOME, &bound.default_edge_host(), flow_key.as_bytes())
         .map_err(|e| e.to_string())?
-        // Plain ws:// on loopback: a lab, so tokens over an insecure transport are allowed
-        // (RFC 6750 5.3 refuses them by default).
-        .allow_insecure_transport(true)
         // A new epoch at every start, so flow tokens do not outlive this run.
         .epoch(common::edge_setup::start_epoch() as u64)
         .token_location(TokenLocation::FirstOf(vec![
@@ -235,7 +254,10 @@ async fn run() -> Result<bool, String> {
     common::log::to_stdout("                         log ");
     common::log::tracing_to_stdout("                         log ");
     println!("sip-oauth demo: home domain {HOME}");
-    println!("  eP-CSCF listens on {ws_url} (subprotocol sip), S-CSCF on udp:{core}");
+    println!(
+        "  eP-CSCF listens on {ws_url} (subprotocol sip, self-signed certificate for \
+         127.0.0.1), S-CSCF on udp:{core}"
+    );
 
     let now = SystemTime::now();
     let claims = |user: &str, life: u64| {
@@ -247,7 +269,7 @@ async fn run() -> Result<bool, String> {
     let mut checks = Vec::new();
 
     step("1. Bob registers with a valid HS256 access token from the WAF");
-    let mut bob = Wic::connect(&ws_url, "bob", HOME, None).await?;
+    let mut bob = Wic::connect_with(&ws_url, "bob", HOME, None, Some(trust.clone())).await?;
     let first = bob.register(Some(&bob_token), 600).await;
     verdict("registration", &first);
 
@@ -267,7 +289,7 @@ async fn run() -> Result<bool, String> {
     step("3. Mallory presents a token signed with the wrong key (forged)");
     let forger = Signer::hs256(b"not-the-waf-secret-but-32-bytes!", "demo-1");
     let forged = forger.mint(&claims("bob", 600))?;
-    let mut mallory = Wic::connect(&ws_url, "bob", HOME, None).await?;
+    let mut mallory = Wic::connect_with(&ws_url, "bob", HOME, None, Some(trust.clone())).await?;
     let forged_result = mallory.register(Some(&forged), 600).await;
     verdict("forged token", &forged_result);
 
@@ -276,7 +298,7 @@ async fn run() -> Result<bool, String> {
     old.iat -= 7200;
     old.exp -= 7200;
     let expired = signer.mint(&old)?;
-    let mut carol = Wic::connect(&ws_url, "carol", HOME, None).await?;
+    let mut carol = Wic::connect_with(&ws_url, "carol", HOME, None, Some(trust.clone())).await?;
     let expired_result = carol.register(Some(&expired), 600).await;
     verdict("expired token", &expired_result);
     checks.push(Check {
@@ -286,7 +308,7 @@ async fn run() -> Result<bool, String> {
     });
 
     step("5. Alice registers");
-    let mut alice = Wic::connect(&ws_url, "alice", HOME, None).await?;
+    let mut alice = Wic::connect_with(&ws_url, "alice", HOME, None, Some(trust.clone())).await?;
     let alice_reg = alice.register(Some(&alice_token), 600).await;
     verdict("registration", &alice_reg);
 

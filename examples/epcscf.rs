@@ -9,8 +9,11 @@
 //! cargo run --example epcscf -- --hmac-secret demo-secret-of-at-least-32-bytes \
 //!     --issuer https://waf.example --audience epcscf.visited.example --core 127.0.0.1:5070
 //! ```
-//! One `tracing` event per decision on standard error (`--log-format text|json`);
-//! metrics on `--metrics-listen ADDR`; Ctrl-C or SIGTERM stops it gracefully.
+//! Add `--wss-listen 127.0.0.1:8443 --tls-cert cert.pem --tls-key key.pem` for `wss://`
+//! (and `--tls-listen` for SIP over TLS); `kill -HUP` reloads the certificate, as does
+//! replacing its files. One `tracing` event per decision on standard error
+//! (`--log-format text|json`); metrics on `--metrics-listen ADDR`; Ctrl-C or SIGTERM
+//! stops it gracefully.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -18,7 +21,7 @@ mod common;
 use common::args::Settings;
 use common::edge_server::{Bound, EdgeServer};
 use common::server_flags::{self, ServerFlags};
-use common::{edge_setup, log};
+use common::{edge_setup, fd_limit, log};
 
 async fn run() -> Result<(), String> {
     let mut stop = StopSignal::install()?;
@@ -37,9 +40,29 @@ async fn run() -> Result<(), String> {
     // Kept to the end of `run`: dropping it flushes the buffered log.
     let _log = log::init_tracing(flags.log_format, flags.log_level.as_deref())?;
     let addrs = edge_setup::addrs(&settings)?;
+    let secure = edge_setup::secure(&settings)?;
     let bound = Bound::bind(addrs.clone())
         .await
         .map_err(|e| format!("binding: {e}"))?;
+    let bound = match secure {
+        Some((a, certs)) => bound
+            .bind_secure(a, certs)
+            .await
+            .map_err(|e| format!("binding: {e}"))?,
+        None => bound,
+    };
+    // One connection is one descriptor: without this the soft limit (often 1024) would
+    // refuse users long before memory runs out.
+    match fd_limit::raise() {
+        Ok(r) => tracing::info!(
+            target: "epcscf",
+            soft_limit = r.now,
+            was = r.was,
+            connections = r.connections(),
+            "open files: room for the client connections"
+        ),
+        Err(e) => tracing::warn!(target: "epcscf", "open files: could not raise the limit: {e}"),
+    }
     let metrics = match flags.metrics {
         Some(a) => Some(
             tokio::net::TcpListener::bind(a)
@@ -60,8 +83,10 @@ async fn run() -> Result<(), String> {
     tracing::info!(
         target: "epcscf",
         ws = %show(bound.ws_addr()),
+        wss = %show(bound.wss_addr()),
         udp = %show(bound.udp_addr()),
         tcp = %show(bound.tcp_addr()),
+        tls = %show(bound.tls_addr()),
         core = %format_args!("{}:{}", if addrs.core_tcp { "tcp" } else { "udp" }, addrs.core),
         edge_host = %edge.config().edge_host(),
         home = %edge.config().home_domain(),

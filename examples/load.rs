@@ -8,6 +8,16 @@
 //! ```
 //! Everything (clients, edge, registrar) shares this process and its cores, so the figure
 //! is a floor for the edge alone.
+//!
+//! With `--hold N` it measures connections instead: it opens N WebSocket (`ws://` or
+//! `wss://`) connections to an edge running in another process, registers each, and
+//! prints how much the edge's resident memory grew per connection (`VmRSS` of
+//! `/proc/PID/status`, before and after). `tests/scale/connections.sh` runs it.
+//!
+//! ```text
+//! cargo run --example load -- --hold 10000 --url wss://127.0.0.1:8443/ --ca cert.pem \
+//!     --edge-pid $(pgrep -n epcscf) --secret demo-secret-of-at-least-32-bytes
+//! ```
 
 #[path = "common/mod.rs"]
 mod common;
@@ -19,7 +29,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use common::args::Settings;
 use common::edge_server::{Bound, EdgeAddrs, EdgeServer};
+use common::fd_limit;
 use common::registrar::{self, Registrar};
+use common::tls_certs::{self, SelfSigned};
 use common::tokens::{self, Claims, Signer};
 use common::wic_client::{Wic, random_id};
 use sip_oauth::edge::{Config, Edge};
@@ -35,7 +47,33 @@ const USAGE: &str = "\
 usage: load [flags]
   --clients N     concurrent WebSocket clients (default 32)
   --seconds S     measuring time per algorithm (default 5)
-  --alg A         HS256, RS256 or both (default both)";
+  --alg A         HS256, RS256 or both (default both)
+connections held (an edge in another process):
+  --hold N        open N connections, register each, report the edge's memory per one
+  --url URL       the edge's ws:// or wss:// listener
+  --ca FILE       certificate (PEM) to trust for wss:// (default: the web's roots)
+  --secret S      HS256 secret the edge checks tokens with
+                  (default demo-secret-of-at-least-32-bytes)
+  --edge-pid PID  the edge's process, whose VmRSS is read
+  --parallel P    connections opened at a time (default 64)
+  --settle S      seconds to wait before reading VmRSS again (default 2)
+  --make-cert DIR write a self-signed certificate for 127.0.0.1 to DIR/cert.pem,
+                  DIR/key.pem and exit";
+
+/// The flags of both modes.
+const KNOWN: &[&str] = &[
+    "clients",
+    "seconds",
+    "alg",
+    "hold",
+    "url",
+    "ca",
+    "secret",
+    "edge-pid",
+    "parallel",
+    "settle",
+    "make-cert",
+];
 
 /// Peak resident set size in KiB (`VmHWM` of /proc/self/status), where available.
 fn peak_rss_kib() -> Option<u64> {
@@ -121,9 +159,115 @@ async fn measure(signer: &Signer, clients: usize, seconds: u64) -> Result<(u64, 
     ))
 }
 
+/// A `kB` field of `/proc/PID/status`, in KiB.
+fn status_kib(pid: u32, field: &str) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("{path}: no {field}"))
+}
+
+/// `--hold N`: N registered connections held open, and the edge's memory per one.
+async fn hold(s: &Settings, n: usize) -> Result<(), String> {
+    let url = s.get("url").ok_or("--hold needs --url")?.to_owned();
+    let pid: u32 = s.parsed("edge-pid")?.ok_or("--hold needs --edge-pid")?;
+    let parallel: usize = s.parsed("parallel")?.unwrap_or(64).max(1);
+    let settle: u64 = s.parsed("settle")?.unwrap_or(2);
+    let secret = s.get_or("secret", "demo-secret-of-at-least-32-bytes");
+    let tls = match s.get("ca") {
+        Some(f) => {
+            let pem = std::fs::read(f).map_err(|e| format!("--ca {f}: {e}"))?;
+            Some(tls_certs::trusting(&pem)?)
+        }
+        None => None,
+    };
+    // This side holds one descriptor per connection too.
+    let limit = fd_limit::raise().map_err(|e| format!("raising the open-files limit: {e}"))?;
+    if (n as u64) > limit.connections() {
+        return Err(format!(
+            "--hold {n}: this process may open about {} connections (open-files limit {})",
+            limit.connections(),
+            limit.now
+        ));
+    }
+    let signer = Signer::hs256(secret.as_bytes(), "hold-1");
+    let before = status_kib(pid, "VmRSS:")?;
+    let started = Instant::now();
+    let mut held = Vec::with_capacity(n);
+    let mut failures: Vec<String> = Vec::new();
+    let mut next = 0;
+    while next < n {
+        let mut batch = JoinSet::new();
+        for i in next..(next + parallel).min(n) {
+            let user = format!("hold{i}");
+            let claims = Claims::for_user(
+                &user,
+                HOME,
+                ISSUER,
+                AUDIENCE,
+                SystemTime::now(),
+                Duration::from_secs(3600),
+            );
+            let token = signer.mint(&claims)?;
+            let (url, tls) = (url.clone(), tls.clone());
+            batch.spawn(async move {
+                let mut wic = Wic::connect_with(&url, &user, HOME, None, tls).await?;
+                match wic.register(Some(&token), 3600).await {
+                    Ok(f) if f.status == 200 => Ok(wic),
+                    Ok(f) => Err(f.first_line().to_owned()),
+                    Err(e) => Err(e),
+                }
+            });
+        }
+        next = (next + parallel).min(n);
+        while let Some(r) = batch.join_next().await {
+            match r {
+                Ok(Ok(wic)) => held.push(wic),
+                Ok(Err(e)) => failures.push(e),
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+    }
+    let opened = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(settle)).await;
+    let after = status_kib(pid, "VmRSS:")?;
+    let per = (after.saturating_sub(before)) as f64 / held.len().max(1) as f64;
+    println!(
+        "{} of {n} connections registered to {url} in {:.1} s ({} failed{})",
+        held.len(),
+        opened.as_secs_f64(),
+        failures.len(),
+        failures
+            .first()
+            .map_or_else(String::new, |e| format!(", first: {e}"))
+    );
+    println!("edge VmRSS: {before} KiB before, {after} KiB after: {per:.1} KiB per connection");
+    // The connections end with the process; closing 10,000 one by one adds nothing.
+    drop(held);
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} connections failed", failures.len()))
+    }
+}
+
 async fn run() -> Result<(), String> {
-    let s = Settings::from_args(&["clients", "seconds", "alg"], USAGE)?;
+    let s = Settings::from_args(KNOWN, USAGE)?;
     common::log::quiet();
+    if let Some(dir) = s.get("make-cert") {
+        let cert = SelfSigned::loopback()?;
+        let (c, k) = cert
+            .write_to(std::path::Path::new(dir))
+            .map_err(|e| format!("--make-cert {dir}: {e}"))?;
+        println!("{} {}", c.display(), k.display());
+        return Ok(());
+    }
+    if let Some(n) = s.parsed::<usize>("hold")? {
+        return hold(&s, n).await;
+    }
     let clients: usize = s.parsed("clients")?.unwrap_or(32);
     let seconds: u64 = s.parsed("seconds")?.unwrap_or(5);
     let algs: Vec<&str> = match s.get_or("alg", "both") {

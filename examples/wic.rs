@@ -1,4 +1,5 @@
-//! A WebRTC IMS client: connects over WebSocket (subprotocol `sip`), registers with a
+//! A WebRTC IMS client: connects over WebSocket or secure WebSocket (subprotocol `sip`;
+//! `--ca FILE` trusts a lab certificate for `wss://`), registers with a
 //! bearer token, then as asked sends a MESSAGE, places a call (INVITE with an SDP offer,
 //! ACK, BYE after a pause) and stays registered answering what arrives (MESSAGE 200,
 //! INVITE 180 then 200), printing each final response and each request received; then
@@ -22,7 +23,9 @@ use common::wic_client::{Final, Wic};
 
 const USAGE: &str = "\
 usage: wic [--config FILE] [flags]
-  --url URL           eP-CSCF WebSocket URL (default ws://127.0.0.1:8080/)
+  --url URL           eP-CSCF WebSocket URL, ws:// or wss:// (default ws://127.0.0.1:8080/)
+  --ca FILE           for wss://, trust the certificates of FILE (PEM) instead of the
+                      web's public roots (a self-signed lab certificate)
   --user U            user name (default bob)
   --home-domain D     home domain (default ims.mnc001.mcc001.3gppnetwork.org)
   --token T           access token (or --token-file F)
@@ -63,6 +66,7 @@ async fn run() -> Result<bool, String> {
     let s = Settings::from_args(
         &[
             "url",
+            "ca",
             "user",
             "home-domain",
             "token",
@@ -101,7 +105,14 @@ async fn run() -> Result<bool, String> {
         other => return Err(format!("--token-in {other:?}: header, handshake or query")),
     };
     let home = s.get_or("home-domain", "ims.mnc001.mcc001.3gppnetwork.org");
-    let mut wic = Wic::connect(&url, s.get_or("user", "bob"), home, handshake).await?;
+    let tls = match s.get("ca") {
+        Some(f) => {
+            let pem = std::fs::read(f).map_err(|e| format!("--ca {f}: {e}"))?;
+            Some(common::tls_certs::trusting(&pem)?)
+        }
+        None => None,
+    };
+    let mut wic = Wic::connect_with(&url, s.get_or("user", "bob"), home, handshake, tls).await?;
     let in_msg = in_header.then_some(token.as_str());
 
     let reg = wic.register(in_msg, expires).await?;

@@ -17,7 +17,7 @@ use sip_oauth::validate::{CachingValidator, JwtValidator, Validator};
 use toml::Value;
 
 use super::args::Settings;
-use super::edge_server::EdgeAddrs;
+use super::edge_server::{EdgeAddrs, SecureAddrs, ServerTls, TlsFiles};
 use super::jwks_fetch::{self, JwksFetcher, KeyRefreshing};
 use super::verdicts::{Introspector, JwtOrOpaque, Resolver};
 
@@ -71,7 +71,7 @@ impl Flag {
 
 use Kind::{Bool, Int, List, Program, Table, Text};
 
-const FLAGS: [Flag; 66] = [
+const FLAGS: [Flag; 70] = [
     flag("[edge]", "", "edge", Table),
     flag("[jwt]", "", "jwt", Table),
     flag("[introspection]", "", "introspection", Table),
@@ -81,6 +81,15 @@ const FLAGS: [Flag; 66] = [
         .help("SIP over UDP listener (default 127.0.0.1:5060; 'off')"),
     flag("tcp-listen", "ADDR", "", Program)
         .help("SIP over TCP listener (default 127.0.0.1:5060; 'off')"),
+    flag("wss-listen", "ADDR", "", Program)
+        .help("SIP over secure WebSocket listener, wss:// (default off; needs --tls-cert)"),
+    flag("tls-listen", "ADDR", "", Program)
+        .help("SIP over TLS listener (default off; needs --tls-cert)"),
+    flag("tls-cert", "FILE", "", Program).help(
+        "certificate chain (PEM, leaf first) of the TLS and WSS listeners; reloaded on \
+         SIGHUP and when it or the key file changes",
+    ),
+    flag("tls-key", "FILE", "", Program).help("private key (PEM) of --tls-cert"),
     flag("core", "ADDR", "", Program).help("the S-CSCF (default 127.0.0.1:5070)"),
     flag("core-bind", "ADDR", "", Program)
         .help("local address of the core-facing UDP socket (default 127.0.0.1:0)"),
@@ -622,4 +631,25 @@ fn assemble(
         resolver: resolver.is_needed().then(|| Arc::new(resolver)),
         fetcher,
     })
+}
+
+/// The TLS and WSS listen addresses and the certificate they present, when either
+/// listener is on; `--tls-cert` and `--tls-key` are then required.
+pub fn secure(s: &Settings) -> Result<Option<(SecureAddrs, ServerTls)>, String> {
+    let addrs = SecureAddrs {
+        tls: addr(s, "tls-listen", "off")?,
+        wss: addr(s, "wss-listen", "off")?,
+    };
+    if addrs.tls.is_none() && addrs.wss.is_none() {
+        return Ok(None);
+    }
+    let (Some(cert), Some(key)) = (s.get("tls-cert"), s.get("tls-key")) else {
+        return Err("--tls-listen and --wss-listen need --tls-cert and --tls-key".into());
+    };
+    let files = TlsFiles {
+        cert: cert.into(),
+        key: key.into(),
+    };
+    let certs = ServerTls::from_files(files).map_err(|e| format!("--tls-cert/--tls-key: {e}"))?;
+    Ok(Some((addrs, certs)))
 }

@@ -8,6 +8,12 @@ use sip_oauth::message::{Frame, Limits, frame};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
+/// Free room the read buffer has before each read: most SIP messages arrive in one.
+const READ_ROOM: usize = 2048;
+/// Capacity a read buffer keeps between messages; one grown past it by a large message
+/// gives the rest back, so an idle connection holds little.
+const KEEP: usize = 16 * 1024;
+
 /// What the next frame of a stream held.
 #[derive(Debug)]
 pub enum Item {
@@ -32,7 +38,8 @@ impl<R: AsyncRead + Unpin> SipReader<R> {
     pub fn new(rd: R) -> SipReader<R> {
         SipReader {
             rd,
-            buf: Vec::with_capacity(4096),
+            // Allocated at the first read, sized to what arrives.
+            buf: Vec::new(),
             limits: Limits::DEFAULT,
             crlfs: 0,
         }
@@ -46,6 +53,9 @@ impl<R: AsyncRead + Unpin> SipReader<R> {
                 Ok(Frame::Complete(n)) => {
                     let msg = Bytes::copy_from_slice(&self.buf[..n]);
                     self.buf.drain(..n);
+                    if self.buf.capacity() > KEEP {
+                        self.buf.shrink_to(KEEP.max(self.buf.len()));
+                    }
                     self.crlfs = 0;
                     return Ok(Some(Item::Message(msg)));
                 }
@@ -61,8 +71,12 @@ impl<R: AsyncRead + Unpin> SipReader<R> {
                 Ok(Frame::Partial) => {}
                 Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
             }
-            let mut chunk = [0u8; 4096];
-            let n = self.rd.read(&mut chunk).await?;
+            // Read straight into the buffer's spare room (no chunk on the stack of every
+            // connection's task); it grows with the message, up to the framer's limit.
+            if self.buf.capacity() - self.buf.len() < READ_ROOM / 2 {
+                self.buf.reserve(READ_ROOM);
+            }
+            let n = self.rd.read_buf(&mut self.buf).await?;
             if n == 0 {
                 return if self.buf.is_empty() {
                     Ok(None)
@@ -70,7 +84,6 @@ impl<R: AsyncRead + Unpin> SipReader<R> {
                     Err(io::ErrorKind::UnexpectedEof.into())
                 };
             }
-            self.buf.extend_from_slice(&chunk[..n]);
         }
     }
 }

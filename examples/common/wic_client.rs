@@ -97,7 +97,19 @@ impl Wic {
         home: &str,
         handshake_token: Option<&str>,
     ) -> Result<Wic, String> {
-        let ws = ws::connect(url, handshake_token)
+        Wic::connect_with(url, user, home, handshake_token, None).await
+    }
+
+    /// Like [`Wic::connect`]; a `wss://` URL is reached trusting what `tls` trusts (see
+    /// [`tls_certs::trusting`](super::tls_certs::trusting)).
+    pub async fn connect_with(
+        url: &str,
+        user: &str,
+        home: &str,
+        handshake_token: Option<&str>,
+        tls: Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>,
+    ) -> Result<Wic, String> {
+        let ws = ws::connect_with(url, handshake_token, tls)
             .await
             .map_err(|e| e.to_string())?;
         let me = Identity {
@@ -113,6 +125,7 @@ impl Wic {
                 random_id(3),
                 random_id(12)
             ),
+            secure: url.starts_with("wss:"),
         };
         let (mut sink, mut source) = ws.split();
         let (out, mut rx) = mpsc::channel::<Bytes>(QUEUE);
@@ -178,11 +191,13 @@ impl Wic {
             home,
             host,
             instance,
+            ..
         } = &self.me;
+        let via = self.me.via_transport();
         let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
         format!(
             "REGISTER sip:{home} SIP/2.0\r\n\
-             Via: SIP/2.0/WS {host};branch=z9hG4bK{branch};rport\r\n\
+             Via: SIP/2.0/{via} {host};branch=z9hG4bK{branch};rport\r\n\
              Max-Forwards: 70\r\n\
              From: <sip:{user}@{home}>;tag={tag}\r\n\
              To: <sip:{user}@{home}>\r\n\

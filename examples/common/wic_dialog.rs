@@ -21,6 +21,8 @@ pub struct Identity {
     pub host: String,
     /// The `+sip.instance` UUID (RFC 5626 4.1).
     pub instance: String,
+    /// Whether it is connected over `wss://` (its Via then says `WSS`, RFC 7118 5.2).
+    pub secure: bool,
 }
 
 impl Identity {
@@ -34,10 +36,16 @@ impl Identity {
         format!("sip:{}@{};transport=ws", self.user, self.host)
     }
 
+    /// The Via transport token of its connection (RFC 7118 5.2).
+    pub fn via_transport(&self) -> &'static str {
+        if self.secure { "WSS" } else { "WS" }
+    }
+
     /// A Via for a new client transaction.
     pub fn via(&self) -> String {
         format!(
-            "SIP/2.0/WS {};branch=z9hG4bK{};rport",
+            "SIP/2.0/{} {};branch=z9hG4bK{};rport",
+            self.via_transport(),
             self.host,
             random_id(10)
         )

@@ -5,14 +5,17 @@
 //! handshake itself (an HTTP `Authorization: Bearer` header, or an `access_token` query
 //! parameter as in RFC 6750 section 2.3) for the edge's transport token location.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::rustls::ClientConfig;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 /// The subprotocol of RFC 7118.
 pub const SUBPROTOCOL: &str = "sip";
@@ -20,6 +23,10 @@ pub const SUBPROTOCOL: &str = "sip";
 pub const MAX_MESSAGE: usize = 64 * 1024;
 /// How long a client may take to complete the handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// What the read buffer of a connection starts at and reads at a time: a REGISTER with
+/// its token fits, a larger frame grows it on demand (tungstenite reserves the frame's
+/// length), so an idle connection holds this much rather than tungstenite's 128 KiB.
+pub const READ_BUFFER: usize = 4 * 1024;
 
 /// Why a handshake was refused or failed.
 #[derive(Debug)]
@@ -46,6 +53,10 @@ fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE))
+        .read_buffer_size(READ_BUFFER)
+        // Every message is written (and flushed) as it is sent: no batching buffer, so
+        // the write buffer is only ever as large as the largest message.
+        .write_buffer_size(0)
 }
 
 /// Whether a `Sec-WebSocket-Protocol` header list offers `sip`.
@@ -98,11 +109,12 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Runs the server side of the handshake on `stream`; returns the WebSocket and the
-/// transport token found in the handshake.
-pub async fn accept(
-    stream: TcpStream,
-) -> Result<(WebSocketStream<TcpStream>, Option<String>), HandshakeError> {
+/// Runs the server side of the handshake on `stream` (TCP, or TLS for `wss`); returns
+/// the WebSocket and the transport token found in the handshake.
+pub async fn accept<S>(stream: S) -> Result<(WebSocketStream<S>, Option<String>), HandshakeError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut token = None;
     let mut refused = false;
     // The callback's error type is fixed by tungstenite.
@@ -136,6 +148,16 @@ pub type ClientWs = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Connects to `url` (`ws://host:port/path[?access_token=...]`) offering the `sip`
 /// subprotocol, optionally with `Authorization: Bearer <token>` on the upgrade request.
 pub async fn connect(url: &str, bearer: Option<&str>) -> Result<ClientWs, HandshakeError> {
+    connect_with(url, bearer, None).await
+}
+
+/// Like [`connect`]; a `wss://` URL is reached with `tls` (which says what server
+/// certificates to trust) or, without it, with the web's public roots.
+pub async fn connect_with(
+    url: &str,
+    bearer: Option<&str>,
+    tls: Option<Arc<ClientConfig>>,
+) -> Result<ClientWs, HandshakeError> {
     let mut req = url
         .into_client_request()
         .map_err(|e| HandshakeError::Ws(e.to_string()))?;
@@ -148,7 +170,9 @@ pub async fn connect(url: &str, bearer: Option<&str>) -> Result<ClientWs, Handsh
             .map_err(|e| HandshakeError::Ws(e.to_string()))?;
         req.headers_mut().insert("authorization", v);
     }
-    let fut = tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), false);
+    let connector = tls.map(Connector::Rustls);
+    let fut =
+        tokio_tungstenite::connect_async_tls_with_config(req, Some(ws_config()), true, connector);
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, fut).await {
         Err(_) => Err(HandshakeError::Timeout),
         Ok(Err(e)) => Err(HandshakeError::Ws(e.to_string())),

@@ -33,6 +33,8 @@ pub struct Bound {
     pub(super) tcp: Option<TcpListener>,
     pub(super) core_udp: Option<Arc<UdpSocket>>,
     pub(super) addrs: EdgeAddrs,
+    /// The TLS and WSS listeners, bound by `Bound::bind_secure` (`tls_listener`).
+    pub(super) secure: super::tls_listener::Secure,
 }
 
 impl Bound {
@@ -61,6 +63,7 @@ impl Bound {
             tcp,
             core_udp,
             addrs,
+            secure: Default::default(),
         })
     }
 
@@ -88,6 +91,8 @@ impl Bound {
             .or_else(|| self.udp_addr())
             .or_else(|| self.tcp_addr())
             .or_else(|| self.ws_addr())
+            .or_else(|| self.tls_addr())
+            .or_else(|| self.wss_addr())
             .map_or_else(|| "127.0.0.1:5060".to_owned(), |a| a.to_string())
     }
 }

@@ -14,6 +14,8 @@
 //! - `tap`: the tracing hook ([`Hop`], [`Tap`]);
 //! - `flows`: the flow table;
 //! - `accept`, `ws_listener`, `tcp_listener`, `udp_listener`: the client listeners;
+//! - `tls`, `tls_listener`: the certificate (reloaded in place) and the TLS and WSS
+//!   listeners, which serve their connections with the TCP and WebSocket code;
 //! - `core_link`: the link to the S-CSCF;
 //! - `dispatch`: carrying out the edge's decisions (the only match on them);
 //! - `deferred`: REGISTERs whose verdict comes later, each on a task of its own;
@@ -33,6 +35,8 @@ mod metrics;
 mod shutdown;
 mod tap;
 mod tcp_listener;
+mod tls;
+mod tls_listener;
 mod udp_listener;
 mod unavailable;
 mod ws_listener;
@@ -48,6 +52,10 @@ use tokio::task::JoinSet;
 
 pub use bind::{Bound, EdgeAddrs};
 pub use tap::{Hop, Tap};
+// Each example uses a part of these; `TlsError` is for the ones that match on it.
+#[allow(unused_imports)]
+pub use tls::{ServerTls, TlsError, TlsFiles, provider as tls_provider};
+pub use tls_listener::SecureAddrs;
 
 use super::verdicts::Resolver;
 
@@ -140,6 +148,7 @@ impl EdgeServer {
         if let Some(sock) = bound.udp {
             tasks.spawn(client_udp_loop(shared.clone(), sock));
         }
+        tls_listener::spawn(&shared, bound.secure, &mut listeners);
         tasks.spawn(sweep_loop(shared.clone()));
         tasks.spawn(unavailable::no_answer_loop(shared.clone()));
         EdgeServer {

@@ -1,6 +1,7 @@
 //! The TCP listener for SIP clients other than browsers: one flow per connection,
 //! messages cut out of the stream by the library's framer, CRLF keep-alive pings
-//! answered with a pong (RFC 5626 section 4.4.1).
+//! answered with a pong (RFC 5626 section 4.4.1). SIP over TLS is served by the same
+//! code once the TLS handshake is done (`tls_listener`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use sip_oauth::edge::Transport;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 
 use super::super::stream::{Item, SipReader, write_all_from};
 use super::Shared;
@@ -19,19 +21,31 @@ use super::shutdown::{Phase, reached};
 
 /// Serves TCP clients on `listener`.
 pub(super) async fn tcp_accept_loop(shared: Arc<Shared>, listener: TcpListener) {
-    accept_loop(shared, listener, tcp_connection).await;
+    accept_loop(shared, listener, |shared, stream, peer| {
+        stream_connection(shared, stream, peer, Transport::Tcp)
+    })
+    .await;
 }
 
-async fn tcp_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    let label = format!("tcp:{peer}");
-    let (rd, wr) = stream.into_split();
+/// Serves one SIP connection over a byte stream (TCP, or TLS once its handshake is done)
+/// until it closes or cannot be framed.
+pub(super) async fn stream_connection<S>(
+    shared: Arc<Shared>,
+    stream: S,
+    peer: SocketAddr,
+    transport: Transport,
+) where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let label = super::tls_listener::label(transport, peer);
+    let (rd, wr) = tokio::io::split(stream);
     let (flow, pong, rx) = shared.flows.open_stream(&label);
     let writer = tokio::spawn(write_all_from(wr, rx));
     let mut reader = SipReader::new(rd);
     let from = ClientSide {
         flow,
         peer,
-        transport: Transport::Tcp,
+        transport,
         token: None,
         label: &label,
     };

@@ -8,6 +8,8 @@
 //! and waits for the client's. A text or binary message holding only a double CRLF is
 //! the SIP keep-alive ping of RFC 5626 4.4.1 (SIP.js sends it with `keepAliveInterval`)
 //! and is answered with a single CRLF pong, not handed to the edge as a message.
+//! Secure WebSocket connections are served by the same code once their TLS handshake is
+//! done (`tls_listener`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,7 +18,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use sip_oauth::edge::Transport;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -34,7 +37,10 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Serves WebSocket clients on `listener`.
 pub(super) async fn ws_accept_loop(shared: Arc<Shared>, listener: TcpListener) {
-    accept_loop(shared, listener, ws_connection).await;
+    accept_loop(shared, listener, |shared, stream, peer| {
+        ws_connection(shared, stream, peer, Transport::Ws)
+    })
+    .await;
 }
 
 /// What a message from the client holds.
@@ -76,8 +82,16 @@ fn frame(b: Bytes) -> WsMessage {
     }
 }
 
-async fn ws_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    let label = format!("ws:{peer}");
+/// Serves one SIP WebSocket connection (WS, or WSS once its TLS handshake is done).
+pub(super) async fn ws_connection<S>(
+    shared: Arc<Shared>,
+    stream: S,
+    peer: SocketAddr,
+    transport: Transport,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let label = super::tls_listener::label(transport, peer);
     let (mut ws, token) = match ws::accept(stream).await {
         Ok(x) => x,
         Err(e) => {
@@ -90,7 +104,7 @@ async fn ws_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr)
     let from = ClientSide {
         flow,
         peer,
-        transport: Transport::Ws,
+        transport,
         token: token.as_deref(),
         label: &label,
     };
@@ -130,7 +144,10 @@ async fn ws_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr)
 
 /// Sends Close 1001 and reads until the client's Close comes back (RFC 6455 7.1.2), for
 /// at most [`CLOSE_WAIT`].
-async fn close_going_away(ws: &mut WebSocketStream<TcpStream>) {
+async fn close_going_away<S>(ws: &mut WebSocketStream<S>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let frame = CloseFrame {
         code: CloseCode::Away,
         reason: "server shutting down".into(),
