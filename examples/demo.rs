@@ -410,7 +410,7 @@ async fn run() -> Result<bool, String> {
         SystemTime::now(),
         Duration::from_secs(600),
     );
-    let mut erin = Wic::connect(&ws_url, "erin", HOME, None).await?;
+    let mut erin = Wic::connect_with(&ws_url, "erin", HOME, None, Some(trust.clone())).await?;
     let rotated = erin
         .register(Some(&live_waf.mint(&erin_claims)?), 600)
         .await;
