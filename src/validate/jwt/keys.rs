@@ -456,6 +456,38 @@ mod tests {
         );
     }
 
+    /// With aws-lc, every public key is parsed once per algorithm it may verify, so no check
+    /// falls back to the provider's parse-per-call path.
+    #[cfg(feature = "aws-lc-rs")]
+    #[test]
+    fn aws_lc_keys_are_parsed_at_load_for_each_algorithm() {
+        let pem = |name: &str| {
+            let path = format!("{}/tests/data/jwt/{name}", env!("CARGO_MANIFEST_DIR"));
+            KeySource::Pem(std::fs::read(path).unwrap())
+        };
+        let path = format!("{}/tests/data/jwt/jwks_all.json", env!("CARGO_MANIFEST_DIR"));
+        let jwks: JwkSet = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let sources = [
+            pem("rsa_public.pem"),
+            pem("ec256_public.pem"),
+            pem("ec384_public.pem"),
+            pem("ed25519_public.pem"),
+            KeySource::Jwks(jwks),
+        ];
+        let mut public = 0;
+        for source in &sources {
+            let set = KeySet::load(source, AlgorithmSet::all(), CryptoBackend::AwsLc).unwrap();
+            for entry in &set.entries {
+                if let Material::Public(key) = &entry.material {
+                    public += 1;
+                    let parsed: AlgorithmSet = key.parsed.iter().map(|(a, _)| *a).collect();
+                    assert_eq!(parsed, entry.algorithms, "kid {:?}", entry.kid);
+                }
+            }
+        }
+        assert!(public >= 5);
+    }
+
     #[test]
     fn kidless_token_uses_the_first_fitting_keys_in_order() {
         let by_first = sign(SECRETS[0], b"m");
