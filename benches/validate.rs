@@ -1,7 +1,19 @@
 //! Token validation cost: HS256, RS256 and ES256 through `JwtValidator`, a cache hit, and a
 //! full cache under churn (every lookup misses, every insert evicts), each next to its floor
-//! (plain `jsonwebtoken::decode` of the same token, a bare HMAC, a bare map lookup, the inner
+//! (a bare HMAC over the signing input, a bare aws-lc signature check with the key parsed
+//! once, plain `jsonwebtoken::decode` of the same token, a bare map lookup, the inner
 //! validator alone).
+//!
+//! Instruction counts, which do not depend on machine load, come from the same operations run
+//! under callgrind: `VALIDATE_COUNT=<group>/<name>` runs that one operation
+//! `VALIDATE_COUNT_ITERS` times (default 1000) inside `count_loop` and exits, e.g.
+//!
+//! ```text
+//! VALIDATE_COUNT=validate_hs256/jwt_validator valgrind --tool=callgrind \
+//!     --toggle-collect='*count_loop*' target/release/deps/validate-<hash>
+//! ```
+//!
+//! and the `Collected` total divided by the iterations is the count per operation.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -10,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde_json::json;
@@ -81,36 +93,85 @@ fn floor_validation(alg: Algorithm) -> Validation {
 }
 
 fn bench_asymmetric(
-    c: &mut Criterion,
     name: &str,
     alg: Algorithm,
     private: &str,
     public: &str,
     decoding: fn(&[u8]) -> jsonwebtoken::errors::Result<DecodingKey>,
     encoding: fn(&[u8]) -> jsonwebtoken::errors::Result<EncodingKey>,
+    ops: &mut Vec<Op>,
 ) {
     let token = token(alg, &encoding(&data(private)).unwrap());
-    let mut g = c.benchmark_group(name);
     let key = decoding(&data(public)).unwrap();
     let validation = floor_validation(alg);
-    g.bench_function("floor_jsonwebtoken_decode", |b| {
-        b.iter(|| {
-            jsonwebtoken::decode::<serde_json::Value>(black_box(&token), &key, &validation).unwrap()
-        })
-    });
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        let raw = raw_verifier(alg, &key);
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let (input, sig) = (input.to_owned(), URL_SAFE_NO_PAD.decode(sig).unwrap());
+        assert!(raw.verify_sig(input.as_bytes(), &sig).is_ok());
+        ops.push(op(name, "floor_raw_verify_parsed_key", move || {
+            raw.verify_sig(black_box(input.as_bytes()), black_box(&sig))
+                .unwrap()
+        }));
+    }
+    let t = token.clone();
+    ops.push(op(name, "floor_jsonwebtoken_decode", move || {
+        jsonwebtoken::decode::<serde_json::Value>(black_box(&t), &key, &validation).unwrap();
+    }));
     for &backend in CryptoBackend::available() {
         let v = validator(KeySource::Pem(data(public)), backend);
         assert!(v.validate(&token, now()).is_ok());
-        g.bench_function(format!("jwt_validator_{backend:?}"), |b| {
-            b.iter(|| v.validate(black_box(&token), now()).unwrap())
-        });
+        let t = token.clone();
+        ops.push(op(name, &format!("jwt_validator_{backend:?}"), move || {
+            v.validate(black_box(&t), now()).unwrap();
+        }));
     }
-    g.finish();
 }
 
-fn benches(c: &mut Criterion) {
+/// aws-lc's own check with the public key parsed once: the cost of the signature alone.
+#[cfg(feature = "aws-lc-rs")]
+fn raw_verifier(alg: Algorithm, key: &DecodingKey) -> aws_lc_rs::signature::ParsedPublicKey {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+    let bytes = match key.kind() {
+        jsonwebtoken::DecodingKeyKind::SecretOrDer(bytes) => bytes,
+        jsonwebtoken::DecodingKeyKind::RsaModulusExponent { .. } => unreachable!(),
+    };
+    match alg {
+        Algorithm::RS256 => ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, bytes).unwrap(),
+        Algorithm::ES256 => ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, bytes).unwrap(),
+        _ => unreachable!(),
+    }
+}
+
+/// One measured operation: its criterion group, its name, and the work of one iteration.
+struct Op {
+    group: String,
+    name: String,
+    run: Box<dyn FnMut()>,
+}
+
+fn op(group: &str, name: &str, run: impl FnMut() + 'static) -> Op {
+    Op {
+        group: group.to_owned(),
+        name: name.to_owned(),
+        run: Box::new(run),
+    }
+}
+
+/// The loop callgrind collects in (see the module docs).
+#[inline(never)]
+fn count_loop(iters: usize, run: &mut dyn FnMut()) {
+    for _ in 0..iters {
+        run();
+    }
+}
+
+/// The signature-checking operations, floors first.
+fn signature_ops() -> Vec<Op> {
     // Only the `jsonwebtoken::decode` floor needs a process-wide provider.
     CryptoBackend::default().install_as_process_default();
+    let mut ops = Vec::new();
 
     // HS256.
     let hs = token(Algorithm::HS256, &EncodingKey::from_secret(SECRET));
@@ -118,44 +179,56 @@ fn benches(c: &mut Criterion) {
     assert!(v.validate(&hs, now()).is_ok());
     let key = DecodingKey::from_secret(SECRET);
     let validation = floor_validation(Algorithm::HS256);
-    let mut g = c.benchmark_group("validate_hs256");
-    let (input, _) = hs.rsplit_once('.').unwrap();
+    let group = "validate_hs256";
+    let input = hs.rsplit_once('.').unwrap().0.to_owned();
     let mac = Hmac::<Sha256>::new_from_slice(SECRET).unwrap();
-    g.bench_function("floor_hmac_only", |b| {
-        b.iter(|| {
-            let mut m = mac.clone();
-            m.update(black_box(input.as_bytes()));
-            m.finalize()
-        })
-    });
-    g.bench_function("floor_jsonwebtoken_decode", |b| {
-        b.iter(|| {
-            jsonwebtoken::decode::<serde_json::Value>(black_box(&hs), &key, &validation).unwrap()
-        })
-    });
-    g.bench_function("jwt_validator", |b| {
-        b.iter(|| v.validate(black_box(&hs), now()).unwrap())
-    });
-    g.finish();
+    ops.push(op(group, "floor_hmac_only", move || {
+        let mut m = mac.clone();
+        m.update(black_box(input.as_bytes()));
+        black_box(m.finalize());
+    }));
+    let t = hs.clone();
+    ops.push(op(group, "floor_jsonwebtoken_decode", move || {
+        jsonwebtoken::decode::<serde_json::Value>(black_box(&t), &key, &validation).unwrap();
+    }));
+    ops.push(op(group, "jwt_validator", move || {
+        v.validate(black_box(&hs), now()).unwrap();
+    }));
 
     bench_asymmetric(
-        c,
         "validate_rs256",
         Algorithm::RS256,
         "rsa_private.pem",
         "rsa_public.pem",
         DecodingKey::from_rsa_pem,
         EncodingKey::from_rsa_pem,
+        &mut ops,
     );
     bench_asymmetric(
-        c,
         "validate_es256",
         Algorithm::ES256,
         "ec256_private.pem",
         "ec256_public.pem",
         DecodingKey::from_ec_pem,
         EncodingKey::from_ec_pem,
+        &mut ops,
     );
+    ops
+}
+
+fn benches(c: &mut Criterion) {
+    let mut ops = signature_ops();
+    let mut i = 0;
+    while i < ops.len() {
+        let group = ops[i].group.clone();
+        let mut g = c.benchmark_group(&group);
+        while i < ops.len() && ops[i].group == group {
+            let op = &mut ops[i];
+            g.bench_function(&op.name, |b| b.iter(&mut op.run));
+            i += 1;
+        }
+        g.finish();
+    }
 
     // Cache hit on an RS256 token: the re-registration case.
     let rs = token(
@@ -219,4 +292,23 @@ fn bench_cache_churn(c: &mut Criterion, like: &str) {
 }
 
 criterion_group!(validate, benches);
-criterion_main!(validate);
+
+fn main() {
+    if let Ok(wanted) = std::env::var("VALIDATE_COUNT") {
+        let iters = std::env::var("VALIDATE_COUNT_ITERS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let mut ops = signature_ops();
+        let Some(op) = ops
+            .iter_mut()
+            .find(|o| format!("{}/{}", o.group, o.name) == wanted)
+        else {
+            panic!("no operation {wanted}");
+        };
+        count_loop(iters, &mut op.run);
+        return;
+    }
+    validate();
+    Criterion::default().configure_from_args().final_summary();
+}

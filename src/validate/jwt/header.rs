@@ -6,43 +6,75 @@
 //! `x5u` and embedded `jwk` are ignored: keys come from configuration only (RFC 8725
 //! section 3.10 warns against fetching keys a token points to).
 
+use std::borrow::Cow;
+use std::fmt;
+
 use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 
 use super::algorithms;
 use crate::validate::ValidationError;
 
 #[derive(Deserialize)]
-struct RawHeader {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    typ: Option<String>,
+struct RawHeader<'a> {
+    #[serde(borrow)]
+    alg: Text<'a>,
+    #[serde(default, borrow)]
+    kid: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    typ: Option<Text<'a>>,
     #[serde(default)]
     crit: Option<IgnoredAny>,
 }
 
+/// A header string, borrowed from the decoded header unless it held JSON escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(TextVisitor(std::marker::PhantomData))
+    }
+}
+
+struct TextVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+    type Value = Text<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+        Ok(Text(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+        Ok(Text(Cow::Owned(v.to_owned())))
+    }
+}
+
 /// What the validator uses from the header.
-pub(crate) struct JwsHeader {
+pub(crate) struct JwsHeader<'a> {
     pub(crate) alg: jsonwebtoken::Algorithm,
-    pub(crate) kid: Option<String>,
+    pub(crate) kid: Option<Cow<'a, str>>,
     /// Whether `typ` says RFC 9068 access token.
     pub(crate) at_jwt: bool,
 }
 
 /// Parses the decoded header JSON.
-pub(crate) fn parse(json: &[u8]) -> Result<JwsHeader, ValidationError> {
-    let raw: RawHeader = serde_json::from_slice(json).map_err(|_| ValidationError::Malformed)?;
+pub(crate) fn parse(json: &[u8]) -> Result<JwsHeader<'_>, ValidationError> {
+    let json = std::str::from_utf8(json).map_err(|_| ValidationError::Malformed)?;
+    let raw: RawHeader = serde_json::from_str(json).map_err(|_| ValidationError::Malformed)?;
     if raw.crit.is_some() {
         return Err(ValidationError::CriticalHeader);
     }
-    let alg = match algorithms::parse(&raw.alg) {
+    let alg = match algorithms::parse(&raw.alg.0) {
         Some(alg) => alg,
-        None if raw.alg.eq_ignore_ascii_case("none") => return Err(ValidationError::Unsecured),
+        None if raw.alg.0.eq_ignore_ascii_case("none") => return Err(ValidationError::Unsecured),
         None => return Err(ValidationError::AlgorithmNotAllowed),
     };
-    let at_jwt = match raw.typ.as_deref() {
+    let at_jwt = match raw.typ.as_ref().map(|t| &*t.0) {
         None => false,
         Some(typ) => match typ_kind(typ) {
             Some(at_jwt) => at_jwt,
@@ -51,7 +83,7 @@ pub(crate) fn parse(json: &[u8]) -> Result<JwsHeader, ValidationError> {
     };
     Ok(JwsHeader {
         alg,
-        kid: raw.kid,
+        kid: raw.kid.map(|k| k.0),
         at_jwt,
     })
 }

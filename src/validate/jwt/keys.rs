@@ -4,6 +4,9 @@
 //! public key can never serve as an HMAC secret (the "algorithm confusion" attack), and
 //! RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output. Keys are
 //! decoded and their HMAC state prepared at construction, so a token check does no key parsing.
+//! With the aws-lc backend, public keys are also parsed into aws-lc's own form at load, once per
+//! algorithm they may verify: `jsonwebtoken`'s verifiers take the key as bytes and parse it again
+//! on every check (about a fifth of an RS256 check).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -15,7 +18,7 @@ use sha2::{Sha256, Sha384, Sha512};
 
 use super::algorithms::AlgorithmSet;
 use super::jwks;
-use crate::validate::ValidationError;
+use crate::validate::{CryptoBackend, ValidationError};
 
 /// Most keys one validator holds (a token without `kid` is checked against far fewer, see
 /// [`super::JwtConfig::max_keys_without_kid`]).
@@ -83,8 +86,74 @@ pub enum KeyError {
 pub(crate) enum Material {
     /// HMAC states keyed once; cloning one is cheaper than keying again per token.
     Hmac(Box<HmacKeys>),
-    /// A public key checked through the crypto provider.
-    Public(DecodingKey),
+    /// A public key, checked with its pre-parsed aws-lc forms or through the crypto provider.
+    Public(Box<PublicKey>),
+}
+
+/// A public key as decoded, and as aws-lc parsed it for each algorithm of its entry.
+pub(crate) struct PublicKey {
+    decoding: DecodingKey,
+    /// Filled by [`KeySet::load`] for the aws-lc backend only; empty, the provider is used.
+    #[cfg(feature = "aws-lc-rs")]
+    parsed: Vec<(Algorithm, aws_lc_rs::signature::ParsedPublicKey)>,
+}
+
+impl PublicKey {
+    /// Parses the key once for each of `algorithms` that aws-lc verifies. A key aws-lc refuses
+    /// is left to the provider, which refuses its signatures in turn.
+    #[cfg(feature = "aws-lc-rs")]
+    fn prepare(&mut self, algorithms: AlgorithmSet) {
+        use aws_lc_rs::signature::{self as sig, ParsedPublicKey, RsaPublicKeyComponents};
+        use jsonwebtoken::DecodingKeyKind;
+        self.parsed = algorithms
+            .iter()
+            .filter_map(|alg| {
+                let rsa: &'static sig::RsaParameters = match alg {
+                    // The parameters `jsonwebtoken`'s aws-lc verifiers use.
+                    Algorithm::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+                    Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+                    Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+                    Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
+                    Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
+                    Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
+                    _ => {
+                        let other: &'static dyn sig::VerificationAlgorithm = match alg {
+                            Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
+                            Algorithm::ES384 => &sig::ECDSA_P384_SHA384_FIXED,
+                            Algorithm::EdDSA => &sig::ED25519,
+                            _ => return None,
+                        };
+                        let bytes = self.decoding.try_get_as_bytes().ok()?;
+                        return Some((alg, ParsedPublicKey::new(other, bytes).ok()?));
+                    }
+                };
+                let parsed = match self.decoding.kind() {
+                    DecodingKeyKind::SecretOrDer(der) => ParsedPublicKey::new(rsa, der),
+                    DecodingKeyKind::RsaModulusExponent { n, e } => {
+                        RsaPublicKeyComponents { n, e }.to_parsed_public_key(rsa)
+                    }
+                };
+                Some((alg, parsed.ok()?))
+            })
+            .collect();
+    }
+
+    fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+        provider: &CryptoProvider,
+    ) -> bool {
+        #[cfg(feature = "aws-lc-rs")]
+        if let Some((_, key)) = self.parsed.iter().find(|(a, _)| *a == alg) {
+            return key.verify_sig(message, signature).is_ok();
+        }
+        match (provider.verifier_factory)(&alg, &self.decoding) {
+            Ok(verifier) => verifier.verify(message, &signature.to_vec()).is_ok(),
+            Err(_) => false,
+        }
+    }
 }
 
 /// An HMAC secret keyed for each hash.
@@ -138,19 +207,21 @@ impl KeyEntry {
         Self {
             kid,
             algorithms,
-            material: Material::Public(key),
+            material: Material::Public(Box::new(PublicKey {
+                decoding: key,
+                #[cfg(feature = "aws-lc-rs")]
+                parsed: Vec::new(),
+            })),
         }
     }
 
     /// Checks `signature` over `message` with `alg`, which the caller has matched against
     /// [`KeyEntry::algorithms`].
-    // The provider's `Verifier` is implemented for `Vec<u8>` signatures only.
-    #[allow(clippy::ptr_arg)]
     fn verify(
         &self,
         alg: Algorithm,
         message: &[u8],
-        signature: &Vec<u8>,
+        signature: &[u8],
         provider: &CryptoProvider,
     ) -> bool {
         match &self.material {
@@ -160,10 +231,7 @@ impl KeyEntry {
                 Algorithm::HS512 => hmac_ok(&keys.hs512, message, signature),
                 _ => false,
             },
-            Material::Public(key) => match (provider.verifier_factory)(&alg, key) {
-                Ok(verifier) => verifier.verify(message, signature).is_ok(),
-                Err(_) => false,
-            },
+            Material::Public(key) => key.verify(alg, message, signature, provider),
         }
     }
 }
@@ -212,8 +280,13 @@ pub(crate) struct KeySet {
 }
 
 impl KeySet {
-    /// Loads keys and pins each to `allowed` ∩ the algorithms of its type.
-    pub(crate) fn load(source: &KeySource, allowed: AlgorithmSet) -> Result<Self, KeyError> {
+    /// Loads keys, pins each to `allowed` ∩ the algorithms of its type and prepares them for
+    /// `backend`.
+    pub(crate) fn load(
+        source: &KeySource,
+        allowed: AlgorithmSet,
+        backend: CryptoBackend,
+    ) -> Result<Self, KeyError> {
         let entries = match source {
             KeySource::Hmac(secret) => vec![KeyEntry::hmac(None, secret)?],
             KeySource::Pem(pem) => vec![from_pem(pem).ok_or(KeyError::InvalidPem)?],
@@ -226,7 +299,19 @@ impl KeySet {
             }
             KeySource::Jwks(set) => jwks::entries(set)?,
         };
-        Self::from_entries(entries, allowed)
+        #[cfg_attr(not(feature = "aws-lc-rs"), allow(unused_mut))]
+        let mut set = Self::from_entries(entries, allowed)?;
+        #[cfg(feature = "aws-lc-rs")]
+        if backend == CryptoBackend::AwsLc {
+            for entry in &mut set.entries {
+                if let Material::Public(key) = &mut entry.material {
+                    key.prepare(entry.algorithms);
+                }
+            }
+        }
+        #[cfg(not(feature = "aws-lc-rs"))]
+        let _ = backend;
+        Ok(set)
     }
 
     fn from_entries(entries: Vec<KeyEntry>, allowed: AlgorithmSet) -> Result<Self, KeyError> {
@@ -257,14 +342,12 @@ impl KeySet {
     /// no `kid`, every key is a candidate. When `kid` selects no key exactly, only the first
     /// `max_unselected` candidates that fit `alg` are tried, in key-set order, so a token
     /// cannot make the edge check its signature against every key.
-    // The provider's `Verifier` is implemented for `Vec<u8>` signatures only.
-    #[allow(clippy::ptr_arg)]
     pub(crate) fn verify(
         &self,
         kid: Option<&str>,
         alg: Algorithm,
         message: &[u8],
-        signature: &Vec<u8>,
+        signature: &[u8],
         provider: &CryptoProvider,
         max_unselected: usize,
     ) -> Result<(), ValidationError> {
@@ -347,7 +430,7 @@ mod tests {
     /// Runs `verify` and returns its result with the number of signature checks it made.
     fn checks(
         kid: Option<&str>,
-        signature: &Vec<u8>,
+        signature: &[u8],
         max: usize,
     ) -> (Result<(), ValidationError>, usize) {
         let provider = crate::validate::CryptoBackend::default().provider();
@@ -371,6 +454,38 @@ mod tests {
             checks(None, &forged, 64),
             (Err(ValidationError::BadSignature), 3)
         );
+    }
+
+    /// With aws-lc, every public key is parsed once per algorithm it may verify, so no check
+    /// falls back to the provider's parse-per-call path.
+    #[cfg(feature = "aws-lc-rs")]
+    #[test]
+    fn aws_lc_keys_are_parsed_at_load_for_each_algorithm() {
+        let pem = |name: &str| {
+            let path = format!("{}/tests/data/jwt/{name}", env!("CARGO_MANIFEST_DIR"));
+            KeySource::Pem(std::fs::read(path).unwrap())
+        };
+        let path = format!("{}/tests/data/jwt/jwks_all.json", env!("CARGO_MANIFEST_DIR"));
+        let jwks: JwkSet = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let sources = [
+            pem("rsa_public.pem"),
+            pem("ec256_public.pem"),
+            pem("ec384_public.pem"),
+            pem("ed25519_public.pem"),
+            KeySource::Jwks(jwks),
+        ];
+        let mut public = 0;
+        for source in &sources {
+            let set = KeySet::load(source, AlgorithmSet::all(), CryptoBackend::AwsLc).unwrap();
+            for entry in &set.entries {
+                if let Material::Public(key) = &entry.material {
+                    public += 1;
+                    let parsed: AlgorithmSet = key.parsed.iter().map(|(a, _)| *a).collect();
+                    assert_eq!(parsed, entry.algorithms, "kid {:?}", entry.kid);
+                }
+            }
+        }
+        assert!(public >= 5);
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod header;
 mod jwks;
 mod keys;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -137,7 +138,7 @@ impl JwtValidator {
                 max: MAX_IMPI_CLAIMS,
             });
         }
-        let keys = KeySet::load(&config.keys, config.algorithms)?;
+        let keys = KeySet::load(&config.keys, config.algorithms, config.backend)?;
         if config.audiences.is_empty() && !config.allow_any_audience {
             return Err(JwtConfigError::NoAudience);
         }
@@ -173,7 +174,7 @@ impl JwtValidator {
     /// # Errors
     /// As [`JwtValidator::new`] for keys.
     pub fn replace_keys(&self, source: &KeySource) -> Result<(), KeyError> {
-        let keys = KeySet::load(source, self.allowed)?;
+        let keys = KeySet::load(source, self.allowed, self.backend)?;
         self.keys.store(Arc::new(keys));
         Ok(())
     }
@@ -196,7 +197,9 @@ impl JwtValidator {
     /// Any header, key or signature error of [`Validator::validate`].
     pub fn verify_signature_only(&self, token: &str) -> Result<Vec<u8>, ValidationError> {
         let parts = self.verify_jws(token)?;
-        b64(parts.payload)
+        Ok(PartBuffer::<PAYLOAD_ON_STACK>::new()
+            .decode(parts.payload)?
+            .to_vec())
     }
 
     /// Steps that do not depend on the claims: size, syntax, header, key and signature.
@@ -208,19 +211,21 @@ impl JwtValidator {
             });
         }
         let parts = Parts::split(token)?;
-        let header = header::parse(&b64(parts.header)?)?;
+        let mut header_buf = PartBuffer::<HEADER_ON_STACK>::new();
+        let header = header::parse(header_buf.decode(parts.header)?)?;
         if !self.allowed.contains(header.alg) {
             return Err(ValidationError::AlgorithmNotAllowed);
         }
         if self.require_at_jwt && !header.at_jwt {
             return Err(ValidationError::WrongType);
         }
-        let signature = b64(parts.signature)?;
+        let mut signature_buf = PartBuffer::<SIGNATURE_ON_STACK>::new();
+        let signature = signature_buf.decode(parts.signature)?;
         self.keys.load().verify(
             header.kid.as_deref(),
             header.alg,
             parts.signing_input.as_bytes(),
-            &signature,
+            signature,
             self.provider,
             self.max_keys_without_kid,
         )?;
@@ -229,14 +234,19 @@ impl JwtValidator {
 
     fn check_claims(
         &self,
-        mut c: RawClaims,
+        mut c: RawClaims<'_>,
         now: SystemTime,
     ) -> Result<Authorization, ValidationError> {
         if let Some(role) = c.type_error {
             return Err(ValidationError::InvalidClaim(role));
         }
         // RFC 7519 section 4.1.1 and RFC 8725 section 3.8.
-        if !self.issuers.is_empty() && !c.iss.as_ref().is_some_and(|i| self.issuers.contains(i)) {
+        if !self.issuers.is_empty()
+            && !c
+                .iss
+                .as_deref()
+                .is_some_and(|i| self.issuers.iter().any(|x| x == i))
+        {
             return Err(ValidationError::WrongIssuer);
         }
         // RFC 7519 section 4.1.3: a token naming an audience is refused by a recipient that
@@ -245,7 +255,7 @@ impl JwtValidator {
         let aud_ok = if self.audiences.is_empty() {
             aud.is_empty()
         } else {
-            aud.iter().any(|a| self.audiences.contains(a))
+            aud.iter().any(|a| self.audiences.iter().any(|x| x == a))
         };
         if !aud_ok {
             return Err(ValidationError::WrongAudience);
@@ -267,11 +277,11 @@ impl JwtValidator {
             .iter_mut()
             .find_map(Option::take)
             .ok_or(ValidationError::MissingClaim("impi"))?;
-        let impi = Impi::try_from(impi).map_err(|source| identity("impi", source))?;
-        let impus = match c.impus {
+        let impi = Impi::try_from(&*impi).map_err(|source| identity("impi", source))?;
+        let impus = match &c.impus {
             Some(list) => list
-                .into_iter()
-                .map(|u| Impu::try_from(u).map_err(|source| identity("impus", source)))
+                .iter()
+                .map(|u| Impu::try_from(&**u).map_err(|source| identity("impus", source)))
                 .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
@@ -280,11 +290,12 @@ impl JwtValidator {
         }
         let wwsf = c
             .wwsf
+            .as_deref()
             .map(|w| HeaderText::try_from(w).map_err(|s| identity("wwsf", s)));
         let auth_entity = match &self.claims.auth_entity {
-            AuthEntitySource::Claim(_) => c.auth_entity.clone(),
-            AuthEntitySource::Issuer => c.iss.clone(),
-            AuthEntitySource::Fixed(text) => Some(text.as_str().to_owned()),
+            AuthEntitySource::Claim(_) => c.auth_entity.as_deref(),
+            AuthEntitySource::Issuer => c.iss.as_deref(),
+            AuthEntitySource::Fixed(text) => Some(text.as_str()),
             AuthEntitySource::None => None,
         }
         .map(|a| HeaderText::try_from(a).map_err(|s| identity("auth_entity", s)));
@@ -307,8 +318,8 @@ impl JwtValidator {
             impus,
             wwsf: wwsf.transpose()?,
             scopes,
-            issuer: c.iss,
-            subject: c.sub,
+            issuer: c.iss.map(Cow::into_owned),
+            subject: c.sub.map(Cow::into_owned),
             expires_at: c.exp.and_then(to_system_time),
             auth_entity: auth_entity.transpose()?,
         })
@@ -322,9 +333,9 @@ impl Validator for JwtValidator {
         now: SystemTime,
     ) -> Result<Arc<Authorization>, ValidationError> {
         let parts = self.verify_jws(token)?;
-        let payload = b64(parts.payload)?;
-        let claims =
-            claims::parse(&payload, &self.claims).map_err(|_| ValidationError::Malformed)?;
+        let mut payload = PartBuffer::<PAYLOAD_ON_STACK>::new();
+        let claims = claims::parse(payload.decode(parts.payload)?, &self.claims)
+            .map_err(|_| ValidationError::Malformed)?;
         self.check_claims(claims, now).map(Arc::new)
     }
 }
@@ -383,11 +394,41 @@ impl<'t> Parts<'t> {
     }
 }
 
-/// Decodes one base64url part (RFC 7515 section 2: no padding).
-pub(crate) fn b64(part: &str) -> Result<Vec<u8>, ValidationError> {
-    URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| ValidationError::Malformed)
+/// Decoded headers up to this size stay on the stack.
+const HEADER_ON_STACK: usize = 256;
+/// Room for an RSA-8192 signature, the largest the backends verify.
+const SIGNATURE_ON_STACK: usize = 1032;
+/// Decoded claims sets up to this size stay on the stack.
+const PAYLOAD_ON_STACK: usize = 2048;
+
+/// Where one base64url part (RFC 7515 section 2: no padding) is decoded: on the stack when it
+/// fits in `N` bytes, else on the heap, so a typical token is decoded without allocating.
+struct PartBuffer<const N: usize> {
+    stack: [u8; N],
+    heap: Vec<u8>,
+}
+
+impl<const N: usize> PartBuffer<N> {
+    fn new() -> Self {
+        Self {
+            stack: [0; N],
+            heap: Vec::new(),
+        }
+    }
+
+    fn decode(&mut self, part: &str) -> Result<&[u8], ValidationError> {
+        if base64::decoded_len_estimate(part.len()) <= N {
+            let len = URL_SAFE_NO_PAD
+                .decode_slice(part, &mut self.stack)
+                .map_err(|_| ValidationError::Malformed)?;
+            self.stack.get(..len).ok_or(ValidationError::Malformed)
+        } else {
+            URL_SAFE_NO_PAD
+                .decode_vec(part, &mut self.heap)
+                .map_err(|_| ValidationError::Malformed)?;
+            Ok(&self.heap)
+        }
+    }
 }
 
 fn seconds_since_epoch(t: SystemTime) -> f64 {
@@ -406,5 +447,6 @@ fn to_system_time(secs: f64) -> Option<SystemTime> {
 /// Reads the unverified `iss` of a JWS, for routing only.
 pub(crate) fn peek_issuer(token: &str) -> Result<Option<String>, ValidationError> {
     let parts = Parts::split(token)?;
-    claims::peek_issuer(&b64(parts.payload)?).map_err(|_| ValidationError::Malformed)
+    claims::peek_issuer(PartBuffer::<PAYLOAD_ON_STACK>::new().decode(parts.payload)?)
+        .map_err(|_| ValidationError::Malformed)
 }
