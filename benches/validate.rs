@@ -132,7 +132,9 @@ fn bench_asymmetric(
 /// aws-lc's own check with the public key parsed once: the cost of the signature alone.
 #[cfg(feature = "aws-lc-rs")]
 fn raw_verifier(alg: Algorithm, key: &DecodingKey) -> aws_lc_rs::signature::ParsedPublicKey {
-    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256,
+    };
     let bytes = match key.kind() {
         jsonwebtoken::DecodingKeyKind::SecretOrDer(bytes) => bytes,
         jsonwebtoken::DecodingKeyKind::RsaModulusExponent { .. } => unreachable!(),

@@ -465,7 +465,10 @@ mod tests {
             let path = format!("{}/tests/data/jwt/{name}", env!("CARGO_MANIFEST_DIR"));
             KeySource::Pem(std::fs::read(path).unwrap())
         };
-        let path = format!("{}/tests/data/jwt/jwks_all.json", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/tests/data/jwt/jwks_all.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let jwks: JwkSet = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
         let sources = [
             pem("rsa_public.pem"),
