@@ -10,7 +10,7 @@ use super::decision::{DropReason, ResponseDecision};
 use super::hop;
 use super::inbound::Inbound;
 use super::registrations::Registrations;
-use crate::message::{Editor, HeaderName, HeaderValue, Message, Violation, check_response};
+use crate::message::{Editor, HeaderName, Message, Violation, check_response};
 
 pub(crate) fn relay(
     config: &Config,
@@ -70,13 +70,13 @@ pub(crate) fn relay(
         // The answering identity, as the network asserts it, on provisional and
         // success responses.
         if (101..300).contains(&facts.status) {
-            if let Some(reg) = registrations.live(inbound.flow, inbound.now).first() {
-                let pai = HeaderValue::new(
-                    "P-Asserted-Identity",
-                    &format!("<{}>", reg.bound.default_identity()),
-                )?;
+            let live = registrations.live(inbound.flow, inbound.now);
+            let default = live
+                .first()
+                .and_then(|reg| reg.bound.written.identities.first());
+            if let Some((_, pai, _)) = default {
                 let at = msg.positions(HeaderName::ContentLength).next();
-                hop::add(&mut ed, at, &HeaderName::PAssertedIdentity, &pai)?;
+                hop::add(&mut ed, at, &HeaderName::PAssertedIdentity, pai)?;
             }
         }
         Ok(())

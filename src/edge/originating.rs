@@ -11,13 +11,13 @@
 
 use bytes::Bytes;
 
+use super::aor::aor_key;
 use super::config::Config;
 use super::decision::{DropReason, RejectCause};
 use super::hop;
 use super::inbound::Inbound;
 use super::register::Stop;
 use super::registrations::{Bound, Live, Registrations};
-use super::same_aor;
 use crate::message::header::{NameAddr, Uri, split_list};
 use crate::message::{Editor, HeaderName, HeaderValue, Message, RequestFacts, ValueBuilder};
 use crate::token::{Place, copies};
@@ -44,13 +44,18 @@ fn anonymous(uri: &Uri<'_>) -> bool {
             .is_some_and(|h| h.eq_ignore_ascii_case("anonymous.invalid"))
 }
 
-/// The registration `uri` is an identity of, and that identity as the core spelt it.
-fn registered_as<'r>(regs: &'r [Live], uri: &Uri<'_>) -> Option<(&'r Bound, &'r str)> {
+/// The registration `uri` is an identity of, with that identity's index in
+/// [`Bound::identities`] (compared in binding form: the same as [`same_aor`]).
+fn registered_as<'r>(regs: &'r [Live], uri: &Uri<'_>) -> Option<(&'r Bound, usize)> {
+    let key = aor_key(uri)?;
     regs.iter().find_map(|r| {
-        r.bound
-            .identities()
-            .find(|id| Uri::parse(id).is_ok_and(|i| same_aor(&i, uri)))
-            .map(|id| (r.bound.as_ref(), id))
+        let at = r
+            .bound
+            .written
+            .identities
+            .iter()
+            .position(|(k, _, _)| k[..] == key[..])?;
+        Some((r.bound.as_ref(), at))
     })
 }
 
@@ -130,12 +135,9 @@ fn initial(
     };
     // The asserted identity: the preferred one, else the default identity of the
     // registration the From belongs to (TS 24.229 5.2.6.3.3).
-    let (reg, asserted_identity) = match asserted {
+    let (reg, at_identity) = match asserted {
         Some(found) => found,
-        None => {
-            let reg = by_from.map_or(regs[0].bound.as_ref(), |(r, _)| r);
-            (reg, reg.default_identity())
-        }
+        None => (by_from.map_or(regs[0].bound.as_ref(), |(r, _)| r), 0),
     };
 
     let mut ed = Editor::new(msg);
@@ -151,17 +153,17 @@ fn initial(
     hop::decrement_max_forwards(&mut ed, facts).map_err(write)?;
     let at = facts.content_length;
     // RFC 3608 / TS 24.229 5.2.6.3.3: the route is the registration's, not the client's.
-    for uri in &reg.service_route {
-        v.clear();
-        let route = HeaderValue::new("Service-Route", &format!("<{uri}>")).map_err(write)?;
-        hop::add(&mut ed, at, &HeaderName::Route, &route).map_err(write)?;
+    for route in &reg.written.routes {
+        hop::add(&mut ed, at, &HeaderName::Route, route).map_err(write)?;
     }
     let mut out_identity = None;
     if !repeats_invite {
-        let pai = HeaderValue::new("P-Asserted-Identity", &format!("<{asserted_identity}>"))
-            .map_err(write)?;
-        hop::add(&mut ed, at, &HeaderName::PAssertedIdentity, &pai).map_err(write)?;
-        out_identity = Some(asserted_identity.to_owned());
+        // The identity as the core spelt it, and its checked `<uri>` value.
+        let Some((_, pai, index)) = reg.written.identities.get(at_identity) else {
+            return Err(RejectCause::UnregisteredIdentity.into());
+        };
+        hop::add(&mut ed, at, &HeaderName::PAssertedIdentity, pai).map_err(write)?;
+        out_identity = reg.identities().nth(*index).map(str::to_owned);
         if creates_dialog(method) {
             v.clear();
             hop::push_own_uri(&mut v, config, |v| {

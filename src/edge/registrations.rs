@@ -16,11 +16,14 @@ use std::time::{Duration, SystemTime};
 
 use smallvec::SmallVec;
 
+use super::aor::aor_key;
 use super::flow_token::PATH_RAW_LEN;
 use super::inbound::{FlowId, Transport};
 use crate::identity::Impu;
 use crate::message::Message;
 use crate::message::check::ContactUris;
+use crate::message::header::Uri;
+use crate::message::{HeaderValue, ValueBuilder};
 
 /// How long an admission waits for the core's answer: RFC 3261 17.1.2.2 (Timer F,
 /// 64*T1 = 32 s), with a margin.
@@ -70,20 +73,55 @@ pub(crate) struct Bound {
     pub contacts: Vec<String>,
     pub associated_uris: Vec<String>,
     pub service_route: Vec<String>,
+    /// What the request paths write, checked and built once per change rather than
+    /// per request: each identity of [`Bound::identities`] with its binding key and
+    /// `<uri>` value, and each Service-Route entry as `<uri>`.
+    pub written: Written,
+}
+
+/// Header values and comparison keys derived from a [`Bound`].
+#[derive(Debug, PartialEq, Eq, Default)]
+pub(crate) struct Written {
+    /// The identities that can be written, in order: binding key, `<uri>`, and the
+    /// identity's index in [`Bound::identities`].
+    pub identities: Vec<(Vec<u8>, HeaderValue, usize)>,
+    pub routes: Vec<HeaderValue>,
+}
+
+/// `<uri>` as a checked header value.
+fn bracketed(uri: &str) -> Option<HeaderValue> {
+    let mut v = ValueBuilder::with_capacity(uri.len() + 2);
+    v.push(&HeaderValue::from_static("<"))
+        .push(&HeaderValue::new("URI", uri).ok()?)
+        .push(&HeaderValue::from_static(">"));
+    Some(v.finish())
 }
 
 impl Bound {
+    /// `bound` with what the request paths write derived from it.
+    fn derived(mut bound: Bound) -> Bound {
+        let identities = bound
+            .identities()
+            .enumerate()
+            .filter_map(|(at, id)| {
+                let key = aor_key(&Uri::parse(id).ok()?)?;
+                Some((key.to_vec(), bracketed(id)?, at))
+            })
+            .collect();
+        let routes = bound
+            .service_route
+            .iter()
+            .filter_map(|u| bracketed(u))
+            .collect();
+        bound.written = Written { identities, routes };
+        bound
+    }
+
     /// The identities requests may be sent as: the registered set, or the address of
     /// record when the core returned none.
     pub(crate) fn identities(&self) -> impl Iterator<Item = &str> {
         let own = self.associated_uris.is_empty().then_some(self.aor.as_str());
         self.associated_uris.iter().map(String::as_str).chain(own)
-    }
-
-    /// The default public identity (TS 24.229 5.2.6.3.3: the first URI of the
-    /// registered set).
-    pub(crate) fn default_identity(&self) -> &str {
-        self.identities().next().unwrap_or(&self.aor)
     }
 }
 
@@ -138,7 +176,7 @@ impl AdmissionView<'_> {
 
     /// A new `Bound` from this REGISTER, keeping what the core said before.
     fn to_bound(&self, core: Option<&Bound>) -> Bound {
-        Bound {
+        Bound::derived(Bound {
             aor: self.aor.to_owned(),
             aor_key: self.aor_key.to_vec(),
             impi: self.impi.to_owned(),
@@ -147,7 +185,8 @@ impl AdmissionView<'_> {
             contacts: self.contacts().map(str::to_owned).collect(),
             associated_uris: core.map_or_else(Vec::new, |c| c.associated_uris.clone()),
             service_route: core.map_or_else(Vec::new, |c| c.service_route.clone()),
-        }
+            written: Written::default(),
+        })
     }
 }
 
@@ -402,7 +441,7 @@ impl Registrations {
             || !same_list(&slot.bound.service_route, granted.service_route);
         if core_changed {
             let b = &slot.bound;
-            slot.bound = Arc::new(Bound {
+            slot.bound = Arc::new(Bound::derived(Bound {
                 aor: b.aor.clone(),
                 aor_key: b.aor_key.clone(),
                 impi: b.impi.clone(),
@@ -411,7 +450,8 @@ impl Registrations {
                 contacts: b.contacts.clone(),
                 associated_uris: kept(granted.associated_uris.iter().map(String::as_str)),
                 service_route: kept(granted.service_route.iter().map(String::as_str)),
-            });
+                written: Written::default(),
+            }));
         }
         if pending.fetch {
             return;
@@ -624,7 +664,11 @@ mod tests {
         let assoc = ["sip:a@h".to_owned(), "tel:+1555".to_owned()];
         r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &assoc), t0());
         let live = r.live(FlowId(1), t0());
-        assert_eq!(live[0].bound.default_identity(), "sip:a@h");
+        assert_eq!(live[0].bound.identities().next(), Some("sip:a@h"));
+        assert_eq!(
+            live[0].bound.written.identities[1].1.as_str(),
+            "<tel:+1555>"
+        );
         let snap = r.snapshots(FlowId(1), t0());
         assert_eq!(snap[0].ends, t0() + Duration::from_secs(300));
         assert_eq!(snap[0].contacts[0].1, t0() + Duration::from_secs(600));
