@@ -1,14 +1,18 @@
-// Browser interop: a JsSIP user agent in headless Chromium registers over SIP WebSocket
-// (RFC 7118) through the `epcscf` example to the `scscf` example, carrying its access
-// token as `Authorization: Bearer` (RFC 8898). Then two user agents, alice and bob, each
-// in its own page with its own token and the browser's fake microphone, register; alice
-// sends bob a MESSAGE and calls him, bob answers, audio flows both ways (RTP packets
-// received on each side's RTCPeerConnection), and alice hangs up with BYE.
+// Browser interop: a JsSIP user agent in headless Chromium, on a page loaded over https,
+// registers over SIP secure WebSocket (RFC 7118, wss://) through the `epcscf` example to
+// the `scscf` example, carrying its access token as `Authorization: Bearer` (RFC 8898).
+// A SIP.js user agent registers the same way with the token in its Registerer's
+// extraHeaders, sends CRLF keep-alives (RFC 5626 4.4.1) that the edge answers, and
+// un-registers. Then two JsSIP user agents, alice and bob, each in its own page with its
+// own token and the browser's fake microphone, register; alice sends bob a MESSAGE and
+// calls him, bob answers, audio flows both ways (RTP packets received on each side's
+// RTCPeerConnection), and alice hangs up with BYE.
 //
 // Starts the already-built example programs on 127.0.0.1 with ports the system picks,
-// serves the pages and a browser bundle of JsSIP over loopback HTTP (a secure context, so
-// the pages may use the media devices), drives Chromium with playwright-core, and stops
-// everything by itself (120 s at most).
+// makes a self-signed certificate for 127.0.0.1 for the run (`load --make-cert`), which
+// both the https server of the pages (and of the JsSIP and SIP.js browser bundles) and
+// the edge's wss:// listener use (Chromium is told to accept it), drives Chromium with
+// playwright-core, and stops everything by itself (120 s at most).
 //
 // Environment: CARGO_TARGET_DIR (default <repo>/target), CHROMIUM (default
 // /usr/bin/chromium), BROWSER_TEST_VERBOSE=1 to print the programs' logs and SIP traces.
@@ -18,10 +22,10 @@
 // SIP_OAUTH_CORE_LOG=FILE (the core's log, checked for its 200 to each REGISTER),
 // SIP_OAUTH_CORE_NAME (its name in the output, default "core").
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +60,8 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // The run's self-signed certificate, for the https pages and the wss:// connections.
+  '--ignore-certificate-errors',
   // Media for the call: a fake microphone, granted without asking; ICE candidates on the
   // loopback interface too, so the call needs no other network.
   '--use-fake-ui-for-media-stream',
@@ -97,8 +103,9 @@ function mintToken({ user = 'bob', secret = SECRET, lifetime = 3600 } = {}) {
 // Child programs.
 
 const children = [];
-// The browser profile folder, removed however the run ends.
+// The browser profile folder and the certificate's folder, removed however the run ends.
 let profile = null;
+let certDir = null;
 
 function program(name) {
   const path = join(TARGET, 'debug', 'examples', name);
@@ -171,6 +178,7 @@ function killAll() {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   if (profile) rmSync(profile, { recursive: true, force: true });
+  if (certDir) rmSync(certDir, { recursive: true, force: true });
 }
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -182,14 +190,25 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The page and JsSIP, served over loopback HTTP.
+// The pages, JsSIP and SIP.js, served over loopback https.
 
-async function jssipBundle() {
+// A self-signed certificate and key for 127.0.0.1, made for this run: { cert, key } paths.
+function makeCert() {
+  certDir = mkdtempSync(join(tmpdir(), 'sip-oauth-browser-cert-'));
+  const made = spawnSync(program('load'), ['--make-cert', certDir], { encoding: 'utf8', timeout: STARTUP_TIMEOUT_MS });
+  const paths = { cert: join(certDir, 'cert.pem'), key: join(certDir, 'key.pem') };
+  if (made.status !== 0 || !existsSync(paths.cert) || !existsSync(paths.key)) {
+    throw new Error(`load --make-cert failed (${made.status ?? made.error}): ${made.stderr}`);
+  }
+  return paths;
+}
+
+async function browserBundle(entry, globalName) {
   const out = await build({
-    entryPoints: [join(HERE, 'node_modules', 'jssip', 'lib', 'JsSIP.js')],
+    entryPoints: [join(HERE, 'node_modules', ...entry)],
     bundle: true,
     format: 'iife',
-    globalName: 'JsSIP',
+    globalName,
     platform: 'browser',
     write: false,
     logLevel: 'warning',
@@ -197,9 +216,9 @@ async function jssipBundle() {
   return out.outputFiles[0].text;
 }
 
-function serve(files) {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url, 'http://127.0.0.1').pathname;
+function serve(files, tls) {
+  const server = createServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (req, res) => {
+    const path = new URL(req.url, 'https://127.0.0.1').pathname;
     const file = files[path];
     if (!file) {
       // The browser asks for a favicon by itself; answering it keeps the console quiet.
@@ -281,13 +300,15 @@ async function register(context, baseUrl, cfg) {
     );
     const trace = await page.evaluate(() => window.sipTrace);
     const protocol = await page.evaluate(() => window.negotiatedProtocol);
+    const origin = await page.evaluate(() => window.location.origin);
+    const secure = await page.evaluate(() => window.isSecureContext);
     const status = await page.textContent('#status');
     lastExchange = [
       ...trace.map((t) => `# ${t.dir === 'out' ? '>>' : '<<'}\n# ${t.text.replace(/\r\n/g, '\n# ')}`),
       ...consoleLines.map((l) => `# console ${l}`),
     ];
     if (VERBOSE) for (const line of lastExchange) console.log(line);
-    return { outcome, trace, protocol, status, consoleLines };
+    return { outcome, trace, protocol, origin, secure, status, consoleLines };
   } finally {
     await page.close();
   }
@@ -311,11 +332,17 @@ async function startCore() {
 }
 
 async function main() {
+  const tls = makeCert();
   const core = await startCore();
   const epcscf = await start(
     'epcscf',
     [
-      '--ws-listen', '127.0.0.1:0',
+      // wss:// only, with the run's certificate: tokens are accepted over it without
+      // --allow-insecure-transport (RFC 6750 5.3).
+      '--ws-listen', 'off',
+      '--wss-listen', '127.0.0.1:0',
+      '--tls-cert', tls.cert,
+      '--tls-key', tls.key,
       '--udp-listen', 'off',
       '--tcp-listen', 'off',
       '--core', core.addr,
@@ -326,22 +353,28 @@ async function main() {
       '--audience', AUDIENCE,
       '--scope', 'sip',
       '--hmac-secret', SECRET,
-      // Plain ws:// on loopback: tokens over it must be allowed (RFC 6750 5.3).
-      '--allow-insecure-transport', 'true',
       // The Authorization header when present, else the token of the WebSocket handshake.
       '--token-location', 'any',
     ],
-    /epcscf: listening ws=(\S+)/,
+    /epcscf: listening .*\bwss=(\S+)/,
   );
-  const wsUrl = `ws://${epcscf.match[1]}`;
+  const wsUrl = `wss://${epcscf.match[1]}`;
 
   const server = await serve({
     '/': { type: 'text/html; charset=utf-8', body: readFileSync(join(HERE, 'page.html')) },
     '/call.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(HERE, 'call.html')) },
     '/trace.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(HERE, 'trace.js')) },
-    '/jssip.js': { type: 'text/javascript; charset=utf-8', body: await jssipBundle() },
-  });
-  const baseUrl = `http://127.0.0.1:${server.address().port}`;
+    '/sipjs.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(HERE, 'sipjs.html')) },
+    '/jssip.js': {
+      type: 'text/javascript; charset=utf-8',
+      body: await browserBundle(['jssip', 'lib', 'JsSIP.js'], 'JsSIP'),
+    },
+    '/sipjs.js': {
+      type: 'text/javascript; charset=utf-8',
+      body: await browserBundle(['sip.js', 'lib', 'index.js'], 'SIP'),
+    },
+  }, tls);
+  const baseUrl = `https://127.0.0.1:${server.address().port}`;
   profile = mkdtempSync(join(tmpdir(), 'sip-oauth-chromium-'));
   let context;
   try {
@@ -349,6 +382,7 @@ async function main() {
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_FLAGS,
+      ignoreHTTPSErrors: true,
       timeout: STARTUP_TIMEOUT_MS,
     });
     const uri = `sip:bob@${HOME}`;
@@ -363,13 +397,14 @@ async function main() {
       assert(r.outcome.status === 200, 'registered without a 200', r.outcome);
       assert(r.status.startsWith('registered'), 'page status', r.status);
       assert(r.protocol === 'sip', 'WebSocket subprotocol not sip', r.protocol);
+      assert(r.origin === baseUrl && r.secure, 'the page is not an https secure context', [r.origin, r.secure]);
       const registers = r.trace.filter((t) => t.dir === 'out' && t.text.startsWith('REGISTER '));
       assert(registers.length >= 1, 'no REGISTER on the wire');
       const first = registers[0].text;
       assert(header(first, 'Authorization') === `Bearer ${good}`,
         'first REGISTER lacks Authorization: Bearer <token>', header(first, 'Authorization'));
-      assert(/^SIP\/2\.0\/WS\s/i.test(header(first, 'Via') || ''),
-        'Via transport is not WS', header(first, 'Via'));
+      assert(/^SIP\/2\.0\/WSS\s/i.test(header(first, 'Via') || ''),
+        'Via transport is not WSS', header(first, 'Via'));
       assert((r.outcome.associatedUri || '').includes(uri), 'P-Associated-URI', r.outcome.associatedUri);
       assert(r.outcome.unregistered === 200, 'de-registration not answered 200', r.outcome);
       assert(await eventually(() => edgeLog.some((l) => /outcome=forwarded/.test(l) && l.includes(`impi=bob@${HOME}`))),
@@ -431,12 +466,79 @@ async function main() {
       }
     });
 
+    await check('SIP.js registers with the token in extraHeaders, its CRLF keep-alives are answered, it un-registers (200)', async () => {
+      const user = 'carol';
+      const token = mintToken({ user });
+      const r = await sipJs(context, baseUrl, {
+        wsUrl, uri: `sip:${user}@${HOME}`, authorization: `Bearer ${token}`,
+        keepAliveInterval: SIPJS_KEEPALIVE_S, holdMs: SIPJS_HOLD_MS,
+      });
+      const o = r.outcome;
+      assert(o.registered && o.registered.status === 200, 'SIP.js REGISTER not answered 200', o);
+      const registers = r.trace.filter((t) => t.dir === 'out' && t.text.startsWith('REGISTER ')).map((t) => t.text);
+      assert(registers.length >= 2, 'expected a REGISTER and an un-REGISTER on the wire', registers.length);
+      for (const m of registers) {
+        assert(header(m, 'Authorization') === `Bearer ${token}`, 'a REGISTER lacks the Bearer token', header(m, 'Authorization'));
+        assert(/^SIP\/2\.0\/WSS\s/i.test(header(m, 'Via') || ''), 'Via transport is not WSS', header(m, 'Via'));
+      }
+      // SIP.js sends a keep-alive only once the previous one has been answered (else it
+      // waits keepAliveDebounce, 10 s): two or more in the hold mean answers came back.
+      const pings = r.trace.filter((t) => t.dir === 'out' && t.text === '\r\n\r\n').length;
+      const pongs = r.trace.filter((t) => t.dir === 'in' && t.text === '\r\n').length;
+      console.log(`# SIP.js: ${pings} CRLFCRLF keep-alives sent, ${pongs} CRLF answers received in ${SIPJS_HOLD_MS} ms`);
+      assert(pings >= 2, 'fewer than 2 CRLFCRLF keep-alives sent', pings);
+      assert(pongs >= pings - 1 && pongs >= 1, 'keep-alives not answered with CRLF', { pings, pongs });
+      assert(o.connectedAfterHold && o.stateAfterHold === 'Registered', 'not connected and registered after the keep-alives', o);
+      assert(r.sockets.length === 1 && r.sockets[0].opened, 'SIP.js did not use exactly one WebSocket', r.sockets);
+      assert(o.unregistered && o.unregistered.status === 200, 'un-REGISTER not answered 200', o);
+      const last = registers[registers.length - 1];
+      assert(/expires=0|^Expires:\s*0\s*$/im.test(last), 'the last REGISTER is not an un-REGISTER', last);
+      assert(await eventually(() => core.logged((l) => l.includes(`aor=sip:${user}@${HOME} outcome=200`))),
+        `${CORE_NAME} did not log a 200 for carol's AoR`);
+    });
+
     await callChecks(context, baseUrl, wsUrl);
   } finally {
     if (context) await context.close().catch(() => {});
     server.close();
     rmSync(profile, { recursive: true, force: true });
     profile = null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// SIP.js (sipjs.html): one user agent that registers, holds its connection with CRLF
+// keep-alives, and un-registers.
+
+const SIPJS_KEEPALIVE_S = 1;
+const SIPJS_HOLD_MS = 3500;
+
+async function sipJs(context, baseUrl, cfg) {
+  lastExchange = [];
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+  try {
+    await page.goto(`${baseUrl}/sipjs.html`, { timeout: CASE_TIMEOUT_MS });
+    let outcome;
+    try {
+      outcome = await withTimeout(page.evaluate((c) => window.runSipJs(c), cfg), CASE_TIMEOUT_MS, 'no SIP.js outcome');
+    } finally {
+      const trace = await page.evaluate(() => window.sipTrace).catch(() => []);
+      lastExchange = [
+        ...trace.map((t) => (/^(\r\n)+$/.test(t.text)
+          ? `# ${t.dir === 'out' ? '>>' : '<<'} keep-alive ${JSON.stringify(t.text)}`
+          : `# ${t.dir === 'out' ? '>>' : '<<'}\n# ${t.text.replace(/\r\n/g, '\n# ')}`)),
+        ...consoleLines.map((l) => `# console ${l}`),
+      ];
+      if (VERBOSE) for (const line of lastExchange) console.log(line);
+    }
+    const trace = await page.evaluate(() => window.sipTrace);
+    const sockets = await page.evaluate(() => window.sipSockets);
+    return { outcome, trace, sockets };
+  } finally {
+    await page.close();
   }
 }
 
@@ -588,6 +690,9 @@ async function finish(code) {
   finishing = true;
   clearTimeout(watchdog);
   await stopAll();
+  // Only now: the edge watches the certificate's files while it runs.
+  if (certDir) rmSync(certDir, { recursive: true, force: true });
+  certDir = null;
   const failed = results.filter((r) => !r.ok).length;
   if (failed && !VERBOSE) {
     for (const { name, log } of children) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser interop: builds the example programs, installs the pinned node packages, and
-# runs run.mjs (JsSIP in headless Chromium registering through epcscf to scscf, then two
-# JsSIP phones exchanging a MESSAGE and an audio call).
+# runs run.mjs (JsSIP in headless Chromium, on an https page, registering over wss://
+# through epcscf to scscf; SIP.js registering with CRLF keep-alives; then two JsSIP
+# phones exchanging a MESSAGE and an audio call).
 # Needs node >= 20, npm and Chromium (Debian: apt-get install -y chromium; or set CHROMIUM).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -10,8 +10,9 @@
 #   2. the `epcscf` example pointed at it: a sipp client with a token registers through the
 #      edge and gets Kamailio's 200 (Service-Route of Kamailio's own URI); the `wic` example
 #      as alice sends bob (another wic) a MESSAGE and calls him (180, 200, ACK, BYE);
-#   3. the browser test (tests/browser/run.sh) with Kamailio as its core: the registration
-#      checks, and two JsSIP user agents exchanging a MESSAGE and a call with media.
+#   3. the browser test (tests/browser/run.sh) with Kamailio as its core: from https pages
+#      over wss://, the registration checks, SIP.js with CRLF keep-alives, and two JsSIP
+#      user agents exchanging a MESSAGE and a call with media.
 # Everything it started is stopped on exit, however it ends; each step is bounded.
 #
 # Needs kamailio (Debian: apt-get install -y kamailio), sipp (sip-tester), python3, and what
@@ -299,10 +300,10 @@ browser() {
 }
 if browser; then
     passed=$((passed + 1))
-    echo "ok - browser (JsSIP in Chromium) through epcscf to kamailio"
+    echo "ok - browser (JsSIP and SIP.js in Chromium, https page, wss) through epcscf to kamailio"
 else
     failed=$((failed + 1))
-    echo "not ok - browser (JsSIP in Chromium) through epcscf to kamailio"
+    echo "not ok - browser (JsSIP and SIP.js in Chromium, https page, wss) through epcscf to kamailio"
 fi
 
 kill -0 "$kamailio_pid" 2>/dev/null || { failed=$((failed + 1)); echo "not ok - kamailio still running at the end"; }
