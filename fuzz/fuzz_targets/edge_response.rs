@@ -46,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
     let (edge, branch) = edge();
     let mut wire = Vec::with_capacity(data.len() + 32);
     let mut rest = data;
-    while let Some(at) = rest.windows(PLACEHOLDER.len()).position(|w| w == PLACEHOLDER) {
+    while let Some(at) = rest
+        .windows(PLACEHOLDER.len())
+        .position(|w| w == PLACEHOLDER)
+    {
         wire.extend_from_slice(&rest[..at]);
         wire.extend_from_slice(branch.as_bytes());
         rest = &rest[at + PLACEHOLDER.len()..];
@@ -63,15 +66,24 @@ fuzz_target!(|data: &[u8]| {
             // other status is relayed as it is.
             let (from, to) = (input.status().unwrap_or(0), out.status().unwrap_or(0));
             assert!(
-                from == to || (matches!(from, 401 | 407) && to == 403) || (from == 423 && to == 401),
+                from == to
+                    || (matches!(from, 401 | 407) && to == 403)
+                    || (from == 423 && to == 401),
                 "{from} relayed as {to}"
             );
             assert_eq!(Some(status), out.status());
-            assert!(out.first(HeaderName::Via).is_some(), "no Via left for the client");
+            assert!(
+                out.first(HeaderName::Via).is_some(),
+                "no Via left for the client"
+            );
             // Quoted commas could make the simple count differ; compare only plain cases.
             if !input.as_bytes().contains(&b'"') {
                 assert_eq!(via_count(&out) + 1, via_count(&input), "{bytes:?}");
             }
+        }
+        // What comes from the core never goes back to the core.
+        other @ ResponseDecision::ToCore { .. } => {
+            panic!("a core response sent to the core: {other:?}")
         }
         ResponseDecision::Drop(_) => {}
     }
