@@ -9,6 +9,7 @@ use super::annex_u::push_annex_u;
 use super::{Established, Stop};
 use crate::edge::config::{AuthEntityAt, Config};
 use crate::edge::decision::DropReason;
+use crate::edge::hop;
 use crate::edge::inbound::Inbound;
 use crate::message::Span;
 use crate::message::decimal::Decimal;
@@ -125,8 +126,7 @@ pub(crate) fn build(
     // RFC 3261 16.6 step 8: the edge's Via on top, its branch carrying the flow.
     let call_id = msg.slice(facts.call_id.span);
     let cseq = msg.slice(facts.cseq.span);
-    let (via_index, via_span) = (facts.via.index, facts.via.span);
-    let client_via = msg.slice(via_span);
+    let client_via = msg.slice(facts.via.span);
     let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
     let flow = inbound.flow;
     // The branch carries the token's expiry, so the response path can tell a 423 asking
@@ -137,55 +137,15 @@ pub(crate) fn build(
         .map(|d| d.as_secs());
     // One buffer for every value the edge writes, each copied into the editor before
     // the next is built. Every part is checked text, so no value is scanned again.
-    const SIP_2_0: HeaderValue = HeaderValue::from_static("SIP/2.0/");
-    const SPACE: HeaderValue = HeaderValue::from_static(" ");
-    const BRANCH: HeaderValue = HeaderValue::from_static(";branch=");
     // Room for the longest value written (the Annex U Authorization), so it never grows.
     let mut v = ValueBuilder::with_capacity(320);
-    v.push(&SIP_2_0)
-        .push(&config.core_transport.token())
-        .push(&SPACE)
-        .push(&config.edge_host)
-        .push(&BRANCH);
+    hop::push_via_head(&mut v, config, &config.core_transport.token());
     config
         .codec
         .push_branch(&mut v, flow, &transaction, token_expires);
     ed.insert_top(HeaderName::Via, &v)?;
-
-    // RFC 3261 18.2.1 and RFC 3581: record where the request really came from.
-    const RECEIVED: HeaderValue = HeaderValue::from_static("received=");
-    const SEMI_RECEIVED: HeaderValue = HeaderValue::from_static(";received=");
-    v.clear();
-    match facts.via.received {
-        Some(span) => {
-            v.push(&RECEIVED).push_ip(inbound.peer.ip());
-            ed.replace_span(span, &v)?;
-        }
-        None => {
-            v.push(&SEMI_RECEIVED).push_ip(inbound.peer.ip());
-            ed.insert_text(via_span.end as usize, &v)?;
-        }
-    }
-    if let (Some(None), Some(span)) = (facts.via.via.rport(), facts.via.rport) {
-        const RPORT: HeaderValue = HeaderValue::from_static("rport=");
-        v.clear();
-        v.push(&RPORT).push_decimal(inbound.peer.port());
-        ed.replace_span(span, &v)?;
-    }
-
-    // RFC 3261 16.6 step 3.
-    match &facts.max_forwards {
-        // Not 0: the proxy checks answered 483 (RFC 3261 16.3 step 3).
-        Some(mf) => ed.replace_value(
-            mf.index,
-            Decimal::new(u32::from(mf.value.saturating_sub(1))),
-        )?,
-        None => ed.insert_after(
-            via_index,
-            HeaderName::MaxForwards,
-            HeaderValue::from_static("70"),
-        )?,
-    }
+    hop::record_received(&mut ed, &mut v, &facts.via, inbound.peer)?;
+    hop::decrement_max_forwards(&mut ed, facts)?;
 
     for &(span, limit) in &admission.lowered {
         ed.replace_span(span, Decimal::new(limit))?;
