@@ -79,7 +79,7 @@
 //!     ResponseDecision::Relay { flow, status, registered, .. } => {
 //!         assert_eq!((flow, status), (FlowId(7), 200));
 //!         let registered = registered.expect("registration state");
-//!         assert_eq!(registered.service_route, ["sip:orig@scscf.home.example;lr"]);
+//!         assert!(registered.service_route().eq(["sip:orig@scscf.home.example;lr"]));
 //!     }
 //!     other => panic!("not relayed: {other:?}"),
 //! }

@@ -154,10 +154,10 @@ impl SipOauthDecision {
             Either::Response(ResponseDecision::Relay { registered, .. }) => json!({
                 "rejected": false,
                 "registered": registered.as_ref().map(|r| json!({
-                    "aor": r.aor,
-                    "service_route": r.service_route,
-                    "associated_uris": r.associated_uris,
-                    "contacts": r.contacts.iter()
+                    "aor": r.aor(),
+                    "service_route": r.service_route().collect::<Vec<_>>(),
+                    "associated_uris": r.associated_uris().collect::<Vec<_>>(),
+                    "contacts": r.contacts()
                         .map(|(uri, expires)| json!({"uri": uri, "expires": expires}))
                         .collect::<Vec<_>>(),
                 })),

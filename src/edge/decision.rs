@@ -9,6 +9,7 @@ use thiserror::Error;
 use super::flow_token::FlowTokenError;
 use super::inbound::FlowId;
 use super::pending::PendingRegister;
+pub use super::registered::Registered;
 use crate::message::{Message, ParseError, Violation, WriteError};
 use crate::token::ExtractError;
 use crate::validate::{Authorization, BearerError, ValidationError};
@@ -141,20 +142,6 @@ impl Admitted {
         // A slice of a parsed message's header value: UTF-8 by construction.
         std::str::from_utf8(&self.aor).unwrap_or_default()
     }
-}
-
-/// The state a successful registration leaves behind (TS 24.229 5.2.2.2: the P-CSCF
-/// stores Service-Route and P-Associated-URI for later requests of the user).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Registered {
-    /// The address of record (To URI).
-    pub aor: String,
-    /// The Service-Route values, in order (RFC 3608).
-    pub service_route: Vec<String>,
-    /// The P-Associated-URI values, in order (RFC 7315).
-    pub associated_uris: Vec<String>,
-    /// The bindings the registrar holds, with their granted lifetime in seconds.
-    pub contacts: Vec<(String, u32)>,
 }
 
 /// The rule behind one of the edge's own error responses.

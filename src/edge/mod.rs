@@ -56,6 +56,7 @@ mod inbound;
 mod originating;
 mod pending;
 mod register;
+mod registered;
 mod registrations;
 mod reply;
 mod response;
@@ -85,7 +86,7 @@ use crate::message::header::Uri;
 use crate::message::{HeaderName, Message, Violation};
 use crate::validate::{Authorization, ValidationError, Validator};
 use register::{Source, Stop};
-use registrations::{Granted, Registrations};
+use registrations::Registrations;
 
 /// The edge proxy: its registration procedure, the registrations it holds, and the
 /// requests that follow them both ways. Cheap to share (clones share the same
@@ -366,16 +367,11 @@ impl Edge {
             ..
         } = &decision
         {
-            let key = Uri::parse(&registered.aor)
+            let key = Uri::parse(registered.aor())
                 .ok()
                 .and_then(|uri| aor::aor_key(&uri));
             if let Some(key) = key {
-                let granted = Granted {
-                    service_route: &registered.service_route,
-                    associated_uris: &registered.associated_uris,
-                    contacts: &registered.contacts,
-                };
-                self.registrations.granted(*flow, &key, &granted, now);
+                self.registrations.granted(*flow, &key, registered, now);
             }
         }
         decision

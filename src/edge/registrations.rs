@@ -19,6 +19,7 @@ use smallvec::SmallVec;
 use super::aor::aor_key;
 use super::flow_token::PATH_RAW_LEN;
 use super::inbound::{FlowId, Transport};
+use super::registered::Registered;
 use crate::identity::Impu;
 use crate::message::Message;
 use crate::message::check::ContactUris;
@@ -73,6 +74,10 @@ pub(crate) struct Bound {
     pub contacts: Vec<String>,
     pub associated_uris: Vec<String>,
     pub service_route: Vec<String>,
+    /// The digest of the Service-Route and P-Associated-URI text the two lists were
+    /// read from ([`Registered::core_fields_digest`]); `None` before the core's first
+    /// answer.
+    pub core_digest: Option<u64>,
     /// What the request paths write, checked and built once per change rather than
     /// per request: each identity of [`Bound::identities`] with its binding key and
     /// `<uri>` value, and each Service-Route entry as `<uri>`.
@@ -185,17 +190,10 @@ impl AdmissionView<'_> {
             contacts: self.contacts().map(str::to_owned).collect(),
             associated_uris: core.map_or_else(Vec::new, |c| c.associated_uris.clone()),
             service_route: core.map_or_else(Vec::new, |c| c.service_route.clone()),
+            core_digest: core.and_then(|c| c.core_digest),
             written: Written::default(),
         })
     }
-}
-
-/// What the core's 2xx to a REGISTER said.
-pub(crate) struct Granted<'a> {
-    pub service_route: &'a [String],
-    pub associated_uris: &'a [String],
-    /// The bindings listed, with their granted lifetimes in seconds.
-    pub contacts: &'a [(String, u32)],
 }
 
 /// The table is full: the REGISTER is refused rather than an entry evicted.
@@ -269,15 +267,6 @@ fn kept<'a>(uris: impl IntoIterator<Item = &'a str>) -> Vec<String> {
         .take(MAX_VALUES)
         .map(str::to_owned)
         .collect()
-}
-
-/// Whether a stored list says what the core sent (as far as it is kept).
-fn same_list(stored: &[String], sent: &[String]) -> bool {
-    let sent = sent
-        .iter()
-        .filter(|u| u.len() <= MAX_URI_LEN)
-        .take(MAX_VALUES);
-    stored.iter().eq(sent)
 }
 
 impl Table {
@@ -419,7 +408,7 @@ impl Registrations {
         &self,
         flow: FlowId,
         aor_key: &[u8],
-        granted: &Granted<'_>,
+        granted: &Registered,
         now: SystemTime,
     ) {
         let mut t = self.lock();
@@ -435,11 +424,10 @@ impl Registrations {
         if let Some(next) = pending.next {
             slot.bound = next;
         }
-        // The registered set and route as the core now gives them; copied only when
-        // they changed.
-        let core_changed = !same_list(&slot.bound.associated_uris, granted.associated_uris)
-            || !same_list(&slot.bound.service_route, granted.service_route);
-        if core_changed {
+        // The registered set and route as the core now gives them; parsed and copied
+        // only when their text changed (a refresh's 200 OK repeats them).
+        let digest = granted.core_fields_digest();
+        if slot.bound.core_digest != Some(digest) {
             let b = &slot.bound;
             slot.bound = Arc::new(Bound::derived(Bound {
                 aor: b.aor.clone(),
@@ -448,8 +436,9 @@ impl Registrations {
                 granted_impus: b.granted_impus.clone(),
                 transport: b.transport,
                 contacts: b.contacts.clone(),
-                associated_uris: kept(granted.associated_uris.iter().map(String::as_str)),
-                service_route: kept(granted.service_route.iter().map(String::as_str)),
+                associated_uris: kept(granted.associated_uris()),
+                service_route: kept(granted.service_route()),
+                core_digest: Some(digest),
                 written: Written::default(),
             }));
         }
@@ -463,10 +452,9 @@ impl Registrations {
         let mut last: Option<SystemTime> = None;
         for uri in &slot.bound.contacts {
             let secs = granted
-                .contacts
-                .iter()
+                .contacts()
                 .find(|(u, _)| u.eq_ignore_ascii_case(uri))
-                .map(|&(_, s)| s)
+                .map(|(_, s)| s)
                 .or(pending.expires)
                 .unwrap_or(3600);
             let end = now + Duration::from_secs(secs.into());
@@ -639,12 +627,28 @@ mod tests {
         }
     }
 
-    fn ok<'a>(contacts: &'a [(String, u32)], assoc: &'a [String]) -> Granted<'a> {
-        Granted {
-            service_route: &[],
-            associated_uris: assoc,
-            contacts,
+    /// The core's 200 OK granting `contacts` (URI, seconds) with `assoc` as the
+    /// P-Associated-URI set.
+    fn ok(contacts: &[(String, u32)], assoc: &[String]) -> Registered {
+        let mut text = String::from(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/WSS c;branch=z9hG4bK1\r\nTo: <sip:a@h>;tag=2\r\n\
+             From: <sip:a@h>;tag=1\r\nCall-ID: 1\r\nCSeq: 1 REGISTER\r\n",
+        );
+        for u in assoc {
+            text.push_str(&format!("P-Associated-URI: <{u}>\r\n"));
         }
+        for (u, secs) in contacts {
+            text.push_str(&format!("Contact: <{u}>;expires={secs}\r\n"));
+        }
+        text.push_str("Content-Length: 0\r\n\r\n");
+        let msg = Message::parse(text).unwrap();
+        let at = msg
+            .as_bytes()
+            .windows(9)
+            .position(|w| w == b"<sip:a@h>")
+            .unwrap()
+            + 1;
+        Registered::new(msg, at..at + 7, None).unwrap()
     }
 
     #[test]
@@ -719,6 +723,39 @@ mod tests {
         .unwrap();
         r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
         assert_eq!(r.live(FlowId(1), t0())[0].bound.granted_impus.len(), 2);
+        // The core's set changes: read again; repeated: shared again.
+        let assoc = ["sip:a@h".to_owned(), "tel:+1".to_owned()];
+        for _ in 0..2 {
+            r.admit(
+                FlowId(1),
+                &view(&msg, "sip:a@h", &more, Some(600), None),
+                &PATH,
+                t0(),
+            )
+            .unwrap();
+            r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &assoc), t0());
+        }
+        let now_bound = r.live(FlowId(1), t0())[0].bound.clone();
+        assert_eq!(now_bound.associated_uris, assoc);
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &more, Some(600), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &assoc), t0());
+        assert!(Arc::ptr_eq(&now_bound, &r.live(FlowId(1), t0())[0].bound));
+        // And back to none.
+        r.admit(
+            FlowId(1),
+            &view(&msg, "sip:a@h", &more, Some(600), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
+        assert!(r.live(FlowId(1), t0())[0].bound.associated_uris.is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! 5.2.2): no `ck`/`ik` in challenges, no charging headers, no Digest challenge the
 //! bearer client cannot answer, and no 423 the token cannot satisfy.
 
+use std::ops::Range;
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -11,7 +12,7 @@ use bytes::Bytes;
 use super::config::Config;
 use super::decision::{DropReason, Registered, ResponseDecision};
 use super::reply::bearer_challenge;
-use crate::message::header::{AuthScheme, Challenge, Contact, NameAddr, split_list};
+use crate::message::header::{AuthScheme, Challenge};
 use crate::message::{
     Builder, Editor, HeaderName, HeaderValue, Message, ResponseFacts, Violation, WriteError,
     check_response,
@@ -210,11 +211,8 @@ pub(crate) fn relay(config: &Config, bytes: Bytes, now: Option<SystemTime>) -> R
             }
         }
     };
-    let registered = if (200..300).contains(&facts.status) {
-        registered(&msg, &facts)
-    } else {
-        None
-    };
+    let registered =
+        registered_at(&msg, &facts).and_then(|(aor, expires)| Registered::new(msg, aor, expires));
     ResponseDecision::Relay {
         flow: branch.flow,
         bytes,
@@ -223,41 +221,16 @@ pub(crate) fn relay(config: &Config, bytes: Bytes, now: Option<SystemTime>) -> R
     }
 }
 
-/// What a 2xx to REGISTER tells the edge to keep (TS 24.229 5.2.2.2).
-fn registered(msg: &Message, facts: &ResponseFacts<'_>) -> Option<Registered> {
-    if facts.cseq.value.method != "REGISTER" {
+/// Where a 2xx to REGISTER names the address of record, and its Expires: what the
+/// [`Registered`] view over the response needs (TS 24.229 5.2.2.2).
+fn registered_at(msg: &Message, facts: &ResponseFacts<'_>) -> Option<(Range<usize>, Option<u32>)> {
+    if !(200..300).contains(&facts.status) || facts.cseq.value.method != "REGISTER" {
         return None;
     }
-    let aor = facts.to.value.uri().as_str().to_owned();
-    let expires = facts.expires.as_ref().map(|e| e.value);
-    let mut out = Registered {
-        aor,
-        ..Registered::default()
-    };
-    let uris = |name: HeaderName, into: &mut Vec<String>| {
-        for field in msg.find(name) {
-            let Ok(text) = msg.value_str(field) else {
-                continue;
-            };
-            for (_, item) in split_list(text) {
-                if let Ok(addr) = NameAddr::parse(item) {
-                    into.push(addr.uri().as_str().to_owned());
-                }
-            }
-        }
-    };
-    uris(HeaderName::ServiceRoute, &mut out.service_route);
-    uris(HeaderName::PAssociatedUri, &mut out.associated_uris);
-    for field in msg.find(HeaderName::Contact) {
-        let Ok(text) = msg.value_str(field) else {
-            continue;
-        };
-        for (_, item) in split_list(text) {
-            if let Ok(Contact::Addr(addr)) = Contact::parse(item) {
-                let granted = addr.expires().or(expires).unwrap_or(3600);
-                out.contacts.push((addr.uri().as_str().to_owned(), granted));
-            }
-        }
-    }
-    Some(out)
+    let aor = facts.to.value.uri().as_str();
+    let start = (aor.as_ptr() as usize).checked_sub(msg.as_bytes().as_ptr() as usize)?;
+    Some((
+        start..start + aor.len(),
+        facts.expires.as_ref().map(|e| e.value),
+    ))
 }

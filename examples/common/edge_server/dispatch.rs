@@ -191,7 +191,7 @@ async fn on_core_response(shared: &Shared, bytes: Bytes) {
             registered,
         } => {
             let aor = match &registered {
-                Some(r) => r.aor.clone(),
+                Some(r) => r.aor().to_owned(),
                 None => LazyAor(&bytes).to_string(),
             };
             match shared.to_client(flow, bytes).await {

@@ -309,8 +309,8 @@ pub(super) fn relayed(
     let detail = registered.map_or_else(String::new, |r| {
         format!(
             " service-route={} bindings={}",
-            r.service_route.join(","),
-            r.contacts.len()
+            r.service_route().collect::<Vec<_>>().join(","),
+            r.contacts().count()
         )
     });
     line(
