@@ -188,13 +188,17 @@ pub(crate) fn aor_key(uri: &Uri<'_>) -> Option<AorKey> {
         match userinfo {
             Some(text) => {
                 out.push(1);
-                part(&mut out, &mut percent_decode(text).ok()?.iter().copied());
+                part_slice(&mut out, &percent_decode(text).ok()?);
             }
             None => out.push(0),
         }
     }
     let host = uri.host_str()?;
-    part(&mut out, &mut host.bytes().map(|b| b.to_ascii_lowercase()));
+    let at = out.len() + 4;
+    part_slice(&mut out, host.as_bytes());
+    if let Some(written) = out.get_mut(at..) {
+        written.make_ascii_lowercase();
+    }
     match uri.port() {
         Some(port) => {
             out.push(1);
@@ -203,6 +207,13 @@ pub(crate) fn aor_key(uri: &Uri<'_>) -> Option<AorKey> {
         None => out.push(0),
     }
     Some(out)
+}
+
+/// [`part`] for bytes at hand: one copy rather than a byte at a time.
+fn part_slice(out: &mut AorKey, bytes: &[u8]) {
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(bytes);
 }
 
 /// Appends `bytes` with a length prefix, so no two sequences of parts collide.

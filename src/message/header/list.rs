@@ -31,7 +31,13 @@ impl<'a> Iterator for SplitList<'a> {
         let b = self.value.as_bytes();
         while self.pos < b.len() {
             let start = self.pos;
-            let end = element_end(b, start);
+            // Most lists have one element: without a comma left there is nothing to
+            // split, and no quote or bracket to track.
+            let end = if memchr::memchr(b',', b.get(start..).unwrap_or_default()).is_none() {
+                b.len()
+            } else {
+                element_end(b, start)
+            };
             self.pos = end + 1;
             let mut a = start;
             let mut e = end;
