@@ -118,6 +118,27 @@ impl RouteKind {
     }
 }
 
+/// The two route tokens of one registration (a flow and an address of record), before
+/// base64url: they depend on nothing else, so the edge mints them once when the
+/// registration is made and keeps them with it, and a Record-Route or a check of a
+/// token's AOR binding costs no MAC afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RouteTokens {
+    /// The user part of the Path URI.
+    pub path: [u8; PATH_RAW_LEN],
+    /// The user part of the Record-Route URI (after its prefix).
+    pub record_route: [u8; PATH_RAW_LEN],
+}
+
+impl RouteTokens {
+    fn of(&self, kind: RouteKind) -> &[u8; PATH_RAW_LEN] {
+        match kind {
+            RouteKind::Path => &self.path,
+            RouteKind::RecordRoute => &self.record_route,
+        }
+    }
+}
+
 /// A route token whose MAC and epoch verified ([`FlowTokenCodec::open_route`]); its AOR
 /// binding is checked against the registrations of the flow it names.
 #[derive(Debug, Clone)]
@@ -386,19 +407,22 @@ impl FlowTokenCodec {
         self.route_raw(RouteKind::Path, flow, aor_key)
     }
 
-    /// Appends the user part of the edge's Record-Route URI for a dialog of the client
-    /// `flow` registered as the address of record whose key is `aor_key` (RFC 3261
-    /// 16.6 step 4): later requests of the dialog, from either side, name the flow
-    /// through it, bound as a Path token is, under labels of its own.
-    pub(crate) fn push_record_route_token(
-        &self,
-        out: &mut ValueBuilder,
-        flow: FlowId,
-        aor_key: &[u8],
-    ) {
+    /// Both route tokens of the client `flow` registered as the address of record whose
+    /// key is `aor_key`.
+    pub(crate) fn route_tokens(&self, flow: FlowId, aor_key: &[u8]) -> RouteTokens {
+        RouteTokens {
+            path: self.route_raw(RouteKind::Path, flow, aor_key),
+            record_route: self.route_raw(RouteKind::RecordRoute, flow, aor_key),
+        }
+    }
+
+    /// Appends the user part of the edge's Record-Route URI for a dialog of a client's
+    /// registration (RFC 3261 16.6 step 4), from the registration's `tokens`: later
+    /// requests of the dialog, from either side, name the flow through it, bound to
+    /// the AOR as a Path token is, under labels of its own.
+    pub(crate) fn push_record_route_token(out: &mut ValueBuilder, tokens: &RouteTokens) {
         const PREFIX: Token = Token::from_static(RR_PREFIX);
-        let raw = self.route_raw(RouteKind::RecordRoute, flow, aor_key);
-        out.push(&PREFIX).push_base64url(&raw);
+        out.push(&PREFIX).push_base64url(&tokens.record_route);
     }
 
     fn route_raw(&self, kind: RouteKind, flow: FlowId, aor_key: &[u8]) -> [u8; PATH_RAW_LEN] {
@@ -449,6 +473,28 @@ impl FlowTokenCodec {
             raw,
             key,
         })
+    }
+
+    /// Whether an opened route token was minted for the registration whose tokens are
+    /// `tokens` and whose address of record has the key ([`aor_key`]) `aor_key`. A
+    /// token of the current key binds to the AOR exactly when its binding bytes are the
+    /// registration's own; one of the previous key is checked by its MAC.
+    pub(crate) fn route_bound_to_registration(
+        &self,
+        opened: &OpenedRoute,
+        tokens: &RouteTokens,
+        aor_key: &[u8],
+    ) -> bool {
+        if opened.key != 0 {
+            return self.route_bound_to(opened, aor_key);
+        }
+        let at = FLOW_LEN + EPOCH_LEN..FLOW_LEN + EPOCH_LEN + AOR_TAG_LEN;
+        let (Some(mine), Some(theirs)) =
+            (tokens.of(opened.kind).get(at.clone()), opened.raw.get(at))
+        else {
+            return false;
+        };
+        constant_time_eq(mine, theirs)
     }
 
     /// Whether an opened route token was minted for the address of record whose key
@@ -689,5 +735,51 @@ mod tests {
         let b2 = during.branch(FlowId(3), &[b"t"], None);
         assert_eq!(after.flow_from_branch(&b2), Ok(FlowId(3)));
         assert_eq!(before.flow_from_branch(&b2), Err(FlowTokenError::BadMac));
+    }
+
+    #[test]
+    fn a_registrations_kept_tokens_check_route_bindings_as_the_mac_does() {
+        let (old, new) = (b"old-key-0123456789", b"new-key-0123456789");
+        let before = FlowTokenCodec::new(old).unwrap();
+        let codec = FlowTokenCodec::new(new)
+            .unwrap()
+            .with_previous_key(old)
+            .unwrap();
+        let key = |s: &str| aor_key(&uri(s)).unwrap();
+        let (bob, alice) = (key("sip:bob@home.example"), key("sip:alice@home.example"));
+        let bobs = codec.route_tokens(FlowId(5), &bob);
+        let alices = codec.route_tokens(FlowId(5), &alice);
+        let text = |raw: &[u8; PATH_RAW_LEN], rr: bool| {
+            let mut v = ValueBuilder::with_capacity(64);
+            if rr {
+                v.push(&Token::from_static(RR_PREFIX));
+            }
+            v.push_base64url(raw);
+            v.as_str().to_owned()
+        };
+        for rr in [false, true] {
+            let minted = if rr { &bobs.record_route } else { &bobs.path };
+            let opened = codec.open_route(&text(minted, rr)).unwrap();
+            assert_eq!(opened.kind == RouteKind::RecordRoute, rr);
+            // The kept tokens agree with the MAC check, for the AOR and for another.
+            assert!(codec.route_bound_to_registration(&opened, &bobs, &bob));
+            assert!(codec.route_bound_to(&opened, &bob));
+            assert!(!codec.route_bound_to_registration(&opened, &alices, &alice));
+            assert!(!codec.route_bound_to(&opened, &alice));
+            // A token of the previous key is checked by its MAC under that key.
+            let earlier = before.route_tokens(FlowId(5), &bob);
+            let minted = if rr {
+                &earlier.record_route
+            } else {
+                &earlier.path
+            };
+            let opened = codec.open_route(&text(minted, rr)).unwrap();
+            assert!(codec.route_bound_to_registration(&opened, &bobs, &bob));
+            assert!(!codec.route_bound_to_registration(&opened, &alices, &alice));
+        }
+        // The kept Path token is the one a REGISTER writes.
+        let mut v = ValueBuilder::with_capacity(64);
+        codec.push_path_token_for_key(&mut v, FlowId(5), &bob);
+        assert_eq!(v.as_str(), text(&bobs.path, false));
     }
 }

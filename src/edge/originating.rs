@@ -14,10 +14,11 @@ use bytes::Bytes;
 use super::aor::aor_key;
 use super::config::Config;
 use super::decision::{DropReason, RejectCause};
+use super::flow_token::FlowTokenCodec;
 use super::hop;
 use super::inbound::Inbound;
 use super::register::Stop;
-use super::registrations::{Bound, Live, Registrations};
+use super::registrations::{Live, Registrations};
 use crate::message::header::{NameAddr, Uri, split_list};
 use crate::message::{Editor, HeaderName, HeaderValue, Message, RequestFacts, ValueBuilder};
 use crate::token::{Place, copies};
@@ -46,7 +47,7 @@ fn anonymous(uri: &Uri<'_>) -> bool {
 
 /// The registration `uri` is an identity of, with that identity's index in
 /// [`Bound::identities`] (compared in binding form: the same as [`same_aor`]).
-fn registered_as<'r>(regs: &'r [Live], uri: &Uri<'_>) -> Option<(&'r Bound, usize)> {
+fn registered_as<'r>(regs: &'r [Live], uri: &Uri<'_>) -> Option<(&'r Live, usize)> {
     let key = aor_key(uri)?;
     regs.iter().find_map(|r| {
         let at = r
@@ -55,7 +56,7 @@ fn registered_as<'r>(regs: &'r [Live], uri: &Uri<'_>) -> Option<(&'r Bound, usiz
             .identities
             .iter()
             .position(|(k, _, _)| k[..] == key[..])?;
-        Some((r.bound.as_ref(), at))
+        Some((r, at))
     })
 }
 
@@ -137,8 +138,9 @@ fn initial(
     // registration the From belongs to (TS 24.229 5.2.6.3.3).
     let (reg, at_identity) = match asserted {
         Some(found) => found,
-        None => (by_from.map_or(regs[0].bound.as_ref(), |(r, _)| r), 0),
+        None => (by_from.map_or(&regs[0], |(r, _)| r), 0),
     };
+    let (reg, routes) = (reg.bound.as_ref(), &reg.routes);
 
     let mut ed = Editor::new(msg);
     strip_client_assertions(config, msg, &mut ed, true)?;
@@ -167,9 +169,7 @@ fn initial(
         if creates_dialog(method) {
             v.clear();
             hop::push_own_uri(&mut v, config, |v| {
-                config
-                    .codec
-                    .push_record_route_token(v, inbound.flow, &reg.aor_key)
+                FlowTokenCodec::push_record_route_token(v, routes)
             });
             hop::insert_record_route(&mut ed, msg, &v).map_err(write)?;
         }
@@ -210,7 +210,11 @@ fn in_dialog(
         && registrations
             .live(inbound.flow, inbound.now)
             .iter()
-            .any(|r| config.codec.route_bound_to(&opened, &r.bound.aor_key));
+            .any(|r| {
+                config
+                    .codec
+                    .route_bound_to_registration(&opened, &r.routes, &r.bound.aor_key)
+            });
     if !bound {
         return Err(RejectCause::OutsideDialog.into());
     }

@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 use smallvec::SmallVec;
 
 use super::aor::aor_key;
-use super::flow_token::PATH_RAW_LEN;
+use super::flow_token::RouteTokens;
 use super::inbound::{FlowId, Transport};
 use super::registered::Registered;
 use crate::identity::Impu;
@@ -134,6 +134,8 @@ impl Bound {
 #[derive(Debug, Clone)]
 pub(crate) struct Live {
     pub bound: Arc<Bound>,
+    /// The registration's route tokens.
+    pub routes: RouteTokens,
 }
 
 /// What a forwarded REGISTER asks for, borrowed from it: compared with what the table
@@ -221,9 +223,9 @@ struct Times {
 struct Slot {
     id: u64,
     deadline: SystemTime,
-    /// The Path token minted for this flow and AOR (it depends on nothing else), so a
-    /// refresh does not compute it again.
-    path: [u8; PATH_RAW_LEN],
+    /// The Path and Record-Route tokens minted for this flow and AOR (they depend on
+    /// nothing else), so neither a refresh nor a dialog computes them again.
+    routes: RouteTokens,
     bound: Arc<Bound>,
     pending: Option<Pending>,
     live: Option<Times>,
@@ -234,6 +236,7 @@ impl Slot {
         self.live.as_ref().filter(|t| t.ends > now)?;
         Some(Live {
             bound: self.bound.clone(),
+            routes: self.routes,
         })
     }
 }
@@ -334,7 +337,7 @@ impl Registrations {
         &self,
         flow: FlowId,
         view: &AdmissionView<'_>,
-        path: &[u8; PATH_RAW_LEN],
+        routes: &RouteTokens,
         now: SystemTime,
     ) -> Result<(), Full> {
         let mut t = self.lock();
@@ -369,7 +372,7 @@ impl Registrations {
                 let slot = Slot {
                     id,
                     deadline: until,
-                    path: *path,
+                    routes: *routes,
                     bound: Arc::new(view.to_bound(None)),
                     pending: Some(Pending {
                         until,
@@ -390,15 +393,15 @@ impl Registrations {
         Ok(())
     }
 
-    /// The Path token bytes kept for `flow` and the AOR `aor_key`, if it is registered
-    /// (or being registered) there.
-    pub(crate) fn path_raw(&self, flow: FlowId, aor_key: &[u8]) -> Option<[u8; PATH_RAW_LEN]> {
+    /// The route tokens kept for `flow` and the AOR `aor_key`, if it is registered (or
+    /// being registered) there.
+    pub(crate) fn route_tokens(&self, flow: FlowId, aor_key: &[u8]) -> Option<RouteTokens> {
         let t = self.lock();
         t.flows
             .get(&flow)?
             .iter()
             .find(|s| s.bound.aor_key == aor_key)
-            .map(|s| s.path)
+            .map(|s| s.routes)
     }
 
     /// Applies the core's 2xx to a REGISTER for `aor_key` on `flow`: the admission
@@ -579,7 +582,10 @@ impl Registrations {
 mod tests {
     use super::*;
 
-    const PATH: [u8; PATH_RAW_LEN] = [0; PATH_RAW_LEN];
+    const PATH: RouteTokens = RouteTokens {
+        path: [0; crate::edge::flow_token::PATH_RAW_LEN],
+        record_route: [0; crate::edge::flow_token::PATH_RAW_LEN],
+    };
 
     fn t0() -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)

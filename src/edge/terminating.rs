@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use super::config::Config;
 use super::decision::{DropReason, RejectCause};
-use super::flow_token::{FlowTokenError, RouteKind};
+use super::flow_token::{FlowTokenCodec, FlowTokenError, RouteKind};
 use super::hop;
 use super::inbound::FlowId;
 use super::register::Stop;
@@ -55,11 +55,11 @@ pub(crate) fn run(
         Err(FlowTokenError::EarlierEpoch { .. }) => return Err(RejectCause::FlowFailed.into()),
         Err(e) => return Err(Stop::Drop(e.into())),
     };
-    let Some(reg) = registrations
-        .live(opened.flow, now)
-        .into_iter()
-        .find(|r| config.codec.route_bound_to(&opened, &r.bound.aor_key))
-    else {
+    let Some(reg) = registrations.live(opened.flow, now).into_iter().find(|r| {
+        config
+            .codec
+            .route_bound_to_registration(&opened, &r.routes, &r.bound.aor_key)
+    }) else {
         return Err(RejectCause::FlowFailed.into());
     };
     let mut ed = Editor::new(msg);
@@ -86,9 +86,7 @@ pub(crate) fn run(
     if initial && matches!(facts.method, "INVITE" | "SUBSCRIBE" | "REFER") {
         v.clear();
         hop::push_own_uri(&mut v, config, |v| {
-            config
-                .codec
-                .push_record_route_token(v, opened.flow, &reg.bound.aor_key)
+            FlowTokenCodec::push_record_route_token(v, &reg.routes)
         });
         hop::insert_record_route(&mut ed, msg, &v).map_err(write)?;
     }

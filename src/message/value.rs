@@ -660,8 +660,9 @@ impl ValueBuilder {
             let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .encode_slice(chunk, &mut buf)
                 .unwrap_or(0);
-            self.out
-                .push_str(std::str::from_utf8(buf.get(..n).unwrap_or_default()).unwrap_or_default());
+            self.out.push_str(
+                std::str::from_utf8(buf.get(..n).unwrap_or_default()).unwrap_or_default(),
+            );
         }
         self
     }

@@ -93,12 +93,12 @@ pub(crate) fn run(
             expected: "a sip, sips or tel address of record",
         },
     )))?;
-    // A refresh reuses the Path token minted with the registration.
-    let path = registrations
-        .path_raw(inbound.flow, &aor_key)
-        .unwrap_or_else(|| config.codec.path_raw(inbound.flow, &aor_key));
+    // A refresh reuses the route tokens minted with the registration.
+    let routes = registrations
+        .route_tokens(inbound.flow, &aor_key)
+        .unwrap_or_else(|| config.codec.route_tokens(inbound.flow, &aor_key));
     let established = Established {
-        path: &path,
+        path: &routes.path,
         facts,
         home,
         token: &token,
@@ -121,7 +121,7 @@ pub(crate) fn run(
         expires: admission.granted,
     };
     registrations
-        .admit(inbound.flow, &view, &path, inbound.now)
+        .admit(inbound.flow, &view, &routes, inbound.now)
         .map_err(|_| Stop::Reject(RejectCause::RegistrationsFull))?;
     Ok(Forwarded {
         bytes,
