@@ -691,77 +691,46 @@ mod tests {
         assert_eq!(r.next_expiry(), None);
     }
 
+    /// One REGISTER of `impus` on flow 1 and the core's 200 OK naming `assoc`; what
+    /// the flow holds afterwards.
+    fn round(
+        r: &Registrations,
+        msg: &(Message, ContactUris),
+        impus: &[Impu],
+        assoc: &[String],
+    ) -> Arc<Bound> {
+        let contacts = [("sip:a@client.invalid;transport=ws".to_owned(), 600)];
+        r.admit(
+            FlowId(1),
+            &view(msg, "sip:a@h", impus, Some(600), None),
+            &PATH,
+            t0(),
+        )
+        .unwrap();
+        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, assoc), t0());
+        r.live(FlowId(1), t0())[0].bound.clone()
+    }
+
     #[test]
     fn a_refresh_that_changes_nothing_shares_what_is_stored() {
         let r = Registrations::new(10);
         let msg = register(true);
         let impus = [Impu::try_from("sip:a@h").unwrap()];
-        let contacts = [("sip:a@client.invalid;transport=ws".to_owned(), 600)];
-        r.admit(
-            FlowId(1),
-            &view(&msg, "sip:a@h", &impus, Some(600), None),
-            &PATH,
-            t0(),
-        )
-        .unwrap();
-        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
-        let before = r.live(FlowId(1), t0())[0].bound.clone();
-        r.admit(
-            FlowId(1),
-            &view(&msg, "sip:a@h", &impus, Some(600), None),
-            &PATH,
-            t0(),
-        )
-        .unwrap();
-        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
-        assert!(Arc::ptr_eq(&before, &r.live(FlowId(1), t0())[0].bound));
+        let before = round(&r, &msg, &impus, &[]);
+        assert!(Arc::ptr_eq(&before, &round(&r, &msg, &impus, &[])));
         // More identities granted: a new record.
         let more = [
             Impu::try_from("sip:a@h").unwrap(),
             Impu::try_from("tel:+1").unwrap(),
         ];
-        r.admit(
-            FlowId(1),
-            &view(&msg, "sip:a@h", &more, Some(600), None),
-            &PATH,
-            t0(),
-        )
-        .unwrap();
-        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
-        assert_eq!(r.live(FlowId(1), t0())[0].bound.granted_impus.len(), 2);
+        assert_eq!(round(&r, &msg, &more, &[]).granted_impus.len(), 2);
         // The core's set changes: read again; repeated: shared again.
         let assoc = ["sip:a@h".to_owned(), "tel:+1".to_owned()];
-        for _ in 0..2 {
-            r.admit(
-                FlowId(1),
-                &view(&msg, "sip:a@h", &more, Some(600), None),
-                &PATH,
-                t0(),
-            )
-            .unwrap();
-            r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &assoc), t0());
-        }
-        let now_bound = r.live(FlowId(1), t0())[0].bound.clone();
-        assert_eq!(now_bound.associated_uris, assoc);
-        r.admit(
-            FlowId(1),
-            &view(&msg, "sip:a@h", &more, Some(600), None),
-            &PATH,
-            t0(),
-        )
-        .unwrap();
-        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &assoc), t0());
-        assert!(Arc::ptr_eq(&now_bound, &r.live(FlowId(1), t0())[0].bound));
+        let changed = round(&r, &msg, &more, &assoc);
+        assert_eq!(changed.associated_uris, assoc);
+        assert!(Arc::ptr_eq(&changed, &round(&r, &msg, &more, &assoc)));
         // And back to none.
-        r.admit(
-            FlowId(1),
-            &view(&msg, "sip:a@h", &more, Some(600), None),
-            &PATH,
-            t0(),
-        )
-        .unwrap();
-        r.granted(FlowId(1), b"sip:a@h", &ok(&contacts, &[]), t0());
-        assert!(r.live(FlowId(1), t0())[0].bound.associated_uris.is_empty());
+        assert!(round(&r, &msg, &more, &[]).associated_uris.is_empty());
     }
 
     #[test]
