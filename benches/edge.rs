@@ -3,11 +3,22 @@
 //! with a validator that checks nothing (the edge's own cost), and the 200 OK relay;
 //! after the registration, a registered client's MESSAGE toward the core and an INVITE
 //! from the core along the Path. Each floor is parsing its message alone.
+//!
+//! Instruction counts, which do not depend on machine load, come from the same operations
+//! run under callgrind: `EDGE_COUNT=<name>` runs that one operation `EDGE_COUNT_ITERS`
+//! times (default 1000) inside `count_loop` and exits, e.g.
+//!
+//! ```text
+//! EDGE_COUNT="REGISTER, no signature check" valgrind --tool=callgrind \
+//!     --toggle-collect='*count_loop*' target/release/deps/edge-<hash>
+//! ```
+//!
+//! and the `Collected` total divided by the iterations is the count per operation.
 
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use sip_oauth::edge::{
     Config, CoreRequestDecision, Edge, FlowId, Inbound, RequestDecision, ResponseDecision,
     Transport,
@@ -79,7 +90,8 @@ fn inbound() -> Inbound<'static> {
     }
 }
 
-fn bench(c: &mut Criterion) {
+/// Every operation measured, floors next to what they bound.
+fn ops() -> Vec<Op> {
     let token = token();
     let request = bytes::Bytes::from(register(&token));
     let inbound = inbound();
@@ -153,36 +165,104 @@ fn bench(c: &mut Criterion) {
         CoreRequestDecision::Deliver { .. }
     ));
 
+    // The edges live as long as the process: the operations below are `'static`.
+    let fixed: &'static Edge = Box::leak(Box::new(fixed));
+    let signed: &'static Edge = Box::leak(Box::new(signed));
+    let cached: &'static Edge = Box::leak(Box::new(cached));
+    let at = move || inbound.clone();
+    let mut ops: Vec<Op> = Vec::new();
+    let r = request.clone();
+    ops.push(op("floor: parse REGISTER", move || {
+        black_box(Message::parse(black_box(r.clone())).is_ok());
+    }));
+    let r = request.clone();
+    ops.push(op("REGISTER, no signature check", move || {
+        let _ = black_box(fixed.on_request(black_box(r.clone()), &at()));
+    }));
+    let r = request.clone();
+    ops.push(op("REGISTER, HS256 verified", move || {
+        let _ = black_box(signed.on_request(black_box(r.clone()), &at()));
+    }));
+    let r = request.clone();
+    ops.push(op("REGISTER, HS256 cache hit", move || {
+        let _ = black_box(cached.on_request(black_box(r.clone()), &at()));
+    }));
+    let o = ok.clone();
+    ops.push(op("floor: parse 200 OK", move || {
+        black_box(Message::parse(black_box(o.clone())).is_ok());
+    }));
+    let o = ok.clone();
+    ops.push(op("200 OK relay", move || {
+        let _ = black_box(signed.on_response(black_box(o.clone()), now()));
+    }));
+    // A refresh as the edge lives it: the REGISTER admitted, then its 200 OK turning
+    // the admission into the refreshed registration.
+    let (r, o) = (request.clone(), ok.clone());
+    ops.push(op("refresh: REGISTER and its 200 OK", move || {
+        let _ = black_box(fixed.on_request(black_box(r.clone()), &at()));
+        let _ = black_box(fixed.on_response(black_box(o.clone()), now()));
+    }));
+    let m = message.clone();
+    ops.push(op("floor: parse MESSAGE", move || {
+        black_box(Message::parse(black_box(m.clone())).is_ok());
+    }));
+    let m = message.clone();
+    ops.push(op("originating MESSAGE", move || {
+        let _ = black_box(fixed.on_request(black_box(m.clone()), &at()));
+    }));
+    let i = invite.clone();
+    ops.push(op("floor: parse INVITE from the core", move || {
+        black_box(Message::parse(black_box(i.clone())).is_ok());
+    }));
+    let i = invite.clone();
+    ops.push(op("terminating INVITE", move || {
+        let _ = black_box(fixed.on_core_request(black_box(i.clone()), now()));
+    }));
+    ops
+}
+
+struct Op {
+    name: &'static str,
+    run: Box<dyn FnMut()>,
+}
+
+fn op(name: &'static str, run: impl FnMut() + 'static) -> Op {
+    Op {
+        name,
+        run: Box::new(run),
+    }
+}
+
+/// The loop callgrind collects in (see the module docs).
+#[inline(never)]
+fn count_loop(iters: usize, run: &mut dyn FnMut()) {
+    for _ in 0..iters {
+        run();
+    }
+}
+
+fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("edge");
-    g.bench_function("floor: parse REGISTER", |b| {
-        b.iter(|| Message::parse(black_box(request.clone())))
-    });
-    g.bench_function("REGISTER, no signature check", |b| {
-        b.iter(|| fixed.on_request(black_box(request.clone()), &inbound))
-    });
-    g.bench_function("REGISTER, HS256 verified", |b| {
-        b.iter(|| signed.on_request(black_box(request.clone()), &inbound))
-    });
-    g.bench_function("REGISTER, HS256 cache hit", |b| {
-        b.iter(|| cached.on_request(black_box(request.clone()), &inbound))
-    });
-    g.bench_function("200 OK relay", |b| {
-        b.iter(|| signed.on_response(black_box(ok.clone()), now()))
-    });
-    g.bench_function("floor: parse MESSAGE", |b| {
-        b.iter(|| Message::parse(black_box(message.clone())))
-    });
-    g.bench_function("originating MESSAGE", |b| {
-        b.iter(|| fixed.on_request(black_box(message.clone()), &inbound))
-    });
-    g.bench_function("floor: parse INVITE from the core", |b| {
-        b.iter(|| Message::parse(black_box(invite.clone())))
-    });
-    g.bench_function("terminating INVITE", |b| {
-        b.iter(|| fixed.on_core_request(black_box(invite.clone()), now()))
-    });
+    for mut op in ops() {
+        g.bench_function(op.name, |b| b.iter(&mut op.run));
+    }
     g.finish();
 }
 
+fn main() {
+    if let Ok(name) = std::env::var("EDGE_COUNT") {
+        let iters = std::env::var("EDGE_COUNT_ITERS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let mut op = ops()
+            .into_iter()
+            .find(|o| o.name == name)
+            .unwrap_or_else(|| panic!("no operation named {name:?}"));
+        count_loop(iters, &mut op.run);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
 criterion_group!(benches, bench);
-criterion_main!(benches);
