@@ -169,7 +169,6 @@ fn ops() -> Vec<Op> {
     let fixed: &'static Edge = Box::leak(Box::new(fixed));
     let signed: &'static Edge = Box::leak(Box::new(signed));
     let cached: &'static Edge = Box::leak(Box::new(cached));
-    let at = move || inbound.clone();
     let mut ops: Vec<Op> = Vec::new();
     let r = request.clone();
     ops.push(op("floor: parse REGISTER", move || {
@@ -177,15 +176,15 @@ fn ops() -> Vec<Op> {
     }));
     let r = request.clone();
     ops.push(op("REGISTER, no signature check", move || {
-        let _ = black_box(fixed.on_request(black_box(r.clone()), &at()));
+        let _ = black_box(fixed.on_request(black_box(r.clone()), &inbound));
     }));
     let r = request.clone();
     ops.push(op("REGISTER, HS256 verified", move || {
-        let _ = black_box(signed.on_request(black_box(r.clone()), &at()));
+        let _ = black_box(signed.on_request(black_box(r.clone()), &inbound));
     }));
     let r = request.clone();
     ops.push(op("REGISTER, HS256 cache hit", move || {
-        let _ = black_box(cached.on_request(black_box(r.clone()), &at()));
+        let _ = black_box(cached.on_request(black_box(r.clone()), &inbound));
     }));
     let o = ok.clone();
     ops.push(op("floor: parse 200 OK", move || {
@@ -199,7 +198,7 @@ fn ops() -> Vec<Op> {
     // the admission into the refreshed registration.
     let (r, o) = (request.clone(), ok.clone());
     ops.push(op("refresh: REGISTER and its 200 OK", move || {
-        let _ = black_box(fixed.on_request(black_box(r.clone()), &at()));
+        let _ = black_box(fixed.on_request(black_box(r.clone()), &inbound));
         let _ = black_box(fixed.on_response(black_box(o.clone()), now()));
     }));
     let m = message.clone();
@@ -208,7 +207,7 @@ fn ops() -> Vec<Op> {
     }));
     let m = message.clone();
     ops.push(op("originating MESSAGE", move || {
-        let _ = black_box(fixed.on_request(black_box(m.clone()), &at()));
+        let _ = black_box(fixed.on_request(black_box(m.clone()), &inbound));
     }));
     let i = invite.clone();
     ops.push(op("floor: parse INVITE from the core", move || {
