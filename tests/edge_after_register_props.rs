@@ -147,4 +147,54 @@ proptest! {
             CoreRequestDecision::Drop(_) => {}
         }
     }
+
+    #[test]
+    fn each_refresh_holds_the_route_and_identities_its_200_ok_gave(
+        answers in proptest::collection::vec(core_answer(), 1..6),
+    ) {
+        let (e, _) = registered();
+        for (route, associated, spaced) in &answers {
+            let fwd = forwarded(e.on_request(REGISTER.to_vec(), &wss()));
+            let ok = String::from_utf8(ok_for(&fwd)).unwrap();
+            let join = |uris: &[&str]| {
+                let sep = if *spaced { " ,  " } else { "," };
+                uris.iter().map(|u| format!("<{u}>")).collect::<Vec<_>>().join(sep)
+            };
+            let mut ok = ok
+                .replacen(
+                    "Service-Route: <sip:orig@scscf1.ims.mnc001.mcc001.3gppnetwork.org;lr>",
+                    &format!("Service-Route: {}", join(route)),
+                    1,
+                )
+                .replacen(
+                    &format!("P-Associated-URI: <{BOB}>, <tel:+15550100123>"),
+                    &format!("P-Associated-URI: {}", join(associated)),
+                    1,
+                );
+            if route.is_empty() {
+                ok = ok.replacen("Service-Route: \r\n", "", 1);
+            }
+            let _ = relayed(e.on_response(ok.into_bytes(), now()));
+            let held = e.registrations_of(FlowId(7), now());
+            prop_assert_eq!(held.len(), 1);
+            prop_assert_eq!(&held[0].service_route, route);
+            prop_assert_eq!(&held[0].associated_uris, associated);
+        }
+    }
+}
+
+/// A Service-Route and a P-Associated-URI set as the core might answer a refresh with,
+/// and whether the list is written with spaces around its commas.
+fn core_answer() -> impl Strategy<Value = (Vec<&'static str>, Vec<&'static str>, bool)> {
+    let route = proptest::sample::subsequence(
+        vec![
+            "sip:orig@scscf1.ims.mnc001.mcc001.3gppnetwork.org;lr",
+            "sip:orig@scscf2.ims.mnc001.mcc001.3gppnetwork.org;lr",
+            "sip:icscf.ims.mnc001.mcc001.3gppnetwork.org;lr",
+        ],
+        0..3,
+    );
+    let associated =
+        proptest::sample::subsequence(vec![BOB, "tel:+15550100123", "sip:b2@ims.example"], 1..3);
+    (route, associated, any::<bool>())
 }
