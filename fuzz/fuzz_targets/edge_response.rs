@@ -1,5 +1,6 @@
-//! Feeds arbitrary bytes to `Edge::on_response`. Nothing panics, and a response the
-//! edge relays parses, keeps the input's status, and has lost exactly the edge's own Via.
+//! Feeds arbitrary bytes to `Edge::on_response`. Nothing panics, a response the edge
+//! relays parses, keeps the input's status, and has lost exactly the edge's own Via, and
+//! the registration a 2xx to REGISTER reports reads only what the response says.
 //!
 //! The literal branch `z9hG4bKedge.1` in the input (as in the sample 200 OK) is
 //! replaced by a branch the edge minted, so the fuzzer starts from responses that
@@ -57,7 +58,25 @@ fuzz_target!(|data: &[u8]| {
     wire.extend_from_slice(rest);
     let now = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
     match edge.on_response(wire.clone(), now) {
-        ResponseDecision::Relay { bytes, status, .. } => {
+        ResponseDecision::Relay {
+            bytes,
+            status,
+            registered,
+            ..
+        } => {
+            // The registration view reads the response on demand: every reading ends,
+            // and what it reports lies in the response's text.
+            if let Some(r) = &registered {
+                let text = r.response().as_bytes();
+                let inside = |s: &str| text.windows(s.len().max(1)).any(|w| w == s.as_bytes());
+                assert!(inside(r.aor()), "AOR {:?} not in the response", r.aor());
+                for uri in r.service_route().chain(r.associated_uris()) {
+                    assert!(inside(uri), "{uri:?} not in the response");
+                }
+                for (uri, _) in r.contacts() {
+                    assert!(inside(uri), "{uri:?} not in the response");
+                }
+            }
             let input = Message::parse(wire).expect("a relayed input parses");
             let out = Message::parse_with(bytes.clone(), &ROOMY)
                 .unwrap_or_else(|e| panic!("relayed response does not parse: {e}: {bytes:?}"));
