@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The example eP-CSCF's own cost: CPU time of the edge process per REGISTER, next to a
+# floor measured the same way, a relay that forwards the same datagrams doing no SIP work.
+#
+#   tests/scale/cost.sh [RATE] [COUNT]   (RATE = 3000 REGISTER/s, COUNT = 10 s of it;
+#                                         also RATE=, COUNT=, USERS=, CACHE=)
+#
+# sipp plays the S-CSCF (tests/scale/scscf.xml, 200 OK to every REGISTER) and the client
+# (tests/scale/register.xml over UDP at a fixed rate, `-r RATE -m COUNT`), its REGISTERs
+# carrying HS256 bearer tokens of USERS users (default 100) taken in turn from an
+# injection file, so each user refreshes its registration. Between them, one after the
+# other:
+#   floor  examples/floor_relay: datagrams forwarded unchanged both ways;
+#   edge   the release epcscf (UDP clients, UDP core), --log-level info, its log written
+#          to a file (CACHE=N adds --cache N, the verified-token cache).
+# Each gets a warm-up run of one REGISTER per user first (not counted: every counted
+# REGISTER is a refresh). The CPU time of the process (the sum over its threads of
+# /proc/PID/task/*/schedstat, in ns) is read before and after the counted sipp run and
+# divided by COUNT; lost is COUNT minus sipp's successful calls. PROFILE=release by
+# default (a measurement); PROFILE=debug runs the debug binaries.
+set -euo pipefail
+
+RATE="${1:-${RATE:-3000}}"
+COUNT="${2:-${COUNT:-$((RATE * 10))}}"
+USERS="${USERS:-100}"
+CACHE="${CACHE:-0}"
+PROFILE="${PROFILE:-release}"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+SECRET="cost-secret-of-at-least-32-bytes!"
+HOME_DOMAIN="ims.mnc001.mcc001.3gppnetwork.org"
+ISSUER="https://waf.example"
+AUDIENCE="epcscf.visited.example"
+PORT_BASE="${PORT_BASE:-17500}"
+CORE_PORT="$PORT_BASE"
+RELAY_PORT="$((PORT_BASE + 1))"
+CLIENT_PORT="$((PORT_BASE + 2))"
+
+build_flags=()
+[ "$PROFILE" = release ] && build_flags+=(--release)
+cargo build -q "${build_flags[@]}" --example epcscf --example floor_relay
+BIN="$ROOT/target/$PROFILE/examples"
+
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# HS256 tokens (RFC 7519) with the claims the example edge checks, one per user.
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+mint() {
+    local user="$1" now
+    now="$(date +%s)"
+    local header payload sig
+    header="$(printf '%s' '{"alg":"HS256","typ":"JWT","kid":"cost-1"}' | b64url)"
+    payload="$(printf '{"iss":"%s","aud":"%s","sub":"%s","impi":"%s@%s","impus":["sip:%s@%s"],"wwsf":"wwsf.example","scope":"sip","iat":%d,"exp":%d}' \
+        "$ISSUER" "$AUDIENCE" "$user" "$user" "$HOME_DOMAIN" "$user" "$HOME_DOMAIN" \
+        "$now" "$((now + 3600))" | b64url)"
+    sig="$(printf '%s' "$header.$payload" | openssl dgst -sha256 -hmac "$SECRET" -binary | b64url)"
+    printf '%s.%s.%s' "$header" "$payload" "$sig"
+}
+{
+    echo SEQUENTIAL
+    for i in $(seq -w 1 "$USERS"); do
+        echo "user$i;$(mint "user$i")"
+    done
+} >"$WORK/users.csv"
+
+# Waits until UDP port $1 is bound.
+wait_udp() {
+    for _ in $(seq 100); do
+        [ -n "$(ss -Hlun "sport = :$1")" ] && return 0
+        sleep 0.05
+    done
+    echo "nothing bound UDP port $1" >&2
+    return 1
+}
+
+# CPU time of process $1 so far, in ns: its threads' run time (the first field of
+# schedstat) summed.
+cpu_ns() {
+    local sum=0 run _rest f
+    for f in /proc/"$1"/task/*/schedstat; do
+        read -r run _rest <"$f" || continue
+        sum=$((sum + run))
+    done
+    echo "$sum"
+}
+
+sipp_common=(-i 127.0.0.1 -key home "$HOME_DOMAIN" -nostdin)
+
+sipp -sf tests/scale/scscf.xml -p "$CORE_PORT" "${sipp_common[@]}" \
+    >"$WORK/scscf.out" 2>&1 &
+PIDS+=($!)
+wait_udp "$CORE_PORT"
+
+# One sipp client run of $2 REGISTERs against the relay; its statistics in $1.csv.
+client() {
+    local name="$1" calls="$2"
+    sipp "127.0.0.1:$RELAY_PORT" -sf tests/scale/register.xml -inf "$WORK/users.csv" \
+        -p "$CLIENT_PORT" -r "$RATE" -m "$calls" "${sipp_common[@]}" \
+        -timeout "$((calls / RATE + 30))s" -trace_stat -stf "$WORK/$name.csv" -fd 60 \
+        >"$WORK/$name.out" 2>&1 || true
+}
+
+# Column $2 of the last line of sipp statistics file $1.
+stat_of() {
+    awk -F';' -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
+        END { print (c ? $c : 0) + 0 }' "$1"
+}
+
+RESULTS=()
+# Runs relay $1 (the command after it), warm-up then the counted run.
+measure() {
+    local name="$1"
+    "${@:2}" 2>"$WORK/$name.log" &
+    local pid=$!
+    PIDS+=("$pid")
+    wait_udp "$RELAY_PORT"
+    client "$name-warmup" "$USERS"
+    local before after
+    before="$(cpu_ns "$pid")"
+    client "$name" "$COUNT"
+    after="$(cpu_ns "$pid")"
+    local ok failed retrans
+    ok="$(stat_of "$WORK/$name.csv" 'SuccessfulCall(C)')"
+    failed="$(stat_of "$WORK/$name.csv" 'FailedCall(C)')"
+    retrans="$(stat_of "$WORK/$name.csv" 'Retransmissions(C)')"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    RESULTS+=("$name $((after - before)) $ok $failed $retrans")
+    if [ "$name" = edge ]; then
+        echo "edge log: $(wc -l <"$WORK/$name.log") lines, $(wc -c <"$WORK/$name.log") bytes"
+    fi
+}
+
+measure floor "$BIN/floor_relay" --listen "127.0.0.1:$RELAY_PORT" \
+    --core "127.0.0.1:$CORE_PORT"
+
+edge_flags=(--ws-listen off --tcp-listen off --udp-listen "127.0.0.1:$RELAY_PORT"
+    --core "127.0.0.1:$CORE_PORT" --core-transport udp --allow-insecure-transport true
+    --hmac-secret "$SECRET" --issuer "$ISSUER" --audience "$AUDIENCE" --scope sip
+    --home-domain "$HOME_DOMAIN" --log-level info)
+[ "$CACHE" != 0 ] && edge_flags+=(--cache "$CACHE")
+measure edge "$BIN/epcscf" "${edge_flags[@]}"
+
+echo "== $COUNT REGISTERs at $RATE/s over UDP, $USERS users, profile $PROFILE"
+printf '%-6s %14s %10s %8s %8s %8s\n' relay us/REGISTER ratio ok failed lost
+floor_ns=""
+for r in "${RESULTS[@]}"; do
+    read -r name ns ok failed retrans <<<"$r"
+    [ -z "$floor_ns" ] && floor_ns="$ns"
+    printf '%-6s %14s %10s %8s %8s %8s   (%s retransmissions)\n' "$name" \
+        "$(awk -v n="$ns" -v c="$COUNT" 'BEGIN { printf "%.2f", n / c / 1000 }')" \
+        "$(awk -v n="$ns" -v f="$floor_ns" 'BEGIN { printf "%.2f", n / f }')" \
+        "$ok" "$failed" "$((COUNT - ok))" "$retrans"
+done
