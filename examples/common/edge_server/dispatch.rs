@@ -11,6 +11,7 @@
 //!   names), a request to `on_core_request` (delivered on the flow its Route names,
 //!   RFC 5626 5.3, or answered, such as 430 Flow Failed).
 
+use std::fmt::Display;
 use std::net::SocketAddr;
 use std::time::{Instant, SystemTime};
 
@@ -20,7 +21,7 @@ use sip_oauth::edge::{
 };
 
 use super::core_link::Outbound;
-use super::log_lines::{self, Dir, LazyAor, LazyWhat, Who};
+use super::log_lines::{self, Dir, LazyAor, LazyWhat, ResponseWhat, Who};
 use super::metrics::variant;
 use super::unavailable::{self, Awaiting};
 use super::{Hop, Shared};
@@ -190,14 +191,22 @@ async fn on_core_response(shared: &Shared, bytes: Bytes) {
             status,
             registered,
         } => {
-            let aor = match &registered {
-                Some(r) => r.aor().to_owned(),
-                None => LazyAor(&bytes).to_string(),
+            // Read from the response only when the line is written (a REGISTER's is known).
+            let from_response = LazyAor(what.0);
+            let registered_aor = registered.as_ref().map(|r| r.aor());
+            let aor: &(dyn Display + Sync) = match &registered_aor {
+                Some(a) => a,
+                None => &from_response,
             };
             match shared.to_client(flow, bytes).await {
                 Some(label) => {
                     shared.metrics.relayed();
                     let who = Who::new(Some(flow), &label);
+                    // The edge parsed this response: its CSeq is read without a second parse.
+                    let what = ResponseWhat {
+                        status,
+                        bytes: what.0,
+                    };
                     log_lines::relayed(who, &what, &aor, status, registered.as_ref());
                 }
                 None => {

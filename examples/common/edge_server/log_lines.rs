@@ -184,6 +184,47 @@ impl Display for LazyWhat<'_> {
     }
 }
 
+/// [`LazyWhat`] of a response the edge has parsed and accepted, `status/METHOD`, with the
+/// method read from its CSeq line without parsing the message again (the parse when
+/// that line cannot be read).
+pub(super) struct ResponseWhat<'a> {
+    /// The status code.
+    pub(super) status: u16,
+    /// The response.
+    pub(super) bytes: &'a [u8],
+}
+
+impl Display for ResponseWhat<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match cseq_method(self.bytes) {
+            Some(method) => write!(f, "{}/{method}", self.status),
+            None => LazyWhat(self.bytes).fmt(f),
+        }
+    }
+}
+
+/// The method of the first CSeq header line of `bytes` (RFC 3261 20.16: `CSeq: 1 INVITE`;
+/// it has no compact form), found by scanning the header lines.
+fn cseq_method(bytes: &[u8]) -> Option<&str> {
+    // The start line is skipped; the header ends at the first empty line.
+    for line in bytes.split(|&b| b == b'\n').skip(1) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return None;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        if line[..colon].trim_ascii().eq_ignore_ascii_case(b"cseq") {
+            let value = std::str::from_utf8(&line[colon + 1..]).ok()?;
+            let mut parts = value.split_ascii_whitespace();
+            parts.next()?.parse::<u32>().ok()?;
+            return parts.next();
+        }
+    }
+    None
+}
+
 /// The address of record of a message, for the log (its To URI).
 pub(super) fn aor_of(msg: &Message) -> String {
     msg.required_str(HeaderName::To)
@@ -302,7 +343,7 @@ pub(super) fn dropped(
 pub(super) fn relayed(
     who: Who<'_>,
     what: impl Display,
-    aor: &str,
+    aor: impl Display,
     status: u16,
     registered: Option<&Registered>,
 ) {
