@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use sip_oauth::edge::FlowId;
@@ -17,22 +17,23 @@ const MAX_UDP_FLOWS: usize = 100_000;
 /// Outgoing queue per connection; a client that does not read loses messages.
 pub(super) const QUEUE: usize = 64;
 
-/// How to reach the client behind a flow.
+/// How to reach the client behind a flow, with its name in the log (`ws:ADDR`, ...).
 #[derive(Clone)]
 pub(super) enum Route {
     /// A stream connection (WebSocket or TCP), fed through its writer's queue.
     Stream {
-        label: String,
+        label: Arc<str>,
         tx: mpsc::Sender<Bytes>,
     },
     /// A UDP peer, answered from the client-facing UDP socket.
-    Udp { peer: SocketAddr },
+    Udp { peer: SocketAddr, label: Arc<str> },
 }
 
 /// Every open flow, and the flows given to UDP peers.
 pub(super) struct Flows {
     routes: Mutex<HashMap<FlowId, Route>>,
-    udp_peers: Mutex<HashMap<SocketAddr, FlowId>>,
+    /// Each UDP peer's flow and name in the log (written once, not per datagram).
+    udp_peers: Mutex<HashMap<SocketAddr, (FlowId, Arc<str>)>>,
     next: AtomicU64,
 }
 
@@ -63,7 +64,7 @@ impl Flows {
     ) -> (FlowId, mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>) {
         let (tx, rx) = mpsc::channel::<Bytes>(QUEUE);
         let flow = self.open(Route::Stream {
-            label: label.to_owned(),
+            label: label.into(),
             tx: tx.clone(),
         });
         (flow, tx, rx)
@@ -76,25 +77,30 @@ impl Flows {
         }
     }
 
-    /// The flow of UDP peer `peer`, given a new id on its first datagram.
-    pub(super) fn udp(&self, peer: SocketAddr) -> FlowId {
+    /// The flow of UDP peer `peer`, given a new id on its first datagram, and the
+    /// peer's name in the log (`udp:ADDR`).
+    pub(super) fn udp(&self, peer: SocketAddr) -> (FlowId, Arc<str>) {
         let Ok(mut peers) = self.udp_peers.lock() else {
-            return FlowId(0);
+            return (FlowId(0), format!("udp:{peer}").into());
         };
-        if let Some(f) = peers.get(&peer) {
-            return *f;
+        if let Some((f, label)) = peers.get(&peer) {
+            return (*f, label.clone());
         }
         if peers.len() >= MAX_UDP_FLOWS {
             if let Ok(mut flows) = self.routes.lock() {
-                for f in peers.values() {
+                for (f, _) in peers.values() {
                     flows.remove(f);
                 }
             }
             peers.clear();
         }
-        let flow = self.open(Route::Udp { peer });
-        peers.insert(peer, flow);
-        flow
+        let label: Arc<str> = format!("udp:{peer}").into();
+        let flow = self.open(Route::Udp {
+            peer,
+            label: label.clone(),
+        });
+        peers.insert(peer, (flow, label.clone()));
+        (flow, label)
     }
 
     /// How many flows are open (UDP peers included).

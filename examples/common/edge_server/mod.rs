@@ -228,14 +228,14 @@ impl Shared {
 
     /// Sends `bytes` down client flow `flow`; returns the client's label, or `None` when
     /// the connection is gone.
-    async fn to_client(&self, flow: FlowId, bytes: Bytes) -> Option<String> {
+    async fn to_client(&self, flow: FlowId, bytes: Bytes) -> Option<Arc<str>> {
         let route = self.flows.route(flow)?;
         self.tap(Hop::ToClient, &bytes);
         match route {
-            Route::Udp { peer } => {
+            Route::Udp { peer, label } => {
                 let sock = self.client_udp.as_ref()?;
                 sock.send_to(&bytes, peer).await.ok()?;
-                Some(format!("udp:{peer}"))
+                Some(label)
             }
             Route::Stream { label, tx } => {
                 tx.try_send(bytes).ok()?;

@@ -22,8 +22,7 @@ pub(super) async fn client_udp_loop(shared: Arc<Shared>, sock: Arc<UdpSocket>) {
         if bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             continue;
         }
-        let flow = shared.flows.udp(peer);
-        let label = format!("udp:{peer}");
+        let (flow, label) = shared.flows.udp(peer);
         let from = ClientSide {
             flow,
             peer,
