@@ -65,10 +65,18 @@ type Key = (Bytes, u32, Bytes);
 fn key_of(bytes: &Bytes) -> Option<Key> {
     let (mut call_id, mut cseq) = (None, None);
     // The start line is skipped; the header ends at the first empty line.
-    for line in bytes.split(|&b| b == b'\n').skip(1) {
+    let mut at = memchr::memchr(b'\n', bytes)? + 1;
+    while at < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        let line = &bytes[at..end];
+        at = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             break;
+        }
+        // Only Call-ID, its compact form `i`, and CSeq are looked for.
+        if !matches!(line[0], b'c' | b'C' | b'i' | b'I') {
+            continue;
         }
         let Some(colon) = line.iter().position(|&b| b == b':') else {
             continue;
