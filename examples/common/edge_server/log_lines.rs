@@ -347,13 +347,7 @@ pub(super) fn relayed(
     status: u16,
     registered: Option<&Registered>,
 ) {
-    let detail = registered.map_or_else(String::new, |r| {
-        format!(
-            " service-route={} bindings={}",
-            r.service_route().collect::<Vec<_>>().join(","),
-            r.contacts().count()
-        )
-    });
+    let detail = RegisteredDetail(registered);
     line(
         who,
         Dir::CoreToClient,
@@ -362,6 +356,24 @@ pub(super) fn relayed(
         "relayed",
         format_args!("core answered {status}{detail}"),
     );
+}
+
+/// What a relayed 200 to a REGISTER registered, for the log (nothing for other
+/// responses): ` service-route=A,B bindings=N`.
+struct RegisteredDetail<'a>(Option<&'a Registered>);
+
+impl Display for RegisteredDetail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(r) = self.0 else { return Ok(()) };
+        f.write_str(" service-route=")?;
+        for (i, route) in r.service_route().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(route)?;
+        }
+        write!(f, " bindings={}", r.contacts().count())
+    }
 }
 
 /// A request from the core was delivered to client `label` (RFC 5626 5.3).
