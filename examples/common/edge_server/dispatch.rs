@@ -207,11 +207,11 @@ async fn on_core_response(shared: &Shared, bytes: Bytes) {
                         status,
                         bytes: what.0,
                     };
-                    log_lines::relayed(who, &what, &aor, status, registered.as_ref());
+                    log_lines::relayed(who, &what, aor, status, registered.as_ref());
                 }
                 None => {
                     shared.metrics.dropped("ClientGone");
-                    log_lines::client_gone(flow, &what, &aor);
+                    log_lines::client_gone(flow, &what, aor);
                 }
             }
         }
