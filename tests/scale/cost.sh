@@ -3,7 +3,7 @@
 # floor measured the same way, a relay that forwards the same datagrams doing no SIP work.
 #
 #   tests/scale/cost.sh [RATE] [COUNT]   (RATE = 3000 REGISTER/s, COUNT = 10 s of it;
-#                                         also RATE=, COUNT=, USERS=, CACHE=)
+#                                         also RATE=, COUNT=, USERS=, CACHE=, EPCSCF=)
 #
 # sipp plays the S-CSCF (tests/scale/scscf.xml, 200 OK to every REGISTER) and the client
 # (tests/scale/register.xml over UDP at a fixed rate, `-r RATE -m COUNT`), its REGISTERs
@@ -12,7 +12,9 @@
 # other:
 #   floor  examples/floor_relay: datagrams forwarded unchanged both ways;
 #   edge   the release epcscf (UDP clients, UDP core), --log-level info, its log written
-#          to a file (CACHE=N adds --cache N, the verified-token cache).
+#          to a file (CACHE=N adds --cache N, the verified-token cache);
+#   edge-warn  the same with --log-level warn (no line per message), for the log's share.
+# EPCSCF=PATH measures that epcscf binary instead of the one built here.
 # Each gets a warm-up run of one REGISTER per user first (not counted: every counted
 # REGISTER is a refresh). The CPU time of the process (the sum over its threads of
 # /proc/PID/task/*/schedstat, in ns) is read before and after the counted sipp run and
@@ -40,6 +42,8 @@ build_flags=()
 [ "$PROFILE" = release ] && build_flags+=(--release)
 cargo build -q "${build_flags[@]}" --example epcscf --example floor_relay
 BIN="$ROOT/target/$PROFILE/examples"
+# Another build of the edge to measure (one saved from another commit, say).
+EPCSCF="${EPCSCF:-$BIN/epcscf}"
 
 WORK="$(mktemp -d)"
 PIDS=()
@@ -133,9 +137,9 @@ measure() {
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     RESULTS+=("$name $((after - before)) $ok $failed $retrans")
-    if [ "$name" = edge ]; then
-        echo "edge log: $(wc -l <"$WORK/$name.log") lines, $(wc -c <"$WORK/$name.log") bytes"
-    fi
+    case "$name" in edge*)
+        echo "$name log: $(wc -l <"$WORK/$name.log") lines, $(wc -c <"$WORK/$name.log") bytes"
+    esac
 }
 
 measure floor "$BIN/floor_relay" --listen "127.0.0.1:$RELAY_PORT" \
@@ -144,17 +148,19 @@ measure floor "$BIN/floor_relay" --listen "127.0.0.1:$RELAY_PORT" \
 edge_flags=(--ws-listen off --tcp-listen off --udp-listen "127.0.0.1:$RELAY_PORT"
     --core "127.0.0.1:$CORE_PORT" --core-transport udp --allow-insecure-transport true
     --hmac-secret "$SECRET" --issuer "$ISSUER" --audience "$AUDIENCE" --scope sip
-    --home-domain "$HOME_DOMAIN" --log-level info)
+    --home-domain "$HOME_DOMAIN")
 [ "$CACHE" != 0 ] && edge_flags+=(--cache "$CACHE")
-measure edge "$BIN/epcscf" "${edge_flags[@]}"
+measure edge "$EPCSCF" "${edge_flags[@]}" --log-level info
+# The same without its info lines (warnings only): what the log itself costs.
+measure edge-warn "$EPCSCF" "${edge_flags[@]}" --log-level warn
 
 echo "== $COUNT REGISTERs at $RATE/s over UDP, $USERS users, profile $PROFILE"
-printf '%-6s %14s %10s %8s %8s %8s\n' relay us/REGISTER ratio ok failed lost
+printf '%-10s %12s %7s %8s %8s %6s\n' relay us/REGISTER ratio ok failed lost
 floor_ns=""
 for r in "${RESULTS[@]}"; do
     read -r name ns ok failed retrans <<<"$r"
     [ -z "$floor_ns" ] && floor_ns="$ns"
-    printf '%-6s %14s %10s %8s %8s %8s   (%s retransmissions)\n' "$name" \
+    printf '%-10s %12s %7s %8s %8s %6s   (%s retransmissions)\n' "$name" \
         "$(awk -v n="$ns" -v c="$COUNT" 'BEGIN { printf "%.2f", n / c / 1000 }')" \
         "$(awk -v n="$ns" -v f="$floor_ns" 'BEGIN { printf "%.2f", n / f }')" \
         "$ok" "$failed" "$((COUNT - ok))" "$retrans"
