@@ -3,7 +3,8 @@
 # floor measured the same way, a relay that forwards the same datagrams doing no SIP work.
 #
 #   tests/scale/cost.sh [RATE] [COUNT]   (RATE = 3000 REGISTER/s, COUNT = 10 s of it;
-#                                         also RATE=, COUNT=, USERS=, CACHE=, EPCSCF=)
+#                                         also RATE=, COUNT=, USERS=, CACHE=, EPCSCF=,
+#                                         ROUNDS=)
 #
 # sipp plays the S-CSCF (tests/scale/scscf.xml, 200 OK to every REGISTER) and the client
 # (tests/scale/register.xml over UDP at a fixed rate, `-r RATE -m COUNT`), its REGISTERs
@@ -14,18 +15,22 @@
 #   edge   the release epcscf (UDP clients, UDP core), --log-level info, its log written
 #          to a file (CACHE=N adds --cache N, the verified-token cache);
 #   edge-warn  the same with --log-level warn (no line per message), for the log's share.
-# EPCSCF=PATH measures that epcscf binary instead of the one built here.
+# EPCSCF=PATH measures that epcscf binary instead of the one built here; KEEP=1 keeps
+# the logs and sipp's statistics.
 # Each gets a warm-up run of one REGISTER per user first (not counted: every counted
 # REGISTER is a refresh). The CPU time of the process (the sum over its threads of
 # /proc/PID/task/*/schedstat, in ns) is read before and after the counted sipp run and
-# divided by COUNT; lost is COUNT minus sipp's successful calls. PROFILE=release by
-# default (a measurement); PROFILE=debug runs the debug binaries.
+# divided by COUNT; lost is COUNT minus sipp's successful calls. The three are measured
+# in turn ROUNDS times (default 3); the table gives each round, the median and its ratio
+# to the floor's median, and the lost calls and sipp's retransmissions of all rounds.
+# PROFILE=release by default (a measurement); PROFILE=debug runs the debug binaries.
 set -euo pipefail
 
 RATE="${1:-${RATE:-3000}}"
 COUNT="${2:-${COUNT:-$((RATE * 10))}}"
 USERS="${USERS:-100}"
 CACHE="${CACHE:-0}"
+ROUNDS="${ROUNDS:-3}"
 PROFILE="${PROFILE:-release}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -50,7 +55,7 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$WORK"
+    if [ -n "${KEEP:-}" ]; then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -95,7 +100,9 @@ cpu_ns() {
     echo "$sum"
 }
 
-sipp_common=(-i 127.0.0.1 -key home "$HOME_DOMAIN" -nostdin)
+# Socket buffers of 4 MiB (sipp sets 64 KiB by default), so that a moment without CPU
+# on this shared machine does not drop datagrams at sipp.
+sipp_common=(-i 127.0.0.1 -key home "$HOME_DOMAIN" -nostdin -buff_size 4194304)
 
 sipp -sf tests/scale/scscf.xml -p "$CORE_PORT" "${sipp_common[@]}" \
     >"$WORK/scscf.out" 2>&1 &
@@ -142,26 +149,41 @@ measure() {
     esac
 }
 
-measure floor "$BIN/floor_relay" --listen "127.0.0.1:$RELAY_PORT" \
-    --core "127.0.0.1:$CORE_PORT"
-
 edge_flags=(--ws-listen off --tcp-listen off --udp-listen "127.0.0.1:$RELAY_PORT"
     --core "127.0.0.1:$CORE_PORT" --core-transport udp --allow-insecure-transport true
     --hmac-secret "$SECRET" --issuer "$ISSUER" --audience "$AUDIENCE" --scope sip
     --home-domain "$HOME_DOMAIN")
 [ "$CACHE" != 0 ] && edge_flags+=(--cache "$CACHE")
-measure edge "$EPCSCF" "${edge_flags[@]}" --log-level info
-# The same without its info lines (warnings only): what the log itself costs.
-measure edge-warn "$EPCSCF" "${edge_flags[@]}" --log-level warn
 
-echo "== $COUNT REGISTERs at $RATE/s over UDP, $USERS users, profile $PROFILE"
-printf '%-10s %12s %7s %8s %8s %6s\n' relay us/REGISTER ratio ok failed lost
+# The three in turn, ROUNDS times, so that other work on the machine falls on all of them.
+for round in $(seq "$ROUNDS"); do
+    echo "== round $round of $ROUNDS"
+    measure floor "$BIN/floor_relay" --listen "127.0.0.1:$RELAY_PORT" \
+        --core "127.0.0.1:$CORE_PORT"
+    measure edge "$EPCSCF" "${edge_flags[@]}" --log-level info
+    # The same without its info lines (warnings only): what the log itself costs.
+    measure edge-warn "$EPCSCF" "${edge_flags[@]}" --log-level warn
+done
+
+# us per REGISTER of run $1 (ns).
+per() { awk -v n="$1" -v c="$COUNT" 'BEGIN { printf "%.2f", n / c / 1000 }'; }
+
+echo "== $COUNT REGISTERs at $RATE/s over UDP, $USERS users, profile $PROFILE, $ROUNDS rounds"
+printf '%-10s %-26s %12s %7s %6s %8s\n' relay 'us/REGISTER each round' median ratio lost retrans
 floor_ns=""
-for r in "${RESULTS[@]}"; do
-    read -r name ns ok failed retrans <<<"$r"
-    [ -z "$floor_ns" ] && floor_ns="$ns"
-    printf '%-10s %12s %7s %8s %8s %6s   (%s retransmissions)\n' "$name" \
-        "$(awk -v n="$ns" -v c="$COUNT" 'BEGIN { printf "%.2f", n / c / 1000 }')" \
-        "$(awk -v n="$ns" -v f="$floor_ns" 'BEGIN { printf "%.2f", n / f }')" \
-        "$ok" "$failed" "$((COUNT - ok))" "$retrans"
+for name in floor edge edge-warn; do
+    runs=() lost=0 retrans=0
+    for r in "${RESULTS[@]}"; do
+        read -r n ns ok _failed re <<<"$r"
+        [ "$n" = "$name" ] || continue
+        runs+=("$ns")
+        lost=$((lost + COUNT - ok))
+        retrans=$((retrans + re))
+    done
+    median="$(printf '%s\n' "${runs[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+    [ -z "$floor_ns" ] && floor_ns="$median"
+    each="$(for ns in "${runs[@]}"; do per "$ns"; printf ' '; done)"
+    printf '%-10s %-26s %12s %7s %6s %8s\n' "$name" "$each" "$(per "$median")" \
+        "$(awk -v n="$median" -v f="$floor_ns" 'BEGIN { printf "%.2f", n / f }')" \
+        "$lost" "$retrans"
 done
