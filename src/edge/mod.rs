@@ -142,9 +142,9 @@ impl Edge {
             Ok(m) => m,
             Err(e) => return RequestDecision::Drop(DropReason::Unparseable(e)),
         };
-        let register = match msg.method() {
+        let register = match msg.method_bytes() {
             None => return RequestDecision::Drop(DropReason::WrongDirection),
-            Some(method) => method == "REGISTER",
+            Some(method) => method == b"REGISTER",
         };
         // Without a Via and a CSeq there is no answer the client could match.
         for name in [HeaderName::Via, HeaderName::CSeq] {

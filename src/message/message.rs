@@ -124,6 +124,14 @@ impl Message {
         }
     }
 
+    /// The method of a request as received (a `token`, so ASCII when it parsed).
+    pub(crate) fn method_bytes(&self) -> Option<&[u8]> {
+        match self.start {
+            StartLine::Request { method, .. } => Some(self.slice(method)),
+            StartLine::Response { .. } => None,
+        }
+    }
+
     /// The Request-URI of a request, as text (`None` for responses, or when it is not UTF-8).
     pub fn request_uri(&self) -> Option<&str> {
         match self.start {

@@ -622,7 +622,10 @@ impl ValueBuilder {
 
     /// Appends `n` in decimal.
     pub fn push_decimal(&mut self, n: impl Into<u64>) -> &mut Self {
-        self.out.push_str(Decimal::new(n).as_str());
+        // ASCII digits, pushed as characters: no UTF-8 check of text known to be ASCII.
+        for &d in Decimal::new(n).as_bytes() {
+            self.out.push(char::from(d));
+        }
         self
     }
 
@@ -635,7 +638,7 @@ impl ValueBuilder {
                     if i > 0 {
                         self.out.push('.');
                     }
-                    self.out.push_str(Decimal::new(octet).as_str());
+                    self.push_decimal(octet);
                 }
             }
             IpAddr::V6(v6) => {
