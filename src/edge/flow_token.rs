@@ -398,13 +398,7 @@ impl FlowTokenCodec {
         flow: FlowId,
         aor_key: &[u8],
     ) {
-        out.push_base64url(&self.path_raw(flow, aor_key));
-    }
-
-    /// The bytes of a Path token (before base64url), for an AOR in its binding form:
-    /// the same for every REGISTER of one registration, so the edge keeps them with it.
-    pub(crate) fn path_raw(&self, flow: FlowId, aor_key: &[u8]) -> [u8; PATH_RAW_LEN] {
-        self.route_raw(RouteKind::Path, flow, aor_key)
+        out.push_base64url(&self.route_raw(RouteKind::Path, flow, aor_key));
     }
 
     /// Both route tokens of the client `flow` registered as the address of record whose

@@ -82,7 +82,6 @@ pub use pending::PendingRegister;
 pub use register::annex_u_authorization;
 pub use registrations::Registration;
 
-use crate::message::header::Uri;
 use crate::message::{HeaderName, Message, Violation};
 use crate::validate::{Authorization, ValidationError, Validator};
 use register::{Source, Stop};
@@ -367,11 +366,8 @@ impl Edge {
             ..
         } = &decision
         {
-            let key = Uri::parse(registered.aor())
-                .ok()
-                .and_then(|uri| aor::aor_key(&uri));
-            if let Some(key) = key {
-                self.registrations.granted(*flow, &key, registered, now);
+            if let Some(key) = registered.aor_key() {
+                self.registrations.granted(*flow, key, registered, now);
             }
         }
         decision

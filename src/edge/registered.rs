@@ -16,23 +16,34 @@ use crate::message::{HeaderName, Message};
 pub struct Registered {
     response: Message,
     aor: Range<usize>,
+    /// The AOR in its binding form, read with the response's checks (`None` for an
+    /// AOR that is not sip, sips or tel, which the edge keeps no registration for).
+    aor_key: Option<Box<[u8]>>,
     expires: Option<u32>,
 }
 
 impl Registered {
     /// The view over `response`, a 2xx to REGISTER whose To URI is the bytes `aor`
-    /// of its text and whose Expires header says `expires`.
+    /// of its text, with the binding form `aor_key`, and whose Expires header says
+    /// `expires`.
     pub(crate) fn new(
         response: Message,
         aor: Range<usize>,
+        aor_key: Option<Box<[u8]>>,
         expires: Option<u32>,
     ) -> Option<Registered> {
         std::str::from_utf8(response.as_bytes().get(aor.clone())?).ok()?;
         Some(Registered {
             response,
             aor,
+            aor_key,
             expires,
         })
+    }
+
+    /// The AOR in its binding form ([`super::aor::aor_key`]).
+    pub(crate) fn aor_key(&self) -> Option<&[u8]> {
+        self.aor_key.as_deref()
     }
 
     /// The address of record (the To URI).

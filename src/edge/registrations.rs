@@ -654,7 +654,7 @@ mod tests {
             .position(|w| w == b"<sip:a@h>")
             .unwrap()
             + 1;
-        Registered::new(msg, at..at + 7, None).unwrap()
+        Registered::new(msg, at..at + 7, Some(b"sip:a@h"[..].into()), None).unwrap()
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use super::aor::aor_key;
 use super::config::Config;
 use super::decision::{DropReason, Registered, ResponseDecision};
 use super::reply::bearer_challenge;
@@ -211,8 +212,8 @@ pub(crate) fn relay(config: &Config, bytes: Bytes, now: Option<SystemTime>) -> R
             }
         }
     };
-    let registered =
-        registered_at(&msg, &facts).and_then(|(aor, expires)| Registered::new(msg, aor, expires));
+    let registered = registered_at(&msg, &facts)
+        .and_then(|(aor, key, expires)| Registered::new(msg, aor, key, expires));
     ResponseDecision::Relay {
         flow: branch.flow,
         bytes,
@@ -221,16 +222,21 @@ pub(crate) fn relay(config: &Config, bytes: Bytes, now: Option<SystemTime>) -> R
     }
 }
 
-/// Where a 2xx to REGISTER names the address of record, and its Expires: what the
-/// [`Registered`] view over the response needs (TS 24.229 5.2.2.2).
-fn registered_at(msg: &Message, facts: &ResponseFacts<'_>) -> Option<(Range<usize>, Option<u32>)> {
+/// What the [`Registered`] view over a 2xx to REGISTER needs (TS 24.229 5.2.2.2),
+/// read from the facts the checks gave: where the response names the address of
+/// record, that AOR's binding form, and the Expires.
+type RegisteredAt = (Range<usize>, Option<Box<[u8]>>, Option<u32>);
+
+fn registered_at(msg: &Message, facts: &ResponseFacts<'_>) -> Option<RegisteredAt> {
     if !(200..300).contains(&facts.status) || facts.cseq.value.method != "REGISTER" {
         return None;
     }
-    let aor = facts.to.value.uri().as_str();
+    let uri = facts.to.value.uri();
+    let aor = uri.as_str();
     let start = (aor.as_ptr() as usize).checked_sub(msg.as_bytes().as_ptr() as usize)?;
     Some((
         start..start + aor.len(),
+        aor_key(&uri).map(|k| k[..].into()),
         facts.expires.as_ref().map(|e| e.value),
     ))
 }
