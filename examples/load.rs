@@ -84,6 +84,19 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// A token for `user` of the home domain, valid for an hour from now.
+fn hour_token(signer: &Signer, user: &str) -> Result<String, String> {
+    let claims = Claims::for_user(
+        user,
+        HOME,
+        ISSUER,
+        AUDIENCE,
+        SystemTime::now(),
+        Duration::from_secs(3600),
+    );
+    signer.mint(&claims)
+}
+
 async fn measure(signer: &Signer, clients: usize, seconds: u64) -> Result<(u64, u64), String> {
     let err = |e: std::io::Error| e.to_string();
     let registrar = Arc::new(Registrar::new(HOME, vec![LOOPBACK]));
@@ -123,15 +136,7 @@ async fn measure(signer: &Signer, clients: usize, seconds: u64) -> Result<(u64, 
     let mut tasks = JoinSet::new();
     for i in 0..clients {
         let user = format!("user{i}");
-        let claims = Claims::for_user(
-            &user,
-            HOME,
-            ISSUER,
-            AUDIENCE,
-            SystemTime::now(),
-            Duration::from_secs(3600),
-        );
-        let token = signer.mint(&claims)?;
+        let token = hour_token(signer, &user)?;
         let (url, ok, failed) = (url.clone(), ok.clone(), failed.clone());
         tasks.spawn(async move {
             let Ok(mut wic) = Wic::connect(&url, &user, HOME, None).await else {
@@ -203,15 +208,7 @@ async fn hold(s: &Settings, n: usize) -> Result<(), String> {
         let mut batch = JoinSet::new();
         for i in next..(next + parallel).min(n) {
             let user = format!("hold{i}");
-            let claims = Claims::for_user(
-                &user,
-                HOME,
-                ISSUER,
-                AUDIENCE,
-                SystemTime::now(),
-                Duration::from_secs(3600),
-            );
-            let token = signer.mint(&claims)?;
+            let token = hour_token(&signer, &user)?;
             let (url, tls) = (url.clone(), tls.clone());
             batch.spawn(async move {
                 let mut wic = Wic::connect_with(&url, &user, HOME, None, tls).await?;
