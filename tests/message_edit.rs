@@ -75,6 +75,61 @@ fn insert_top_after_before_append() {
 }
 
 #[test]
+fn values_built_in_the_editor_equal_values_given_to_it() {
+    // Each `*_with` writer against its plain twin, on the same edits: the same bytes.
+    let m = parse(SMALL);
+    let via = m.header(0).unwrap();
+    let mut given = Editor::new(&m);
+    given
+        .insert_top(n("Via"), v("top;branch=z9hG4bK1"))
+        .unwrap();
+    given.insert_before(1, n("X-Before"), v("70")).unwrap();
+    given.append(n("X-End"), v("e")).unwrap();
+    given
+        .insert_text(via.value_span.end as usize, v(";rport=5060"))
+        .unwrap();
+    let mut built = Editor::new(&m);
+    built
+        .insert_top_with(n("Via"), |b| {
+            b.push(&v("top;branch="));
+            // What a builder lent by the editor holds is its own value only: clearing it
+            // leaves the edits before it alone.
+            assert_eq!(b.as_str(), "top;branch=");
+            b.clear();
+            b.push(&v("top;branch=z9hG4bK1"));
+        })
+        .unwrap();
+    built
+        .insert_before_with(1, n("X-Before"), |b| {
+            b.push_decimal(70u32);
+        })
+        .unwrap();
+    built
+        .append_with(n("X-End"), |b| {
+            b.push(&v("e"));
+            assert_eq!(b.to_value().as_str(), "e");
+        })
+        .unwrap();
+    built
+        .insert_text_with(via.value_span.end as usize, |b| {
+            b.push(&v(";rport=")).push_decimal(5060u16);
+        })
+        .unwrap();
+    assert_eq!(finish(built), finish(given));
+    // The raw-text writers check their span as the plain ones do.
+    let mut ed = Editor::new(&m);
+    assert!(ed.replace_span_with(via.name_span, |_| {}).is_err());
+    assert!(ed.insert_text_with(usize::MAX, |_| {}).is_err());
+    assert!(ed.insert_before_with(99, n("X"), |_| {}).is_err());
+    assert!(
+        ed.append_with(HeaderName::ContentLength, |b| {
+            b.push_decimal(3u32);
+        })
+        .is_err()
+    );
+}
+
+#[test]
 fn insert_into_a_message_without_headers() {
     let m = parse(b"OPTIONS sip:a@b SIP/2.0\r\n\r\n");
     let mut ed = Editor::new(&m);

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use super::config::Config;
+use super::inbound::Inbound;
 use crate::message::check::TopVia;
 use crate::message::decimal::Decimal;
 use crate::message::header::{NameAddr, Uri, split_list};
@@ -25,32 +26,50 @@ pub(crate) fn push_via_head(v: &mut ValueBuilder, config: &Config, transport: &T
         .push(&BRANCH);
 }
 
+/// A client's request one hop on toward the core (RFC 3261 16.6): the edge's Via on
+/// top, its branch carrying the flow, the transaction and (for a REGISTER) the token's
+/// expiry (step 8); `received`/`rport` on the client's Via (18.2.1); one hop fewer
+/// (step 3).
+pub(crate) fn toward_core(
+    ed: &mut Editor<'_>,
+    config: &Config,
+    inbound: &Inbound<'_>,
+    facts: &RequestFacts<'_>,
+    transaction: &[&[u8]],
+    token_expires: Option<u64>,
+) -> Result<(), WriteError> {
+    ed.insert_top_with(HeaderName::Via, |v| {
+        push_via_head(v, config, &config.core_transport.token());
+        config
+            .codec
+            .push_branch(v, inbound.flow, transaction, token_expires);
+    })?;
+    record_received(ed, &facts.via, inbound.peer)?;
+    decrement_max_forwards(ed, facts)
+}
+
 /// RFC 3261 18.2.1 and RFC 3581: `received` (and `rport` when asked for) on the
 /// sender's Via, from the address the transport saw.
 pub(crate) fn record_received(
     ed: &mut Editor<'_>,
-    v: &mut ValueBuilder,
     via: &TopVia<'_>,
     peer: SocketAddr,
 ) -> Result<(), WriteError> {
     const RECEIVED: HeaderValue = HeaderValue::from_static("received=");
     const SEMI_RECEIVED: HeaderValue = HeaderValue::from_static(";received=");
-    v.clear();
     match via.received {
-        Some(span) => {
+        Some(span) => ed.replace_span_with(span, |v| {
             v.push(&RECEIVED).push_ip(peer.ip());
-            ed.replace_span(span, &*v)?;
-        }
-        None => {
+        })?,
+        None => ed.insert_text_with(via.span.end as usize, |v| {
             v.push(&SEMI_RECEIVED).push_ip(peer.ip());
-            ed.insert_text(via.span.end as usize, &*v)?;
-        }
+        })?,
     }
     if let (Some(None), Some(span)) = (via.via.rport(), via.rport) {
         const RPORT: HeaderValue = HeaderValue::from_static("rport=");
-        v.clear();
-        v.push(&RPORT).push_decimal(peer.port());
-        ed.replace_span(span, &*v)?;
+        ed.replace_span_with(span, |v| {
+            v.push(&RPORT).push_decimal(peer.port());
+        })?;
     }
     Ok(())
 }
@@ -84,6 +103,19 @@ pub(crate) fn add(
     match content_length {
         Some(i) => ed.insert_before(i, name, value),
         None => ed.append(name, value),
+    }
+}
+
+/// As [`add`], with the value written by `build` straight into the editor.
+pub(crate) fn add_with(
+    ed: &mut Editor<'_>,
+    content_length: Option<usize>,
+    name: &dyn FieldName,
+    build: impl FnOnce(&mut ValueBuilder),
+) -> Result<(), WriteError> {
+    match content_length {
+        Some(i) => ed.insert_before_with(i, name, build),
+        None => ed.append_with(name, build),
     }
 }
 
@@ -159,11 +191,11 @@ pub(crate) fn remove_route(ed: &mut Editor<'_>, route: &TopRoute<'_>) -> Result<
 pub(crate) fn insert_record_route(
     ed: &mut Editor<'_>,
     msg: &Message,
-    value: &ValueBuilder,
+    build: impl FnOnce(&mut ValueBuilder),
 ) -> Result<(), WriteError> {
     match msg.positions(HeaderName::RecordRoute).next() {
-        Some(i) => ed.insert_before(i, HeaderName::RecordRoute, value),
-        None => ed.insert_top(HeaderName::RecordRoute, value),
+        Some(i) => ed.insert_before_with(i, HeaderName::RecordRoute, build),
+        None => ed.insert_top_with(HeaderName::RecordRoute, build),
     }
 }
 

@@ -20,7 +20,7 @@ use super::inbound::Inbound;
 use super::register::Stop;
 use super::registrations::{Live, Registrations};
 use crate::message::header::{NameAddr, Uri, split_list};
-use crate::message::{Editor, HeaderName, HeaderValue, Message, RequestFacts, ValueBuilder};
+use crate::message::{Editor, HeaderName, HeaderValue, Message, RequestFacts};
 use crate::token::{Place, copies};
 
 /// A request for the core, and the identity the edge asserted in it.
@@ -145,14 +145,7 @@ fn initial(
     let mut ed = Editor::new(msg);
     strip_client_assertions(config, msg, &mut ed, true)?;
     let transaction = hop::transaction(msg, facts);
-    let mut v = ValueBuilder::with_capacity(160);
-    hop::push_via_head(&mut v, config, &config.core_transport.token());
-    config
-        .codec
-        .push_branch(&mut v, inbound.flow, &transaction, None);
-    ed.insert_top(HeaderName::Via, &v).map_err(write)?;
-    hop::record_received(&mut ed, &mut v, &facts.via, inbound.peer).map_err(write)?;
-    hop::decrement_max_forwards(&mut ed, facts).map_err(write)?;
+    hop::toward_core(&mut ed, config, inbound, facts, &transaction, None).map_err(write)?;
     let at = facts.content_length;
     // RFC 3608 / TS 24.229 5.2.6.3.3: the route is the registration's, not the client's.
     for route in &reg.written.routes {
@@ -167,23 +160,25 @@ fn initial(
         hop::add(&mut ed, at, &HeaderName::PAssertedIdentity, pai).map_err(write)?;
         out_identity = reg.identities().nth(*index).map(str::to_owned);
         if creates_dialog(method) {
-            v.clear();
-            hop::push_own_uri(&mut v, config, |v| {
-                FlowTokenCodec::push_record_route_token(v, routes)
-            });
-            hop::insert_record_route(&mut ed, msg, &v).map_err(write)?;
+            hop::insert_record_route(&mut ed, msg, |v| {
+                hop::push_own_uri(v, config, |v| {
+                    FlowTokenCodec::push_record_route_token(v, routes)
+                })
+            })
+            .map_err(write)?;
         }
     }
     if method != "ACK" {
         const ICID: HeaderValue = HeaderValue::from_static("icid-value=");
         const ORIG_IOI: HeaderValue = HeaderValue::from_static(";orig-ioi=");
-        v.clear();
-        v.push(&ICID);
-        config.codec.push_icid(&mut v, inbound.flow, &transaction);
-        if let Some(ioi) = &config.orig_ioi {
-            v.push(&ORIG_IOI).push(ioi);
-        }
-        hop::add(&mut ed, at, &HeaderName::PChargingVector, &v).map_err(write)?;
+        hop::add_with(&mut ed, at, &HeaderName::PChargingVector, |v| {
+            v.push(&ICID);
+            config.codec.push_icid(v, inbound.flow, &transaction);
+            if let Some(ioi) = &config.orig_ioi {
+                v.push(&ORIG_IOI).push(ioi);
+            }
+        })
+        .map_err(write)?;
     }
     Ok(Originated {
         bytes: ed.finish().map_err(write)?,
@@ -222,14 +217,7 @@ fn in_dialog(
     hop::remove_route(&mut ed, route).map_err(write)?;
     strip_client_assertions(config, msg, &mut ed, false)?;
     let transaction = hop::transaction(msg, facts);
-    let mut v = ValueBuilder::with_capacity(160);
-    hop::push_via_head(&mut v, config, &config.core_transport.token());
-    config
-        .codec
-        .push_branch(&mut v, inbound.flow, &transaction, None);
-    ed.insert_top(HeaderName::Via, &v).map_err(write)?;
-    hop::record_received(&mut ed, &mut v, &facts.via, inbound.peer).map_err(write)?;
-    hop::decrement_max_forwards(&mut ed, facts).map_err(write)?;
+    hop::toward_core(&mut ed, config, inbound, facts, &transaction, None).map_err(write)?;
     Ok(Originated {
         bytes: ed.finish().map_err(write)?,
         asserted: None,

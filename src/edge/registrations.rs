@@ -10,7 +10,9 @@
 //! map by flow (O(1) lookups) and an ordered index of deadlines (the next expiry, and
 //! sweeps that touch only what expired). The number of entries is bounded.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -243,7 +245,8 @@ impl Slot {
 
 #[derive(Default)]
 struct Table {
-    flows: HashMap<FlowId, Vec<Slot>>,
+    // Keyed by the host's flow ids, never by wire text (see Cargo.toml on the hasher).
+    flows: FxHashMap<FlowId, Vec<Slot>>,
     deadlines: BTreeSet<(SystemTime, FlowId, u64)>,
     entries: usize,
     next_id: u64,

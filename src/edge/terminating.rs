@@ -17,7 +17,7 @@ use super::hop;
 use super::inbound::FlowId;
 use super::register::Stop;
 use super::registrations::Registrations;
-use crate::message::{Editor, HeaderName, Message, RequestFacts, ValueBuilder, WriteError};
+use crate::message::{Editor, HeaderName, Message, RequestFacts, WriteError};
 
 /// A request for a client flow.
 pub(crate) struct Delivered {
@@ -75,20 +75,22 @@ pub(crate) fn run(
         }
     }
     let transaction = hop::transaction(msg, facts);
-    let mut v = ValueBuilder::with_capacity(160);
-    hop::push_via_head(&mut v, config, &reg.bound.transport.token());
-    config
-        .codec
-        .push_client_branch(&mut v, opened.flow, &transaction);
-    ed.insert_top(HeaderName::Via, &v).map_err(write)?;
+    ed.insert_top_with(HeaderName::Via, |v| {
+        hop::push_via_head(v, config, &reg.bound.transport.token());
+        config
+            .codec
+            .push_client_branch(v, opened.flow, &transaction);
+    })
+    .map_err(write)?;
     hop::decrement_max_forwards(&mut ed, facts).map_err(write)?;
     let initial = facts.to.value.tag().is_none();
     if initial && matches!(facts.method, "INVITE" | "SUBSCRIBE" | "REFER") {
-        v.clear();
-        hop::push_own_uri(&mut v, config, |v| {
-            FlowTokenCodec::push_record_route_token(v, &reg.routes)
-        });
-        hop::insert_record_route(&mut ed, msg, &v).map_err(write)?;
+        hop::insert_record_route(&mut ed, msg, |v| {
+            hop::push_own_uri(v, config, |v| {
+                FlowTokenCodec::push_record_route_token(v, &reg.routes)
+            })
+        })
+        .map_err(write)?;
     }
     for i in 0..msg.headers().len() {
         if hop::is_charging(msg, i) {

@@ -4,6 +4,8 @@
 use bytes::Bytes;
 use smallvec::SmallVec;
 
+use super::value::ValueBuilder;
+
 use super::decimal::Decimal;
 use super::error::WriteError;
 use super::message::Message;
@@ -58,13 +60,18 @@ enum Rank {
 #[derive(Debug)]
 pub struct Editor<'m> {
     msg: &'m Message,
-    // Inline room for what one proxy hop writes, so a typical edit allocates only its
-    // output buffer.
+    // Inline room for the edits of one proxy hop.
     edits: SmallVec<[Edit; 24]>,
-    scratch: SmallVec<[u8; 768]>,
-    new_body: Option<Span>,
+    // The text of every edit, one after the other; allocated at the first text, with
+    // room for what one proxy hop writes, so it grows seldom.
+    scratch: String,
+    new_body: Option<Vec<u8>>,
     fix_length: bool,
 }
+
+/// Room the scratch text gets at its first use: a proxy hop's Via, Path, Annex U
+/// Authorization and charging headers together.
+const SCRATCH_ROOM: usize = 1024;
 
 impl<'m> Editor<'m> {
     /// Starts editing `msg`.
@@ -72,7 +79,7 @@ impl<'m> Editor<'m> {
         Editor {
             msg,
             edits: SmallVec::new(),
-            scratch: SmallVec::new(),
+            scratch: String::new(),
             new_body: None,
             fix_length: false,
         }
@@ -83,14 +90,52 @@ impl<'m> Editor<'m> {
         self.msg
     }
 
-    fn push(&mut self, at: Span, parts: &[&[u8]]) {
+    fn push(&mut self, at: Span, parts: &[&str]) {
         self.push_ranked(at, parts, Rank::Here);
     }
 
-    fn push_ranked(&mut self, at: Span, parts: &[&[u8]], rank: Rank) {
+    fn room(&mut self) {
+        if self.scratch.capacity() == 0 {
+            self.scratch.reserve(SCRATCH_ROOM);
+        }
+    }
+
+    fn push_ranked(&mut self, at: Span, parts: &[&str], rank: Rank) {
         let start = self.scratch.len();
+        if !parts.is_empty() {
+            self.room();
+        }
         for p in parts {
-            self.scratch.extend_from_slice(p);
+            self.scratch.push_str(p);
+        }
+        self.edits.push(Edit {
+            at,
+            text: Span::new(start, self.scratch.len()),
+            rank,
+        });
+    }
+
+    /// Records an edit whose text `build` writes straight into the scratch text, after
+    /// `Name: ` when a field is inserted (and then ends with its CRLF).
+    fn push_built(
+        &mut self,
+        at: Span,
+        name: Option<&str>,
+        rank: Rank,
+        build: impl FnOnce(&mut ValueBuilder),
+    ) {
+        self.room();
+        let start = self.scratch.len();
+        let mut text = std::mem::take(&mut self.scratch);
+        if let Some(name) = name {
+            text.push_str(name);
+            text.push_str(": ");
+        }
+        let mut v = ValueBuilder::after(text);
+        build(&mut v);
+        self.scratch = v.into_text();
+        if name.is_some() {
+            self.scratch.push_str("\r\n");
         }
         self.edits.push(Edit {
             at,
@@ -109,14 +154,21 @@ impl<'m> Editor<'m> {
         let name = name.name_str()?;
         self.push_ranked(
             Span::new(at, at),
-            &[
-                name.as_bytes(),
-                b": ",
-                value.value_str().as_bytes(),
-                b"\r\n",
-            ],
+            &[name, ": ", value.value_str(), "\r\n"],
             rank,
         );
+        Ok(())
+    }
+
+    fn push_field_with(
+        &mut self,
+        at: usize,
+        name: impl FieldName,
+        rank: Rank,
+        build: impl FnOnce(&mut ValueBuilder),
+    ) -> Result<(), WriteError> {
+        let name = name.name_str()?;
+        self.push_built(Span::new(at, at), Some(name), rank, build);
         Ok(())
     }
 
@@ -169,6 +221,53 @@ impl<'m> Editor<'m> {
         self.push_field(at, name, value, Rank::End)
     }
 
+    /// As [`Editor::insert_top`], with the value written by `build` straight into the
+    /// editor's buffer (no value of its own to build and copy).
+    ///
+    /// ```
+    /// use sip_oauth::message::{Editor, HeaderName, HeaderValue, Message};
+    ///
+    /// let msg = Message::parse(&b"OPTIONS sip:example.com SIP/2.0\r\n\r\n"[..])?;
+    /// let mut ed = Editor::new(&msg);
+    /// ed.insert_top_with(HeaderName::MaxForwards, |v| {
+    ///     v.push_decimal(70u32);
+    /// })?;
+    /// let out = ed.finish()?;
+    /// assert!(out.starts_with(b"OPTIONS sip:example.com SIP/2.0\r\nMax-Forwards: 70\r\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insert_top_with(
+        &mut self,
+        name: impl FieldName,
+        build: impl FnOnce(&mut ValueBuilder),
+    ) -> Result<(), WriteError> {
+        let at = self.msg.start_line_span().end as usize;
+        self.push_field_with(at, name, Rank::Top, build)
+    }
+
+    /// As [`Editor::insert_before`], with the value written by `build` (see
+    /// [`Editor::insert_top_with`]).
+    pub fn insert_before_with(
+        &mut self,
+        index: usize,
+        name: impl FieldName,
+        build: impl FnOnce(&mut ValueBuilder),
+    ) -> Result<(), WriteError> {
+        let at = self.field_span(index)?.line_span.start as usize;
+        self.push_field_with(at, name, Rank::Here, build)
+    }
+
+    /// As [`Editor::append`], with the value written by `build` (see
+    /// [`Editor::insert_top_with`]).
+    pub fn append_with(
+        &mut self,
+        name: impl FieldName,
+        build: impl FnOnce(&mut ValueBuilder),
+    ) -> Result<(), WriteError> {
+        let at = self.msg.head_end();
+        self.push_field_with(at, name, Rank::End, build)
+    }
+
     /// Removes the whole field at `index`.
     pub fn remove(&mut self, index: usize) -> Result<(), WriteError> {
         let at = self.field_span(index)?.line_span;
@@ -192,7 +291,7 @@ impl<'m> Editor<'m> {
             });
         }
         let at = field.value_span;
-        self.push(at, &[value.value_str().as_bytes()]);
+        self.push(at, &[value.value_str()]);
         Ok(())
     }
 
@@ -273,12 +372,43 @@ impl<'m> Editor<'m> {
         self.replace_span(Span::new(offset, offset), text)
     }
 
+    /// As [`Editor::insert_text`], with the text written by `build` (see
+    /// [`Editor::insert_top_with`]).
+    pub fn insert_text_with(
+        &mut self,
+        offset: usize,
+        build: impl FnOnce(&mut ValueBuilder),
+    ) -> Result<(), WriteError> {
+        if offset > self.msg.head_end() {
+            return Err(Self::bad_span());
+        }
+        self.replace_span_with(Span::new(offset, offset), build)
+    }
+
     /// Replaces the original bytes of `span` with `text`. The span
     /// must lie in one header field between its colon and its final CRLF, hold no line
     /// break, and not touch a Content-Length field (see
     /// [`Editor::fix_content_length`]), nor a field holding an escaped NUL.
     pub fn replace_span(&mut self, span: Span, text: impl AsHeaderValue) -> Result<(), WriteError> {
-        let text = text.value_str();
+        self.check_raw_span(span)?;
+        self.push(span, &[text.value_str()]);
+        Ok(())
+    }
+
+    /// As [`Editor::replace_span`], with the text written by `build` (see
+    /// [`Editor::insert_top_with`]).
+    pub fn replace_span_with(
+        &mut self,
+        span: Span,
+        build: impl FnOnce(&mut ValueBuilder),
+    ) -> Result<(), WriteError> {
+        self.check_raw_span(span)?;
+        self.push_built(span, None, Rank::Here, build);
+        Ok(())
+    }
+
+    /// Whether raw text may replace `span` (see [`Editor::replace_span`]).
+    fn check_raw_span(&self, span: Span) -> Result<(), WriteError> {
         if span.end as usize > self.msg.head_end() || span.start > span.end {
             return Err(Self::bad_span());
         }
@@ -325,7 +455,6 @@ impl<'m> Editor<'m> {
                 expected: "a raw edit in a line without an escaped NUL",
             });
         }
-        self.push(span, &[text.as_bytes()]);
         Ok(())
     }
 
@@ -341,7 +470,7 @@ impl<'m> Editor<'m> {
         check_request_uri(uri)?;
         match self.msg.start_line() {
             super::parse::StartLine::Request { uri: at, .. } => {
-                self.push(at, &[uri.as_bytes()]);
+                self.push(at, &[uri]);
                 Ok(())
             }
             super::parse::StartLine::Response { .. } => Err(WriteError::Invalid {
@@ -353,9 +482,7 @@ impl<'m> Editor<'m> {
 
     /// Replaces the body; Content-Length is fixed to match when the edit is finished.
     pub fn set_body(&mut self, body: &[u8]) {
-        let start = self.scratch.len();
-        self.scratch.extend_from_slice(body);
-        self.new_body = Some(Span::new(start, self.scratch.len()));
+        self.new_body = Some(body.to_vec());
         self.fix_length = true;
     }
 
@@ -366,12 +493,12 @@ impl<'m> Editor<'m> {
     }
 
     fn apply_content_length(&mut self) -> Result<(), WriteError> {
-        let body_len = match self.new_body {
+        let body_len = match &self.new_body {
             Some(b) => b.len(),
             None => self.msg.body().len(),
         };
         let decimal = Decimal::new(body_len as u64);
-        let text = decimal.as_bytes();
+        let text = decimal.as_str();
         let mut fields = self.msg.positions(HeaderName::ContentLength);
         match fields.next() {
             Some(first) => {
@@ -386,7 +513,7 @@ impl<'m> Editor<'m> {
                 let at = self.msg.head_end();
                 self.push_ranked(
                     Span::new(at, at),
-                    &[b"Content-Length: ", text, b"\r\n"],
+                    &["Content-Length: ", text, "\r\n"],
                     Rank::End,
                 );
             }
@@ -424,20 +551,21 @@ impl<'m> Editor<'m> {
             cursor = e.at.end as usize;
             size = size - e.at.len() + e.text.len();
         }
-        if let Some(b) = self.new_body {
+        if let Some(b) = &self.new_body {
             size = size - body.len() + b.len();
         }
         let mut out = Vec::with_capacity(size);
         let mut cursor = 0usize;
+        let scratch = self.scratch.as_bytes();
         for e in &edits {
             out.extend_from_slice(&src[cursor..e.at.start as usize]);
-            out.extend_from_slice(&self.scratch[e.text.range()]);
+            out.extend_from_slice(&scratch[e.text.range()]);
             cursor = e.at.end as usize;
         }
-        match self.new_body {
+        match &self.new_body {
             Some(b) => {
                 out.extend_from_slice(&src[cursor..body.start as usize]);
-                out.extend_from_slice(&self.scratch[b.range()]);
+                out.extend_from_slice(b);
             }
             None => out.extend_from_slice(&src[cursor..]),
         }

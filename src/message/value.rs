@@ -596,6 +596,9 @@ impl FieldName for Token {
 #[derive(Debug, Clone, Default)]
 pub struct ValueBuilder {
     out: String,
+    // Where this value starts in `out`: a builder lent by the editor writes after the
+    // text of the edits before it.
+    base: usize,
 }
 
 impl ValueBuilder {
@@ -603,7 +606,21 @@ impl ValueBuilder {
     pub fn with_capacity(capacity: usize) -> ValueBuilder {
         ValueBuilder {
             out: String::with_capacity(capacity),
+            base: 0,
         }
+    }
+
+    /// A builder writing after the checked text `text` already holds, which it keeps.
+    pub(crate) fn after(text: String) -> ValueBuilder {
+        ValueBuilder {
+            base: text.len(),
+            out: text,
+        }
+    }
+
+    /// The text before the value and the value, as one buffer.
+    pub(crate) fn into_text(self) -> String {
+        self.out
     }
 
     /// Appends a checked part as is.
@@ -689,32 +706,35 @@ impl ValueBuilder {
 
     /// Empties the builder, keeping its buffer.
     pub fn clear(&mut self) {
-        self.out.clear();
+        self.out.truncate(self.base);
     }
 
     /// The value built so far.
     pub fn as_str(&self) -> &str {
-        &self.out
+        self.out.get(self.base..).unwrap_or_default()
     }
 
     /// The value built.
     pub fn finish(self) -> HeaderValue {
-        HeaderValue {
-            text: self.out.into(),
+        if self.base == 0 {
+            return HeaderValue {
+                text: self.out.into(),
+            };
         }
+        self.to_value()
     }
 
     /// The value built so far, copied (the builder stays usable).
     pub fn to_value(&self) -> HeaderValue {
         HeaderValue {
-            text: Text::new(&self.out),
+            text: Text::new(self.as_str()),
         }
     }
 }
 
 impl fmt::Display for ValueBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.out)
+        f.write_str(self.as_str())
     }
 }
 

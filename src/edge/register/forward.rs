@@ -14,7 +14,7 @@ use crate::edge::inbound::Inbound;
 use crate::message::Span;
 use crate::message::decimal::Decimal;
 use crate::message::{
-    AsHeaderValue, Editor, FieldName, HeaderName, HeaderValue, Message, ValueBuilder, WriteError,
+    AsHeaderValue, Editor, FieldName, HeaderName, HeaderValue, Message, WriteError,
 };
 use crate::token::{Found, Place, copies};
 
@@ -135,17 +135,9 @@ pub(crate) fn build(
         .expires_at
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs());
-    // One buffer for every value the edge writes, each copied into the editor before
-    // the next is built. Every part is checked text, so no value is scanned again.
-    // Room for the longest value written (the Annex U Authorization), so it never grows.
-    let mut v = ValueBuilder::with_capacity(320);
-    hop::push_via_head(&mut v, config, &config.core_transport.token());
-    config
-        .codec
-        .push_branch(&mut v, flow, &transaction, token_expires);
-    ed.insert_top(HeaderName::Via, &v)?;
-    hop::record_received(&mut ed, &mut v, &facts.via, inbound.peer)?;
-    hop::decrement_max_forwards(&mut ed, facts)?;
+    // Every value the edge writes is built straight into the editor's buffer from
+    // checked parts, so no value is scanned or copied again.
+    hop::toward_core(&mut ed, config, inbound, facts, &transaction, token_expires)?;
 
     for &(span, limit) in &admission.lowered {
         ed.replace_span(span, Decimal::new(limit))?;
@@ -153,9 +145,8 @@ pub(crate) fn build(
 
     // The edge's own headers go before Content-Length (or at the end).
     let anchor = facts.content_length;
-    let add = |ed: &mut Editor<'_>, name: &dyn FieldName, value: &dyn AsHeaderValue| match anchor {
-        Some(i) => ed.insert_before(i, name, value),
-        None => ed.append(name, value),
+    let add = |ed: &mut Editor<'_>, name: &dyn FieldName, value: &dyn AsHeaderValue| {
+        hop::add(ed, anchor, name, value)
     };
     if let Some(n) = admission.added_expires {
         add(&mut ed, &HeaderName::Expires, &Decimal::new(n))?;
@@ -166,9 +157,9 @@ pub(crate) fn build(
         _ => None,
     };
     let realm = &config.realm;
-    v.clear();
-    push_annex_u(&mut v, &auth.impi, realm, home, extra);
-    add(&mut ed, &HeaderName::Authorization, &v)?;
+    hop::add_with(&mut ed, anchor, &HeaderName::Authorization, |v| {
+        push_annex_u(v, &auth.impi, realm, home, extra)
+    })?;
     if let (AuthEntityAt::Header(name), Some(e)) = (&config.auth_entity, entity) {
         add(&mut ed, name, &e.to_value())?;
     }
@@ -177,15 +168,16 @@ pub(crate) fn build(
     const AT: HeaderValue = HeaderValue::from_static("@");
     const LR_OB: HeaderValue = HeaderValue::from_static(";lr;ob>");
     const LR: HeaderValue = HeaderValue::from_static(";lr>");
-    v.clear();
-    v.push(&SIP);
-    // RFC 5626 5.2: the token names the flow, this start of the edge and the AOR, so a
-    // terminating request for another user cannot be steered onto this connection.
-    v.push_base64url(path);
-    v.push(&AT)
-        .push(&config.edge_host)
-        .push(&if facts.contacts.outbound { LR_OB } else { LR });
-    add(&mut ed, &HeaderName::Path, &v)?;
+    hop::add_with(&mut ed, anchor, &HeaderName::Path, |v| {
+        v.push(&SIP);
+        // RFC 5626 5.2: the token names the flow, this start of the edge and the AOR,
+        // so a terminating request for another user cannot be steered onto this
+        // connection.
+        v.push_base64url(path);
+        v.push(&AT)
+            .push(&config.edge_host)
+            .push(&if facts.contacts.outbound { LR_OB } else { LR });
+    })?;
     add(
         &mut ed,
         &HeaderName::Require,
@@ -196,13 +188,13 @@ pub(crate) fn build(
     }
     const ICID: HeaderValue = HeaderValue::from_static("icid-value=");
     const ORIG_IOI: HeaderValue = HeaderValue::from_static(";orig-ioi=");
-    v.clear();
-    v.push(&ICID);
-    config.codec.push_icid(&mut v, flow, &transaction);
-    if let Some(ioi) = &config.orig_ioi {
-        v.push(&ORIG_IOI).push(ioi);
-    }
-    add(&mut ed, &HeaderName::PChargingVector, &v)?;
+    hop::add_with(&mut ed, anchor, &HeaderName::PChargingVector, |v| {
+        v.push(&ICID);
+        config.codec.push_icid(v, flow, &transaction);
+        if let Some(ioi) = &config.orig_ioi {
+            v.push(&ORIG_IOI).push(ioi);
+        }
+    })?;
     ed.finish()
 }
 
