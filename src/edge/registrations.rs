@@ -161,7 +161,7 @@ impl AdmissionView<'_> {
     fn contacts(&self) -> impl Iterator<Item = &str> {
         self.contacts
             .iter()
-            .filter_map(|span| std::str::from_utf8(self.request.slice(span)).ok())
+            .filter_map(|span| self.request.text(span))
             .filter(|u| u.len() <= MAX_URI_LEN)
             .take(MAX_VALUES)
     }

@@ -1,6 +1,9 @@
 //! [`Message`]: a parsed SIP request or response that indexes its own buffer.
 
+use std::sync::OnceLock;
+
 use bytes::Bytes;
+use bytestring::ByteString;
 
 use super::error::{ParseError, ParseErrorKind};
 use super::limits::Limits;
@@ -31,7 +34,23 @@ pub struct Message {
     headers: Vec<HeaderField>,
     body: Span,
     content_length: Option<u32>,
+    head_text: HeadText,
 }
+
+/// The start line and header fields as text, when they are UTF-8: checked once, at the
+/// first read of a value as text, so that every later read is a slice rather than a
+/// check of its own. A cache: two messages with the same bytes are equal whatever it
+/// holds.
+#[derive(Debug, Clone, Default)]
+struct HeadText(OnceLock<Option<ByteString>>);
+
+impl PartialEq for HeadText {
+    fn eq(&self, _: &HeadText) -> bool {
+        true
+    }
+}
+
+impl Eq for HeadText {}
 
 impl Message {
     /// Parses one message received as a datagram (UDP, or one WebSocket message per
@@ -80,7 +99,23 @@ impl Message {
             headers: head.headers,
             body: Span::new(head.body_start, end),
             content_length: head.content_length.map(|n| n as u32),
+            head_text: HeadText::default(),
         })
+    }
+
+    /// The bytes of `span`, a span of the start line or the header fields, as text.
+    /// `None` when they are not UTF-8.
+    pub(crate) fn text(&self, span: Span) -> Option<&str> {
+        self.head_text()
+            .and_then(|head| head.get(span.range()))
+            .or_else(|| std::str::from_utf8(self.slice(span)).ok())
+    }
+
+    fn head_text(&self) -> Option<&str> {
+        self.head_text
+            .0
+            .get_or_init(|| ByteString::try_from(self.buf.slice(..self.body.start as usize)).ok())
+            .as_deref()
     }
 
     /// The message's bytes, exactly as received (and framed).
@@ -119,7 +154,7 @@ impl Message {
     /// The method of a request.
     pub fn method(&self) -> Option<&str> {
         match self.start {
-            StartLine::Request { method, .. } => std::str::from_utf8(self.slice(method)).ok(),
+            StartLine::Request { method, .. } => self.text(method),
             StartLine::Response { .. } => None,
         }
     }
@@ -135,7 +170,7 @@ impl Message {
     /// The Request-URI of a request, as text (`None` for responses, or when it is not UTF-8).
     pub fn request_uri(&self) -> Option<&str> {
         match self.start {
-            StartLine::Request { uri, .. } => std::str::from_utf8(self.slice(uri)).ok(),
+            StartLine::Request { uri, .. } => self.text(uri),
             StartLine::Response { .. } => None,
         }
     }
@@ -178,6 +213,12 @@ impl Message {
 
     /// The value of `field` as UTF-8 text.
     pub fn value_str(&self, field: &HeaderField) -> Result<&str, ParseError> {
+        if let Some(text) = self
+            .head_text()
+            .and_then(|head| head.get(field.value_span.range()))
+        {
+            return Ok(text);
+        }
         std::str::from_utf8(self.value_bytes(field)).map_err(|e| {
             ParseError::new(
                 ParseErrorKind::InvalidUtf8,

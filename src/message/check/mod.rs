@@ -72,11 +72,20 @@ pub fn check_request(msg: &Message) -> Result<RequestFacts<'_>, Violation> {
         }
     }
     let uri_at = uri.start as usize;
-    let text = std::str::from_utf8(msg.slice(uri)).map_err(|e| Violation::Malformed {
-        header: "Request-URI",
-        section: "19.1",
-        error: ParseError::new(ParseErrorKind::InvalidUtf8, uri_at + e.valid_up_to()),
-    })?;
+    let text = match msg.text(uri) {
+        Some(text) => text,
+        None => {
+            let e = std::str::from_utf8(msg.slice(uri)).err();
+            return Err(Violation::Malformed {
+                header: "Request-URI",
+                section: "19.1",
+                error: ParseError::new(
+                    ParseErrorKind::InvalidUtf8,
+                    uri_at + e.map_or(0, |e| e.valid_up_to()),
+                ),
+            });
+        }
+    };
     let request_uri = Uri::parse(text).map_err(|e| Violation::Malformed {
         header: "Request-URI",
         section: "19.1",
