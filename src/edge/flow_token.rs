@@ -275,6 +275,18 @@ impl FlowTokenCodec {
         transaction: &[&[u8]],
         token_expires: Option<u64>,
     ) {
+        self.push_branch_of(out, flow, TransactionHash::of(transaction), token_expires);
+    }
+
+    /// [`FlowTokenCodec::push_branch`] with the transaction hashed already (it also
+    /// goes into the charging identifier).
+    pub(crate) fn push_branch_of(
+        &self,
+        out: &mut ValueBuilder,
+        flow: FlowId,
+        transaction: TransactionHash,
+        token_expires: Option<u64>,
+    ) {
         const PREFIX: Token = Token::from_static(concat!("z9hG4bK", "oa"));
         self.push_branch_as(
             out,
@@ -295,6 +307,7 @@ impl FlowTokenCodec {
         transaction: &[&[u8]],
     ) {
         const PREFIX: Token = Token::from_static(concat!("z9hG4bK", "ot"));
+        let transaction = TransactionHash::of(transaction);
         self.push_branch_as(out, (&PREFIX, CLIENT_BRANCH_LABEL), flow, transaction, None);
     }
 
@@ -303,14 +316,13 @@ impl FlowTokenCodec {
         out: &mut ValueBuilder,
         (prefix, label): (&Token, &[u8]),
         flow: FlowId,
-        transaction: &[&[u8]],
+        transaction: TransactionHash,
         token_expires: Option<u64>,
     ) {
         let mut raw = [0u8; BRANCH_RAW_LEN];
         let body = BRANCH_RAW_LEN - BRANCH_MAC_LEN;
         raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
-        raw[FLOW_LEN..FLOW_LEN + TX_LEN]
-            .copy_from_slice(&transaction_hash(transaction).to_be_bytes());
+        raw[FLOW_LEN..FLOW_LEN + TX_LEN].copy_from_slice(&transaction.0.to_be_bytes());
         // Seconds fit 32 bits until 2106; a later expiry is written as the largest.
         let expires = token_expires.map_or(0, |e| u32::try_from(e).unwrap_or(u32::MAX).max(1));
         let at = FLOW_LEN + TX_LEN;
@@ -523,31 +535,43 @@ impl FlowTokenCodec {
 
     /// A charging identifier (hex) for a request: its flow and transaction hash, so it
     /// is unique per transaction and identical for retransmissions.
-    pub(crate) fn push_icid(&self, out: &mut ValueBuilder, flow: FlowId, transaction: &[&[u8]]) {
+    pub(crate) fn push_icid(
+        &self,
+        out: &mut ValueBuilder,
+        flow: FlowId,
+        transaction: TransactionHash,
+    ) {
         let mut raw = [0u8; FLOW_LEN + TX_LEN];
         raw[..FLOW_LEN].copy_from_slice(&flow.0.to_be_bytes());
-        raw[FLOW_LEN..].copy_from_slice(&transaction_hash(transaction).to_be_bytes());
+        raw[FLOW_LEN..].copy_from_slice(&transaction.0.to_be_bytes());
         out.push_hex(&raw);
     }
 }
 
-/// FNV-1a over length-prefixed parts: fast, and enough to tell transactions apart
-/// (an attacker gains nothing by making two collide: the flow is what is protected).
-fn transaction_hash(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: u8| {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    };
-    for part in parts {
-        for b in (part.len() as u32).to_be_bytes() {
-            eat(b);
+/// A client transaction's identity (its Via, Call-ID and CSeq) hashed: in the branch,
+/// so that retransmissions get the same one, and in the charging identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TransactionHash(u64);
+
+impl TransactionHash {
+    /// FNV-1a over length-prefixed parts: fast, and enough to tell transactions apart
+    /// (an attacker gains nothing by making two collide: the flow is what is protected).
+    pub(crate) fn of(parts: &[&[u8]]) -> TransactionHash {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |b: u8| {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        };
+        for part in parts {
+            for b in (part.len() as u32).to_be_bytes() {
+                eat(b);
+            }
+            for &b in *part {
+                eat(b);
+            }
         }
-        for &b in *part {
-            eat(b);
-        }
+        TransactionHash(h)
     }
-    h
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use super::config::Config;
+use super::flow_token::TransactionHash;
 use super::inbound::Inbound;
 use crate::message::check::TopVia;
 use crate::message::decimal::Decimal;
@@ -35,14 +36,14 @@ pub(crate) fn toward_core(
     config: &Config,
     inbound: &Inbound<'_>,
     facts: &RequestFacts<'_>,
-    transaction: &[&[u8]],
+    transaction: TransactionHash,
     token_expires: Option<u64>,
 ) -> Result<(), WriteError> {
     ed.insert_top_with(HeaderName::Via, |v| {
         push_via_head(v, config, &config.core_transport.token());
         config
             .codec
-            .push_branch(v, inbound.flow, transaction, token_expires);
+            .push_branch_of(v, inbound.flow, transaction, token_expires);
     })?;
     record_received(ed, &facts.via, inbound.peer)?;
     decrement_max_forwards(ed, facts)

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::aor::aor_key;
 use super::config::Config;
 use super::decision::{DropReason, RejectCause};
-use super::flow_token::FlowTokenCodec;
+use super::flow_token::{FlowTokenCodec, TransactionHash};
 use super::hop;
 use super::inbound::Inbound;
 use super::register::Stop;
@@ -144,8 +144,8 @@ fn initial(
 
     let mut ed = Editor::new(msg);
     strip_client_assertions(config, msg, &mut ed, true)?;
-    let transaction = hop::transaction(msg, facts);
-    hop::toward_core(&mut ed, config, inbound, facts, &transaction, None).map_err(write)?;
+    let transaction = TransactionHash::of(&hop::transaction(msg, facts));
+    hop::toward_core(&mut ed, config, inbound, facts, transaction, None).map_err(write)?;
     let at = facts.content_length;
     // RFC 3608 / TS 24.229 5.2.6.3.3: the route is the registration's, not the client's.
     for route in &reg.written.routes {
@@ -173,7 +173,7 @@ fn initial(
         const ORIG_IOI: HeaderValue = HeaderValue::from_static(";orig-ioi=");
         hop::add_with(&mut ed, at, &HeaderName::PChargingVector, |v| {
             v.push(&ICID);
-            config.codec.push_icid(v, inbound.flow, &transaction);
+            config.codec.push_icid(v, inbound.flow, transaction);
             if let Some(ioi) = &config.orig_ioi {
                 v.push(&ORIG_IOI).push(ioi);
             }
@@ -216,8 +216,8 @@ fn in_dialog(
     let mut ed = Editor::new(msg);
     hop::remove_route(&mut ed, route).map_err(write)?;
     strip_client_assertions(config, msg, &mut ed, false)?;
-    let transaction = hop::transaction(msg, facts);
-    hop::toward_core(&mut ed, config, inbound, facts, &transaction, None).map_err(write)?;
+    let transaction = TransactionHash::of(&hop::transaction(msg, facts));
+    hop::toward_core(&mut ed, config, inbound, facts, transaction, None).map_err(write)?;
     Ok(Originated {
         bytes: ed.finish().map_err(write)?,
         asserted: None,

@@ -9,6 +9,7 @@ use super::annex_u::push_annex_u;
 use super::{Established, Stop};
 use crate::edge::config::{AuthEntityAt, Config};
 use crate::edge::decision::DropReason;
+use crate::edge::flow_token::TransactionHash;
 use crate::edge::hop;
 use crate::edge::inbound::Inbound;
 use crate::message::Span;
@@ -127,7 +128,7 @@ pub(crate) fn build(
     let call_id = msg.slice(facts.call_id.span);
     let cseq = msg.slice(facts.cseq.span);
     let client_via = msg.slice(facts.via.span);
-    let transaction: [&[u8]; 3] = [client_via, call_id, cseq];
+    let transaction = TransactionHash::of(&[client_via, call_id, cseq]);
     let flow = inbound.flow;
     // The branch carries the token's expiry, so the response path can tell a 423 asking
     // for more than the token allows (TS 24.229 5.2.2) without keeping state.
@@ -137,7 +138,7 @@ pub(crate) fn build(
         .map(|d| d.as_secs());
     // Every value the edge writes is built straight into the editor's buffer from
     // checked parts, so no value is scanned or copied again.
-    hop::toward_core(&mut ed, config, inbound, facts, &transaction, token_expires)?;
+    hop::toward_core(&mut ed, config, inbound, facts, transaction, token_expires)?;
 
     for &(span, limit) in &admission.lowered {
         ed.replace_span(span, Decimal::new(limit))?;
@@ -190,7 +191,7 @@ pub(crate) fn build(
     const ORIG_IOI: HeaderValue = HeaderValue::from_static(";orig-ioi=");
     hop::add_with(&mut ed, anchor, &HeaderName::PChargingVector, |v| {
         v.push(&ICID);
-        config.codec.push_icid(v, flow, &transaction);
+        config.codec.push_icid(v, flow, transaction);
         if let Some(ioi) = &config.orig_ioi {
             v.push(&ORIG_IOI).push(ioi);
         }
