@@ -20,7 +20,7 @@ use thiserror::Error;
 use super::aor::aor_key;
 use super::inbound::FlowId;
 use crate::message::header::Uri;
-use crate::message::{Token, ValueBuilder};
+use crate::message::{Base64UrlText, Token, ValueBuilder};
 
 /// The RFC 3261 magic cookie every branch starts with.
 pub const BRANCH_COOKIE: &str = "z9hG4bK";
@@ -118,19 +118,37 @@ impl RouteKind {
     }
 }
 
-/// The two route tokens of one registration (a flow and an address of record), before
-/// base64url: they depend on nothing else, so the edge mints them once when the
-/// registration is made and keeps them with it, and a Record-Route or a check of a
-/// token's AOR binding costs no MAC afterwards.
+/// The two route tokens of one registration (a flow and an address of record), as bytes
+/// and as their base64url text: they depend on nothing else, so the edge mints them once
+/// when the registration is made and keeps them with it, and a Path, a Record-Route or a
+/// check of a token's AOR binding costs no MAC and no encoding afterwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RouteTokens {
     /// The user part of the Path URI.
     pub path: [u8; PATH_RAW_LEN],
     /// The user part of the Record-Route URI (after its prefix).
     pub record_route: [u8; PATH_RAW_LEN],
+    /// `path` as written.
+    pub path_text: PathText,
+    /// `record_route` as written (after the prefix).
+    pub record_route_text: PathText,
 }
 
+/// A route token's text: the user part of the Path URI, or of the Record-Route URI after
+/// its prefix.
+pub(crate) type PathText = Base64UrlText<PATH_B64_LEN>;
+
 impl RouteTokens {
+    /// The tokens of `path` and `record_route`, with their text.
+    pub(crate) fn new(path: [u8; PATH_RAW_LEN], record_route: [u8; PATH_RAW_LEN]) -> RouteTokens {
+        RouteTokens {
+            path_text: PathText::of(&path),
+            record_route_text: PathText::of(&record_route),
+            path,
+            record_route,
+        }
+    }
+
     fn of(&self, kind: RouteKind) -> &[u8; PATH_RAW_LEN] {
         match kind {
             RouteKind::Path => &self.path,
@@ -416,10 +434,10 @@ impl FlowTokenCodec {
     /// Both route tokens of the client `flow` registered as the address of record whose
     /// key is `aor_key`.
     pub(crate) fn route_tokens(&self, flow: FlowId, aor_key: &[u8]) -> RouteTokens {
-        RouteTokens {
-            path: self.route_raw(RouteKind::Path, flow, aor_key),
-            record_route: self.route_raw(RouteKind::RecordRoute, flow, aor_key),
-        }
+        RouteTokens::new(
+            self.route_raw(RouteKind::Path, flow, aor_key),
+            self.route_raw(RouteKind::RecordRoute, flow, aor_key),
+        )
     }
 
     /// Appends the user part of the edge's Record-Route URI for a dialog of a client's
@@ -428,7 +446,7 @@ impl FlowTokenCodec {
     /// the AOR as a Path token is, under labels of its own.
     pub(crate) fn push_record_route_token(out: &mut ValueBuilder, tokens: &RouteTokens) {
         const PREFIX: Token = Token::from_static(RR_PREFIX);
-        out.push(&PREFIX).push_base64url(&tokens.record_route);
+        out.push(&PREFIX).push(&tokens.record_route_text);
     }
 
     fn route_raw(&self, kind: RouteKind, flow: FlowId, aor_key: &[u8]) -> [u8; PATH_RAW_LEN] {

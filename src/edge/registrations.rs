@@ -585,10 +585,12 @@ impl Registrations {
 mod tests {
     use super::*;
 
-    const PATH: RouteTokens = RouteTokens {
-        path: [0; crate::edge::flow_token::PATH_RAW_LEN],
-        record_route: [0; crate::edge::flow_token::PATH_RAW_LEN],
-    };
+    static PATH: std::sync::LazyLock<RouteTokens> = std::sync::LazyLock::new(|| {
+        RouteTokens::new(
+            [0; crate::edge::flow_token::PATH_RAW_LEN],
+            [0; crate::edge::flow_token::PATH_RAW_LEN],
+        )
+    });
 
     fn t0() -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)

@@ -27,6 +27,7 @@ mod write;
 pub use editor::Editor;
 pub use write::check_request_uri;
 mod value;
+pub(crate) use value::Base64UrlText;
 pub use value::{AsHeaderValue, FieldName, HeaderValue, HostPort, QuotedText, Token, ValueBuilder};
 mod builder;
 pub use builder::Builder;

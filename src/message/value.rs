@@ -542,6 +542,44 @@ macro_rules! as_value {
 
 as_value!(HeaderValue, Token, HostPort, ValueBuilder, Decimal);
 
+/// `N` characters of unpadded base64url (RFC 4648 section 5), held inline: letters,
+/// digits, `-` and `_`, all `token` characters. Made only by encoding, so a value
+/// encoded once (a flow token kept with a registration) is written again as it stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Base64UrlText<const N: usize>([u8; N]);
+
+impl<const N: usize> Base64UrlText<N> {
+    /// The encoding of `bytes`: whole base64 groups, `N` characters (checked when the
+    /// crate is built).
+    pub(crate) fn of<const M: usize>(bytes: &[u8; M]) -> Self {
+        const { assert!(M % 3 == 0 && N == M / 3 * 4) };
+        use base64::Engine;
+        let mut text = [b'A'; N];
+        // Cannot fail: the buffer holds exactly the encoding.
+        let _ = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(bytes, &mut text);
+        Base64UrlText(text)
+    }
+
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> fmt::Debug for Base64UrlText<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<const N: usize> sealed::Sealed for Base64UrlText<N> {}
+
+impl<const N: usize> AsHeaderValue for Base64UrlText<N> {
+    fn value_str(&self) -> &str {
+        self.as_str()
+    }
+}
+
 fn not_content_length() -> WriteError {
     WriteError::Invalid {
         what: "header name",
@@ -741,6 +779,23 @@ impl fmt::Display for ValueBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_base64url_text_is_what_the_builder_writes() {
+        let raw: [u8; 36] = std::array::from_fn(|i| (i * 37 + 250) as u8);
+        let text = Base64UrlText::<48>::of(&raw);
+        let mut v = ValueBuilder::with_capacity(48);
+        v.push_base64url(&raw);
+        assert_eq!(text.as_str(), v.as_str());
+        assert!(
+            text.as_str()
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+        let mut w = ValueBuilder::default();
+        w.push(&text);
+        assert_eq!(w.as_str(), v.as_str());
+    }
     use crate::message::header::params::unquote;
     use proptest::prelude::*;
 

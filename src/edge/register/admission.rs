@@ -43,9 +43,12 @@ pub(crate) fn served<'c>(
 }
 
 /// Admits the registration `facts` describes for the user `auth` names, at `now`.
+/// `aor_key` is the To URI's binding form ([`crate::edge::aor::aor_key`]), `None` when
+/// it has none (such an AOR equals no identity).
 pub(crate) fn admit<'m>(
     config: &Config,
     facts: &RequestFacts<'m>,
+    aor_key: Option<&[u8]>,
     auth: &Authorization,
     now: SystemTime,
 ) -> Result<Admission<'m>, RejectCause> {
@@ -53,7 +56,7 @@ pub(crate) fn admit<'m>(
     if aor_uri.password().is_some() {
         return Err(RejectCause::PasswordInAor);
     }
-    if !owns(auth, &aor_uri) {
+    if !owns(auth, &aor_uri, aor_key.is_some()) {
         return Err(RejectCause::IdentityMismatch);
     }
     let mut admission = Admission {
@@ -109,11 +112,12 @@ pub(crate) fn admit<'m>(
 
 /// Whether `aor` is one of the token's public identities. An IMPU written exactly as
 /// the AOR parses to the same URI, so it needs no parse of its own (the usual case: the
-/// client registers one of its identities as is).
-fn owns(auth: &Authorization, aor: &Uri<'_>) -> bool {
+/// client registers one of its identities as is), and it is that identity exactly when
+/// the AOR has a binding form (`keyed`): an AOR equals itself when it equals anything.
+fn owns(auth: &Authorization, aor: &Uri<'_>, keyed: bool) -> bool {
     auth.impus.iter().any(|impu| {
         if impu.as_str() == aor.as_str() {
-            same_aor(aor, aor)
+            keyed
         } else {
             Uri::parse(impu.as_str()).is_ok_and(|u| same_aor(&u, aor))
         }

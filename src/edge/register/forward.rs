@@ -174,7 +174,7 @@ pub(crate) fn build(
         // RFC 5626 5.2: the token names the flow, this start of the edge and the AOR,
         // so a terminating request for another user cannot be steered onto this
         // connection.
-        v.push_base64url(path);
+        v.push(path);
         v.push(&AT)
             .push(&config.edge_host)
             .push(&if facts.contacts.outbound { LR_OB } else { LR });

@@ -26,7 +26,7 @@ pub(crate) use verdict::Source;
 use super::aor::aor_key;
 use super::config::Config;
 use super::decision::{Admitted, DropReason, RejectCause};
-use super::flow_token::PATH_RAW_LEN;
+use super::flow_token::PathText;
 use super::inbound::Inbound;
 use super::registrations;
 use crate::message::{HostPort, Message, RequestFacts, check_proxy_request};
@@ -63,8 +63,8 @@ pub(crate) struct Established<'a, 'm> {
     pub auth: &'a Authorization,
     /// Admission's lifetimes.
     pub admission: &'a Admission<'m>,
-    /// The Path token's bytes (bound to the flow, the epoch and the AOR).
-    pub path: &'a [u8; PATH_RAW_LEN],
+    /// The Path token (bound to the flow, the epoch and the AOR), as written.
+    pub path: &'a PathText,
 }
 
 /// The REGISTER forwarded to the core, and who was admitted.
@@ -85,9 +85,11 @@ pub(crate) fn run(
     let home = admission::served(config, facts)?;
     let token = take_token::take(config, msg, inbound)?;
     let auth = verdict::judge(source, &token, inbound.now)?;
-    let admission = admission::admit(config, facts, &auth, inbound.now)?;
-    // The AOR's binding form, once: the Path token and the registration use it.
-    let aor_key = aor_key(&facts.to.value.uri()).ok_or(Stop::Drop(DropReason::Write(
+    // The AOR's binding form, once: admission, the Path token and the registration
+    // use it.
+    let aor_key = aor_key(&facts.to.value.uri());
+    let admission = admission::admit(config, facts, aor_key.as_deref(), &auth, inbound.now)?;
+    let aor_key = aor_key.ok_or(Stop::Drop(DropReason::Write(
         crate::message::WriteError::Invalid {
             what: "To",
             expected: "a sip, sips or tel address of record",
@@ -98,7 +100,7 @@ pub(crate) fn run(
         .route_tokens(inbound.flow, &aor_key)
         .unwrap_or_else(|| config.codec.route_tokens(inbound.flow, &aor_key));
     let established = Established {
-        path: &routes.path,
+        path: &routes.path_text,
         facts,
         home,
         token: &token,
