@@ -689,12 +689,27 @@ impl ValueBuilder {
     pub fn push_ip(&mut self, ip: IpAddr) -> &mut Self {
         match ip {
             IpAddr::V4(v4) => {
+                // Into a stack buffer, then one append: at most 15 ASCII bytes.
+                let mut buf = [0u8; 15];
+                let mut n = 0;
                 for (i, octet) in v4.octets().into_iter().enumerate() {
                     if i > 0 {
-                        self.out.push('.');
+                        buf[n] = b'.';
+                        n += 1;
                     }
-                    self.push_decimal(octet);
+                    if octet >= 100 {
+                        buf[n] = b'0' + octet / 100;
+                        n += 1;
+                    }
+                    if octet >= 10 {
+                        buf[n] = b'0' + octet / 10 % 10;
+                        n += 1;
+                    }
+                    buf[n] = b'0' + octet % 10;
+                    n += 1;
                 }
+                self.out
+                    .push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
             }
             IpAddr::V6(v6) => {
                 use std::fmt::Write;

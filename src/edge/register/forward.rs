@@ -213,33 +213,46 @@ pub(crate) fn refuse_leak(bytes: &[u8], token: &Found<'_>) -> Result<(), Stop> {
 }
 
 /// Whether `needle` occurs in `haystack`, each of its bytes written as itself, as `%HH`
-/// (either case) or as `\c`. Candidates are found by jumping between the bytes a
-/// spelling can start with; each check reads at most three bytes per needle byte.
+/// (either case) or as `\c`. One pass jumps between occurrences of the needle's rarest
+/// byte in SIP text (far fewer false starts than its first, in a message of lowercase
+/// names) and of the escape characters; only an escape character in the haystack makes
+/// the other spellings possible, and then every spelling is searched for. Each check
+/// reads at most three bytes per needle byte.
 fn spelled_in(haystack: &[u8], needle: &[u8]) -> bool {
     let Some(&first) = needle.first() else {
         return true;
     };
-    // Without an escape character in the output, only the plain spelling can occur.
-    if memchr::memchr2(b'%', b'\\', haystack).is_none() {
-        // Jump between occurrences of the needle's rarest byte in SIP text rather than
-        // its first: far fewer false starts in a message of lowercase names.
-        let mut k = 0;
-        for (i, &c) in needle.iter().enumerate() {
-            if COMMONNESS[c as usize] < COMMONNESS[needle[k] as usize] {
-                k = i;
-                if COMMONNESS[c as usize] == 0 {
-                    break;
-                }
+    let mut k = 0;
+    for (i, &c) in needle.iter().enumerate() {
+        if COMMONNESS[c as usize] < COMMONNESS[needle[k] as usize] {
+            k = i;
+            if COMMONNESS[c as usize] == 0 {
+                break;
             }
         }
-        let rare = needle.get(k).copied().unwrap_or(first);
-        return memchr::memchr_iter(rare, haystack).any(|at| {
-            at.checked_sub(k)
-                .and_then(|from| haystack.get(from..from + needle.len()))
-                == Some(needle)
-        });
     }
-    memchr::memchr3_iter(first, b'%', b'\\', haystack).any(|at| spelled_at(haystack, at, needle))
+    let rare = needle.get(k).copied().unwrap_or(first);
+    let any_spelling = || {
+        memchr::memchr3_iter(first, b'%', b'\\', haystack)
+            .any(|at| spelled_at(haystack, at, needle))
+    };
+    if matches!(rare, b'%' | b'\\') {
+        return any_spelling();
+    }
+    for at in memchr::memchr3_iter(rare, b'%', b'\\', haystack) {
+        if haystack[at] != rare {
+            // A spelling with escapes may start before this point: search them all.
+            return any_spelling();
+        }
+        let plain = at
+            .checked_sub(k)
+            .and_then(|from| haystack.get(from..from + needle.len()))
+            == Some(needle);
+        if plain {
+            return true;
+        }
+    }
+    false
 }
 
 /// How often each byte appears in SIP header text, roughly: lowercase letters and the
@@ -298,6 +311,12 @@ mod tests {
         assert!(!spelled_in(b"a%6", b"ab"));
         assert!(!spelled_in(b"a%zzb", b"ab"));
         assert!(!spelled_in(b"%%%%%%%%", b"ab"));
+        // An escape character before or after the token, unrelated to it; the token's
+        // escaped spelling before a plain occurrence of its rarest byte.
+        assert!(spelled_in(b"q=%20; x=a_bd", b"a_bd"));
+        assert!(spelled_in(b"x=a_bd; q=%20", b"a_bd"));
+        assert!(spelled_in(b"x=a%5Fbd; y=_", b"a_bd"));
+        assert!(!spelled_in(b"x=a%5Fbe; y=_", b"a_bd"));
     }
 
     #[test]
