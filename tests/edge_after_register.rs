@@ -167,6 +167,38 @@ fn a_2xx_to_register_leaves_the_registration_and_de_registration_ends_it() {
 }
 
 #[test]
+fn a_refresh_writes_the_path_its_registration_was_given_however_the_aor_is_spelt() {
+    let e = edge();
+    let first = register(&e, 1);
+    let path_of = |register: String| {
+        let fwd = forwarded(e.on_request(register.into_bytes(), &on(1)));
+        header(text(&fwd), "Path")[0].to_owned()
+    };
+    let refresh = text(REGISTER).replace("CSeq: 1 REGISTER", "CSeq: 2 REGISTER");
+    // As written before, then with the host in capitals (the same AOR, RFC 3261
+    // 19.1.4): the same Path URI both times, and still one registration.
+    let same = path_of(refresh.clone());
+    let upper = HOME.to_uppercase();
+    let respelt = refresh
+        .replace(
+            &format!("To: \"Bob\" <sip:bob@{HOME}>"),
+            &format!("To: \"Bob\" <sip:bob@{upper}>"),
+        )
+        .replace("CSeq: 2 REGISTER", "CSeq: 3 REGISTER");
+    assert!(respelt.contains(&upper));
+    let other_spelling = path_of(respelt);
+    for path in [&same, &other_spelling] {
+        assert!(
+            path.starts_with(&format!("<{first};")),
+            "{path} after {first}"
+        );
+    }
+    assert_eq!(e.registrations(), 1);
+    // Another flow's registration of the same AOR has a Path of its own.
+    assert_ne!(register(&e, 2), first);
+}
+
+#[test]
 fn an_initial_request_of_a_registered_client_carries_the_edges_assertions() {
     let e = edge();
     register(&e, 1);

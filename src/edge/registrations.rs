@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 
 use smallvec::SmallVec;
 
-use super::aor::aor_key;
+use super::aor::{AorKey, aor_key};
 use super::flow_token::RouteTokens;
 use super::inbound::{FlowId, Transport};
 use super::registered::Registered;
@@ -394,6 +394,20 @@ impl Registrations {
             }
         }
         Ok(())
+    }
+
+    /// What a refresh of the AOR written `aor` on `flow` reuses, if that AOR is
+    /// registered (or being registered) there and was written so: its binding form and
+    /// its route tokens. The binding form is a function of the text, so equal text gives
+    /// the held one; an AOR spelt otherwise is found by its key instead
+    /// ([`Registrations::route_tokens`]).
+    pub(crate) fn held(&self, flow: FlowId, aor: &str) -> Option<(AorKey, RouteTokens)> {
+        let t = self.lock();
+        t.flows
+            .get(&flow)?
+            .iter()
+            .find(|s| s.bound.aor == aor)
+            .map(|s| (AorKey::from_slice(&s.bound.aor_key), s.routes))
     }
 
     /// The route tokens kept for `flow` and the AOR `aor_key`, if it is registered (or

@@ -179,11 +179,8 @@ pub(crate) fn build(
             .push(&config.edge_host)
             .push(&if facts.contacts.outbound { LR_OB } else { LR });
     })?;
-    add(
-        &mut ed,
-        &HeaderName::Require,
-        &HeaderValue::from_static("path"),
-    )?;
+    const PATH_OPTION: HeaderValue = HeaderValue::from_static("path");
+    add(&mut ed, &HeaderName::Require, &PATH_OPTION)?;
     if let Some(id) = &config.visited_network_id {
         add(&mut ed, &HeaderName::PVisitedNetworkId, id)?;
     }

@@ -86,8 +86,13 @@ pub(crate) fn run(
     let token = take_token::take(config, msg, inbound)?;
     let auth = verdict::judge(source, &token, inbound.now)?;
     // The AOR's binding form, once: admission, the Path token and the registration
-    // use it.
-    let aor_key = aor_key(&facts.to.value.uri());
+    // use it. A refresh of the AOR as it was written reuses the form and the route
+    // tokens held with the registration.
+    let to = facts.to.value.uri();
+    let (aor_key, held) = match registrations.held(inbound.flow, to.as_str()) {
+        Some((key, routes)) => (Some(key), Some(routes)),
+        None => (aor_key(&to), None),
+    };
     let admission = admission::admit(config, facts, aor_key.as_deref(), &auth, inbound.now)?;
     let aor_key = aor_key.ok_or(Stop::Drop(DropReason::Write(
         crate::message::WriteError::Invalid {
@@ -95,9 +100,8 @@ pub(crate) fn run(
             expected: "a sip, sips or tel address of record",
         },
     )))?;
-    // A refresh reuses the route tokens minted with the registration.
-    let routes = registrations
-        .route_tokens(inbound.flow, &aor_key)
+    let routes = held
+        .or_else(|| registrations.route_tokens(inbound.flow, &aor_key))
         .unwrap_or_else(|| config.codec.route_tokens(inbound.flow, &aor_key));
     let established = Established {
         path: &routes.path_text,
