@@ -1,6 +1,8 @@
 //! [`Editor`]: builds a new message from a parsed one by splicing edits between the
 //! untouched spans of the original, into one buffer sized once.
 
+use std::cell::Cell;
+
 use bytes::Bytes;
 use smallvec::SmallVec;
 
@@ -73,6 +75,26 @@ pub struct Editor<'m> {
 /// Authorization and charging headers together.
 const SCRATCH_ROOM: usize = 1024;
 
+/// The largest scratch text kept for the next editor on the thread.
+const SPARE_MAX: usize = 16 * 1024;
+
+thread_local! {
+    // The scratch text of the last editor on this thread, emptied, kept for the next
+    // one: a steady stream of edits then allocates only their outputs.
+    static SPARE: Cell<String> = const { Cell::new(String::new()) };
+}
+
+impl Drop for Editor<'_> {
+    fn drop(&mut self) {
+        let cap = self.scratch.capacity();
+        if cap > 0 && cap <= SPARE_MAX {
+            let mut spare = std::mem::take(&mut self.scratch);
+            spare.clear();
+            let _ = SPARE.try_with(|s| s.set(spare));
+        }
+    }
+}
+
 impl<'m> Editor<'m> {
     /// Starts editing `msg`.
     pub fn new(msg: &'m Message) -> Editor<'m> {
@@ -96,6 +118,7 @@ impl<'m> Editor<'m> {
 
     fn room(&mut self) {
         if self.scratch.capacity() == 0 {
+            self.scratch = SPARE.try_with(Cell::take).unwrap_or_default();
             self.scratch.reserve(SCRATCH_ROOM);
         }
     }
