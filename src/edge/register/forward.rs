@@ -36,6 +36,24 @@ pub(crate) fn build(
     } = *established;
     let mut ed = Editor::new(msg);
 
+    // RFC 3261 16.6 step 8: the edge's Via on top, its branch carrying the flow.
+    let call_id = msg.slice(facts.call_id.span);
+    let cseq = msg.slice(facts.cseq.span);
+    let client_via = msg.slice(facts.via.span);
+    let transaction = TransactionHash::of(&[client_via, call_id, cseq]);
+    let flow = inbound.flow;
+    // The branch carries the token's expiry, so the response path can tell a 423 asking
+    // for more than the token allows (TS 24.229 5.2.2) without keeping state.
+    let token_expires = auth
+        .expires_at
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs());
+    // Every value the edge writes is built straight into the editor's buffer from
+    // checked parts, so no value is scanned or copied again. The edits are made in
+    // about the order of the message (this first, the fields after), which is the
+    // order the editor writes them in.
+    hop::toward_core(&mut ed, config, inbound, facts, transaction, token_expires)?;
+
     // The client's credentials never reach the core: every Authorization and
     // Proxy-Authorization field goes (the token, any client `integrity-protected`,
     // and anything else the client asserted), replaced by the edge's own below.
@@ -123,22 +141,6 @@ pub(crate) fn build(
         })?;
         ed.set_request_uri(&kept)?;
     }
-
-    // RFC 3261 16.6 step 8: the edge's Via on top, its branch carrying the flow.
-    let call_id = msg.slice(facts.call_id.span);
-    let cseq = msg.slice(facts.cseq.span);
-    let client_via = msg.slice(facts.via.span);
-    let transaction = TransactionHash::of(&[client_via, call_id, cseq]);
-    let flow = inbound.flow;
-    // The branch carries the token's expiry, so the response path can tell a 423 asking
-    // for more than the token allows (TS 24.229 5.2.2) without keeping state.
-    let token_expires = auth
-        .expires_at
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs());
-    // Every value the edge writes is built straight into the editor's buffer from
-    // checked parts, so no value is scanned or copied again.
-    hop::toward_core(&mut ed, config, inbound, facts, transaction, token_expires)?;
 
     for &(span, limit) in &admission.lowered {
         ed.replace_span(span, Decimal::new(limit))?;

@@ -319,7 +319,10 @@ fn common<'m>(msg: &'m Message, walk: &Walk, request: bool) -> Result<Common<'m>
     }
     let via = vias(msg, walk.via)?;
     let from = typed(msg, from, "From", "20.20", NameAddr::parse)?;
-    let to = typed(msg, to, "To", "20.39", NameAddr::parse)?;
+    // The To of a REGISTER is usually its From: the URI checked once.
+    let to = typed(msg, to, "To", "20.39", |v| {
+        NameAddr::parse_like(v, &from.value)
+    })?;
     let call_id = typed(msg, call_id, "Call-ID", "20.8", parse_call_id)?;
     let cseq = typed(msg, cseq, "CSeq", "8.1.1.5", CSeq::parse)?;
     let cseq_text = msg.slice(cseq.span);

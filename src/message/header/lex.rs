@@ -188,6 +188,15 @@ pub(crate) fn trim(s: &str) -> (usize, &str) {
     (s.len() - start.len(), start.trim_end_matches(ws))
 }
 
+/// The part of `to` at the place `part` has in `from`: for a value parsed from one text
+/// and taken over for an equal text. The empty string if `part` is not inside `from`.
+pub(crate) fn rebase<'b>(part: &str, from: &str, to: &'b str) -> &'b str {
+    let start = (part.as_ptr() as usize).wrapping_sub(from.as_ptr() as usize);
+    to.get(start..start.wrapping_add(part.len()))
+        .filter(|_| start <= from.len())
+        .unwrap_or_default()
+}
+
 /// `s[a..e]`, or the empty string if the bounds are not character boundaries. Callers
 /// only cut at ASCII delimiters, so the fallback is never taken; it keeps the parsers
 /// total without a panicking slice.

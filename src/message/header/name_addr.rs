@@ -39,7 +39,16 @@ impl<'a> NameAddr<'a> {
         visit: impl FnMut(&Param<'a>),
     ) -> Result<Self, ParseError> {
         let (base, v) = trim(value);
-        Self::parse_trimmed(v, base, visit).map_err(|e| e.shifted(base))
+        Self::parse_trimmed(v, base, None, visit).map_err(|e| e.shifted(base))
+    }
+
+    /// [`NameAddr::parse`] of a value whose URI may be written as `like`'s (the To and
+    /// From of a REGISTER name the same address of record): then `like`'s URI, already
+    /// checked, is taken over rather than the same text parsed again. The result is
+    /// the one [`NameAddr::parse`] gives.
+    pub(crate) fn parse_like(value: &'a str, like: &NameAddr<'_>) -> Result<Self, ParseError> {
+        let (base, v) = trim(value);
+        Self::parse_trimmed(v, base, Some(&like.uri), |_| {}).map_err(|e| e.shifted(base))
     }
 
     /// Parses every element of a comma-separated list (Route, Path, P-Associated-URI...),
@@ -55,6 +64,7 @@ impl<'a> NameAddr<'a> {
     fn parse_trimmed(
         v: &'a str,
         base: usize,
+        like: Option<&Uri<'_>>,
         mut visit: impl FnMut(&Param<'a>),
     ) -> Result<Self, ParseError> {
         let b = v.as_bytes();
@@ -98,7 +108,11 @@ impl<'a> NameAddr<'a> {
                     .and_then(|r| memchr::memchr(b'>', r))
                     .map(|k| lt + k)
                     .ok_or_else(|| ParseError::expected("'>' closing the URI", b.len()))?;
-                let uri = Uri::parse(sub(v, lt + 1, gt)).map_err(|e| e.shifted(lt + 1))?;
+                let text = sub(v, lt + 1, gt);
+                let uri = match like.and_then(|u| u.rebased(text)) {
+                    Some(uri) => uri,
+                    None => Uri::parse(text).map_err(|e| e.shifted(lt + 1))?,
+                };
                 (uri, lt + 1, true, gt + 1)
             }
             None => {
@@ -110,7 +124,11 @@ impl<'a> NameAddr<'a> {
                 if let Some(q) = memchr::memchr(b'?', text.as_bytes()) {
                     return Err(ParseError::expected("'<' '>' around a URI with headers", q));
                 }
-                (Uri::parse(text)?, 0, false, end)
+                let uri = match like.and_then(|u| u.rebased(text)) {
+                    Some(uri) => uri,
+                    None => Uri::parse(text)?,
+                };
+                (uri, 0, false, end)
             }
         };
         // From/To tags are read for every dialog and transaction match: keep the first
@@ -230,6 +248,71 @@ mod tests {
     use super::*;
     use crate::message::ParseErrorKind;
     use crate::message::header::uri::Scheme;
+
+    /// Every part of `a` points into `text` exactly where `b`'s does into its own.
+    fn same_places(a: &NameAddr<'_>, text: &str, b: &NameAddr<'_>, other: &str) {
+        let at = |part: &str, whole: &str| part.as_ptr() as usize - whole.as_ptr() as usize;
+        let (ua, ub) = (a.uri(), b.uri());
+        assert_eq!(at(ua.as_str(), text), at(ub.as_str(), other));
+        if let (Some(x), Some(y)) = (ua.host_str(), ub.host_str()) {
+            assert_eq!(at(x, text), at(y, other));
+        }
+        if let (Some(x), Some(y)) = (ua.user(), ub.user()) {
+            assert_eq!(at(x, text), at(y, other));
+        }
+        for (x, y) in ua.params().zip(ub.params()) {
+            assert_eq!(at(x.name, text), at(y.name, other));
+        }
+    }
+
+    #[test]
+    fn a_value_parsed_like_another_is_the_value_parsed_alone() {
+        let values = [
+            "\"Bob\" <sip:bob@ims.example;user=phone>;tag=1",
+            "<sip:bob@ims.example;user=phone>",
+            "sip:bob@ims.example;user=phone;tag=2",
+            "<sip:bob@IMS.example>",
+            "<sips:bob:pw@[2001:db8::1]:5061;transport=tls?subject=x>",
+            "<tel:+1-555-0100;phone-context=example.com>",
+            "<urn:service:sos>",
+            "<sip:bob@ims.example;;>",
+            "<sip:b b@ims.example>",
+            "sip:bob@ims.example?x=1",
+        ];
+        for like_text in values {
+            let Ok(like) = NameAddr::parse(like_text) else {
+                continue;
+            };
+            for v in values {
+                let alone = NameAddr::parse(v);
+                let liked = NameAddr::parse_like(v, &like);
+                assert_eq!(liked, alone, "{v} like {like_text}");
+                if let (Ok(a), Ok(b)) = (&liked, &alone) {
+                    same_places(a, v, b, v);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_like_any_value_changes_nothing(
+            like in "(\"[a-z ]{0,4}\" )?<(sip|sips|tel):[a-z0-9+.;=@:-]{0,16}>(;tag=[a-z0-9]{1,4})?",
+            v in "(\"[a-z ]{0,4}\" )?<?(sip|sips|tel):[a-z0-9+.;=@:-]{0,16}>?(;tag=[a-z0-9]{1,4})?",
+        ) {
+            if let Ok(like) = NameAddr::parse(&like) {
+                proptest::prop_assert_eq!(NameAddr::parse_like(&v, &like), NameAddr::parse(&v));
+                // The same URI written in both: taken over, in place.
+                let text = like.uri().as_str().to_owned();
+                let own = format!("<{text}>");
+                let (a, b) = (NameAddr::parse_like(&own, &like), NameAddr::parse(&own));
+                proptest::prop_assert_eq!(&a, &b);
+                if let (Ok(a), Ok(b)) = (a, b) {
+                    same_places(&a, &own, &b, &own);
+                }
+            }
+        }
+    }
 
     fn ok(s: &str) -> NameAddr<'_> {
         NameAddr::parse(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))

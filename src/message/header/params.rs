@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::lex::{class, hex_val, is, scan_quoted, skip_class, skip_lws, skip_token, sub};
+use super::lex::{class, hex_val, is, rebase, scan_quoted, skip_class, skip_lws, skip_token, sub};
 use crate::message::ParseError;
 
 /// One parameter as it appears in the text.
@@ -124,6 +124,16 @@ pub struct Params<'a> {
 }
 
 impl<'a> Params<'a> {
+    /// This section as read from `raw`, a text equal to the one it was read from (see
+    /// [`crate::message::header::Uri`]'s `rebased`).
+    pub(crate) fn rebased<'b>(&self, from: &str, raw: &'b str) -> Params<'b> {
+        Params {
+            raw: rebase(self.raw, from, raw),
+            base: self.base,
+            style: self.style,
+        }
+    }
+
     /// Validates `raw` as a section of `style`; `base` is the offset of `raw` within
     /// the parser's input, used for error offsets and [`Param::range`].
     #[inline]

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::host::{Host, parse_host_at, parse_port};
-use super::lex::{class, hex_val, sub};
+use super::lex::{class, hex_val, rebase, sub};
 use super::params::{Param, Params, Style, scan_escaped};
 use crate::message::{ParseError, ParseErrorKind};
 
@@ -192,6 +192,39 @@ impl<'a> Uri<'a> {
         self.user = Some(number);
         self.params = Params::parse(sub(s, end, s.len()), end, Style::Uri)?;
         Ok(())
+    }
+
+    /// This URI as parsed from `raw`, a text equal to the one it was parsed from: the
+    /// same parse, its parts taken from `raw`, without reading `raw` again. `None` when
+    /// the texts differ.
+    pub(crate) fn rebased<'b>(&self, raw: &'b str) -> Option<Uri<'b>> {
+        if raw != self.raw {
+            return None;
+        }
+        let from = self.raw;
+        let at = |part: &str| rebase(part, from, raw);
+        Some(Uri {
+            raw,
+            scheme: match self.scheme {
+                Scheme::Sip => Scheme::Sip,
+                Scheme::Sips => Scheme::Sips,
+                Scheme::Tel => Scheme::Tel,
+                Scheme::Other(s) => Scheme::Other(at(s)),
+            },
+            user: self.user.map(at),
+            password: self.password.map(at),
+            host: self.host.map(|(host, text)| {
+                let host = match host {
+                    Host::Domain(d) => Host::Domain(at(d)),
+                    Host::Ipv4(a) => Host::Ipv4(a),
+                    Host::Ipv6(a) => Host::Ipv6(a),
+                };
+                (host, at(text))
+            }),
+            port: self.port,
+            params: self.params.rebased(from, raw),
+            headers: self.headers.rebased(from, raw),
+        })
     }
 
     /// The whole URI text, as written.
