@@ -132,6 +132,8 @@ fn unsupported_versions() {
         (b"SIP/1.0 200 OK\r\nl: 0\r\n\r\n", 0),
         (b"INVITE sip:a@b SIP/7.0\r\nl: 0\r\n\r\n", 15),
         (b"INVITE sip:a@b SIP/20.0\r\nl: 0\r\n\r\n", 15),
+        (b"INVITE sip:a@b SIP/2.00\r\nl: 0\r\n\r\n", 15),
+        (b"SIP/2.01 200 OK\r\nl: 0\r\n\r\n", 0),
     ] {
         let e = err(text);
         assert_eq!(e.kind, ParseErrorKind::UnsupportedVersion);

@@ -305,7 +305,7 @@ impl Edge {
     ) -> RequestDecision {
         // An ACK is never answered (RFC 3261 17.1.1.3, 17.2.1): one the edge does not
         // forward stays here.
-        if msg.method() == Some("ACK") && outcome.is_err() {
+        if outcome.is_err() && msg.method_bytes() == Some(b"ACK") {
             return RequestDecision::Drop(match outcome {
                 Err(Stop::Drop(reason)) => reason,
                 _ => DropReason::Ack,

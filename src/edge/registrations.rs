@@ -346,11 +346,12 @@ impl Registrations {
         let mut t = self.lock();
         let until = now + ADMISSION_LIFETIME;
         let fetch = view.expires != Some(0) && view.contacts().next().is_none();
-        match t.find(flow, view.aor_key) {
-            Some(id) => {
-                let Some(slot) = t.slot(flow, id) else {
-                    return Ok(());
-                };
+        let held = t
+            .flows
+            .get_mut(&flow)
+            .and_then(|slots| slots.iter_mut().find(|s| s.bound.aor_key == view.aor_key));
+        match held {
+            Some(slot) => {
                 let next = (!fetch && !view.same_as(&slot.bound))
                     .then(|| Arc::new(view.to_bound(Some(&slot.bound))));
                 slot.pending = Some(Pending {
@@ -362,7 +363,12 @@ impl Registrations {
                 });
                 // A live registration keeps its own deadline; an admission only extends.
                 let deadline = slot.live.as_ref().map_or(until, |l| l.ends.max(until));
-                t.set_deadline(flow, id, deadline);
+                let old = std::mem::replace(&mut slot.deadline, deadline);
+                let id = slot.id;
+                if old != deadline {
+                    t.deadlines.remove(&(old, flow, id));
+                    t.deadlines.insert((deadline, flow, id));
+                }
             }
             None => {
                 if t.entries >= self.capacity {

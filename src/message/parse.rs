@@ -90,6 +90,11 @@ fn sip_version(i: &[u8]) -> Res<'_, (&[u8], &[u8])> {
 /// Checks `SIP/2.0` at `at` in `line`; returns the offset just past it.
 fn check_version(line: &[u8], at: usize, base: usize) -> Result<usize, ParseError> {
     let rest = line.get(at..).unwrap_or_default();
+    // The version as every element writes it, tested first: the same answer as the
+    // grammar below, which reads the other spellings.
+    if rest.starts_with(b"SIP/2.0") && !rest.get(7).is_some_and(u8::is_ascii_digit) {
+        return Ok(at + 7);
+    }
     match sip_version(rest) {
         Ok((left, (major, minor))) => {
             if major != b"2" || minor != b"0" {

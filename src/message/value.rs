@@ -742,15 +742,27 @@ impl ValueBuilder {
 
     /// Appends `bytes` in upper-case hex.
     pub fn push_hex(&mut self, bytes: &[u8]) -> &mut Self {
-        const HEX: &[u8; 16] = b"0123456789ABCDEF";
-        let mut buf = [0u8; 64];
+        // Both digits of a byte with one lookup.
+        const PAIRS: [[u8; 2]; 256] = {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            let mut t = [[0u8; 2]; 256];
+            let mut i = 0;
+            while i < 256 {
+                t[i] = [HEX[i >> 4], HEX[i & 15]];
+                i += 1;
+            }
+            t
+        };
+        let mut buf = [[0u8; 2]; 32];
         self.out.reserve(bytes.len() * 2);
         for chunk in bytes.chunks(32) {
-            for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
-                pair[0] = HEX[usize::from(b >> 4)];
-                pair[1] = HEX[usize::from(b & 15)];
+            for (pair, &b) in buf.iter_mut().zip(chunk) {
+                *pair = PAIRS[usize::from(b)];
             }
-            let text = buf.get(..chunk.len() * 2).unwrap_or_default();
+            let text = buf
+                .as_flattened()
+                .get(..chunk.len() * 2)
+                .unwrap_or_default();
             self.out
                 .push_str(std::str::from_utf8(text).unwrap_or_default());
         }

@@ -275,7 +275,7 @@ fn required(
     fields: Fields,
     name: HeaderName,
 ) -> Result<(usize, &HeaderField), Violation> {
-    single(msg, fields, name)?.ok_or(Violation::Missing {
+    single(msg, fields, name)?.ok_or_else(|| Violation::Missing {
         header: name.canonical().unwrap_or("header"),
         offset: msg.head_end(),
     })
