@@ -94,12 +94,12 @@ pub(crate) fn run(
         None => (aor_key(&to), None),
     };
     let admission = admission::admit(config, facts, aor_key.as_deref(), &auth, inbound.now)?;
-    let aor_key = aor_key.ok_or_else(|| {
-        Stop::Drop(DropReason::Write(crate::message::WriteError::Invalid {
+    let aor_key = aor_key.ok_or(Stop::Drop(DropReason::Write(
+        crate::message::WriteError::Invalid {
             what: "To",
             expected: "a sip, sips or tel address of record",
-        }))
-    })?;
+        },
+    )))?;
     let routes = held
         .or_else(|| registrations.route_tokens(inbound.flow, &aor_key))
         .unwrap_or_else(|| config.codec.route_tokens(inbound.flow, &aor_key));
