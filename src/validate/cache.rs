@@ -204,14 +204,21 @@ fn bucket_key(token: &[u8]) -> u64 {
         .get(token.len().saturating_sub(32)..)
         .unwrap_or_default();
     let mut h = (token.len() as u64) ^ 0x243f_6a88_85a3_08d3;
-    for chunk in tail.chunks(8) {
-        let mut word = [0u8; 8];
-        for (w, b) in word.iter_mut().zip(chunk) {
-            *w = *b;
-        }
-        h = (h ^ u64::from_le_bytes(word))
+    let mix = |h: u64, word: u64| {
+        (h ^ word)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .rotate_left(31);
+            .rotate_left(31)
+    };
+    let words = tail.chunks_exact(8);
+    let rest = words.remainder();
+    for chunk in words {
+        h = mix(h, u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+    }
+    // A short tail (a token under 32 bytes) is zero-padded to a last word.
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        h = mix(h, u64::from_le_bytes(word));
     }
     // The 64-bit finaliser of MurmurHash3, so every input bit reaches every output bit.
     h ^= h >> 33;
@@ -389,6 +396,30 @@ impl<V: Validator> Validator for CachingValidator<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bucket_key_reads_the_tail_word_by_word_as_a_byte_copy_would() {
+        fn bytewise(token: &[u8]) -> u64 {
+            let tail = &token[token.len().saturating_sub(32)..];
+            let mut h = (token.len() as u64) ^ 0x243f_6a88_85a3_08d3;
+            for chunk in tail.chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                h = (h ^ u64::from_le_bytes(word))
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                    .rotate_left(31);
+            }
+            h ^= h >> 33;
+            h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+            h ^= h >> 33;
+            h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+            h ^ (h >> 33)
+        }
+        let long: Vec<u8> = (0..70u8).map(|i| i.wrapping_mul(37)).collect();
+        for n in 0..long.len() {
+            assert_eq!(bucket_key(&long[..n]), bytewise(&long[..n]), "{n}");
+        }
+    }
 
     #[test]
     fn constant_time_eq_compares_whole_slices() {
