@@ -43,7 +43,7 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
     let mut body = None;
     // Refusals are fine; only what is accepted must re-parse.
     let len = msg.as_bytes().len();
-    let _ = match u.int_in_range(0..=11)? {
+    let _ = match u.int_in_range(0..=16)? {
         0 => field(u)?.and_then(|(n, v)| ed.insert_top(&n, &v)),
         1 => field(u)?.and_then(|(n, v)| ed.append(&n, &v)),
         2 => field(u)?.and_then(|(n, v)| ed.insert_after(index, &n, &v)),
@@ -69,6 +69,39 @@ fn edit(u: &mut Unstructured<'_>, msg: &Message, ed: &mut Editor<'_>) -> Result<
             let a = u.int_in_range(0..=v)?;
             let b = u.int_in_range(a..=v)?;
             ed.remove_list_item(index, a..b)
+        }
+        // The writers that lend a builder over the editor's buffer: a value from the
+        // input, a number, and a cleared start, which must leave earlier edits alone.
+        12..=16 => {
+            let which = u.int_in_range(12..=16)?;
+            let v = value(u)?;
+            let n: u32 = u.arbitrary()?;
+            let clear_first: bool = u.arbitrary()?;
+            let at = u.int_in_range(0..=len)?;
+            let b = u.int_in_range(at..=len)?;
+            let build = |w: &mut sip_oauth::message::ValueBuilder| {
+                if clear_first {
+                    w.push_decimal(n);
+                    w.clear();
+                }
+                if let Ok(v) = &v {
+                    w.push(v);
+                }
+                w.push_decimal(n);
+            };
+            match (which, Token::try_from(text(u)?)) {
+                (12, Ok(name)) => ed.insert_top_with(&name, build),
+                (13, Ok(name)) => ed.insert_before_with(index, &name, build),
+                (14, Ok(name)) => ed.append_with(&name, build),
+                (15, _) => ed.insert_text_with(at, build),
+                (_, _) => ed.replace_span_with(
+                    Span {
+                        start: at as u32,
+                        end: b as u32,
+                    },
+                    build,
+                ),
+            }
         }
         7 => {
             let len = u.int_in_range(0..=64)?;
