@@ -178,15 +178,16 @@ fn scscf_refuses_requests_from_outside_the_trust_domain_and_foreign_routes() {
 // The whole path in this process: two clients over WebSocket, the edge, the S-CSCF.
 
 mod lab {
-    use std::net::SocketAddr;
+
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
 
     use super::HOME;
-    use super::common::args::Settings;
-    use super::common::edge_server::{Bound, EdgeServer};
-    use super::common::edge_setup;
-    use super::common::registrar::{self, Registrar};
+
+    use super::common::edge_server::EdgeServer;
+
+    use super::common::lab;
+    use super::common::registrar::Registrar;
     use super::common::tokens::{Claims, Signer};
     use super::common::wic_client::Wic;
     use tokio::task::JoinSet;
@@ -205,14 +206,10 @@ mod lab {
 
     /// Starts the S-CSCF (over UDP, or TCP when `core_tcp`) and the edge in front of it.
     pub async fn start(core_tcp: bool) -> Lab {
-        let mut core = JoinSet::new();
-        let (sock, listener) = registrar::bind("127.0.0.1:0".parse().unwrap(), core_tcp)
+        let core = lab::core(HOME, "127.0.0.1:0".parse().unwrap(), core_tcp)
             .await
             .unwrap();
-        let core_addr: SocketAddr = sock.local_addr().unwrap();
-        let reg = Arc::new(Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]));
-        registrar::serve(reg.clone(), Some(sock), listener, &mut core);
-        let core_addr = core_addr.to_string();
+        let core_addr = core.addr.to_string();
         let args = [
             "--ws-listen",
             "127.0.0.1:0",
@@ -233,18 +230,12 @@ mod lab {
             "--audience",
             AUDIENCE,
         ];
-        let settings =
-            Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "").unwrap();
-        let bound = Bound::bind(edge_setup::addrs(&settings).unwrap())
-            .await
-            .unwrap();
-        let url = format!("ws://{}/", bound.ws_addr().unwrap());
-        let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
+        let started = lab::edge(&args, None).await.unwrap();
         Lab {
-            server: EdgeServer::start(edge, bound, None),
-            url,
-            registrar: reg,
-            _core: core,
+            server: started.server,
+            url: format!("ws://{}/", started.ws.unwrap()),
+            registrar: core.registrar,
+            _core: core.tasks,
         }
     }
 

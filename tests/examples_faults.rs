@@ -7,13 +7,10 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use common::args::Settings;
-use common::edge_server::{Bound, EdgeServer};
-use common::edge_setup;
-use common::registrar::{self, Registrar};
+use common::edge_server::EdgeServer;
+use common::lab;
 use common::stream::{Item, SipReader};
 use common::tokens::{Claims, Signer};
 use tokio::io::AsyncWriteExt;
@@ -33,11 +30,7 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
 /// Starts the stand-in S-CSCF on `addr` (UDP and TCP on one port).
 async fn start_core(addr: SocketAddr) -> JoinSet<()> {
-    let mut tasks = JoinSet::new();
-    let (udp, tcp) = registrar::bind(addr, true).await.unwrap();
-    let reg = Arc::new(Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]));
-    registrar::serve(reg, Some(udp), tcp, &mut tasks);
-    tasks
+    lab::core(HOME, addr, true).await.unwrap().tasks
 }
 
 async fn start_edge(core: SocketAddr) -> (EdgeServer, SocketAddr) {
@@ -66,14 +59,8 @@ async fn start_edge_over(core: SocketAddr, transport: &str) -> (EdgeServer, Sock
         "--audience",
         AUDIENCE,
     ];
-    let settings =
-        Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "").unwrap();
-    let bound = Bound::bind(edge_setup::addrs(&settings).unwrap())
-        .await
-        .unwrap();
-    let tcp = bound.tcp_addr().unwrap();
-    let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
-    (EdgeServer::start(edge, bound, None), tcp)
+    let started = lab::edge(&args, None).await.unwrap();
+    (started.server, started.tcp.unwrap())
 }
 
 fn register(user: &str) -> String {

@@ -6,13 +6,10 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use common::args::Settings;
-use common::edge_server::{Bound, EdgeServer};
-use common::edge_setup;
-use common::registrar::{self, Registrar};
+use common::edge_server::EdgeServer;
+use common::lab;
 use common::tokens::{Claims, Signer};
 use common::wic_client::Wic;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -57,13 +54,10 @@ fn sample(body: &str, name: &str) -> Option<f64> {
 }
 
 async fn start() -> (EdgeServer, SocketAddr, JoinSet<()>) {
-    let mut core = JoinSet::new();
-    let (sock, _) = registrar::bind("127.0.0.1:0".parse().unwrap(), false)
+    let core = lab::core(HOME, "127.0.0.1:0".parse().unwrap(), false)
         .await
         .unwrap();
-    let core_addr = sock.local_addr().unwrap().to_string();
-    let reg = Arc::new(Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]));
-    registrar::serve(reg, Some(sock), None, &mut core);
+    let core_addr = core.addr.to_string();
     let args = [
         "--ws-listen",
         "127.0.0.1:0",
@@ -82,14 +76,8 @@ async fn start() -> (EdgeServer, SocketAddr, JoinSet<()>) {
         "--audience",
         AUDIENCE,
     ];
-    let settings =
-        Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "").unwrap();
-    let bound = Bound::bind(edge_setup::addrs(&settings).unwrap())
-        .await
-        .unwrap();
-    let ws = bound.ws_addr().unwrap();
-    let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
-    (EdgeServer::start(edge, bound, None), ws, core)
+    let started = lab::edge(&args, None).await.unwrap();
+    (started.server, started.ws.unwrap(), core.tasks)
 }
 
 #[tokio::test]

@@ -9,17 +9,15 @@ mod common;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::args::Settings;
-use common::edge_server::{Bound, EdgeServer};
-use common::registrar::{self, Registrar};
+use common::edge_server::EdgeServer;
+use common::lab;
+use common::stream;
 use common::tls_certs::{self, SelfSigned};
 use common::tokens::{Claims, Signer};
 use common::wic_client::Wic;
-use common::{edge_setup, stream};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
@@ -69,13 +67,10 @@ impl Drop for Scratch {
 async fn setup(cert: &SelfSigned, poll: Duration) -> Setup {
     let dir = scratch_dir();
     let (cert_file, key_file) = cert.write_to(&dir).unwrap();
-    let mut core = JoinSet::new();
-    let (sock, _) = registrar::bind("127.0.0.1:0".parse().unwrap(), false)
+    let core = lab::core(HOME, "127.0.0.1:0".parse().unwrap(), false)
         .await
         .unwrap();
-    let core_addr = sock.local_addr().unwrap().to_string();
-    let reg = Arc::new(Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]));
-    registrar::serve(reg, Some(sock), None, &mut core);
+    let core_addr = core.addr.to_string();
     let (cert_file, key_file) = (
         cert_file.display().to_string(),
         key_file.display().to_string(),
@@ -104,28 +99,14 @@ async fn setup(cert: &SelfSigned, poll: Duration) -> Setup {
         "--audience",
         AUDIENCE,
     ];
-    let settings =
-        Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "").unwrap();
-    let (secure, certs) = edge_setup::secure(&settings).unwrap().unwrap();
-    let bound = Bound::bind(edge_setup::addrs(&settings).unwrap())
-        .await
-        .unwrap()
-        .bind_secure(secure, certs.poll_every(poll))
-        .await
-        .unwrap();
-    let (ws, wss, tls) = (
-        bound.ws_addr().unwrap(),
-        bound.wss_addr().unwrap(),
-        bound.tls_addr().unwrap(),
-    );
-    let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
+    let started = lab::edge(&args, Some(poll)).await.unwrap();
     Setup {
-        server: EdgeServer::start(edge, bound, None),
-        ws,
-        wss,
-        tls,
+        server: started.server,
+        ws: started.ws.unwrap(),
+        wss: started.wss.unwrap(),
+        tls: started.tls.unwrap(),
         dir: Scratch(dir),
-        _core: core,
+        _core: core.tasks,
     }
 }
 

@@ -6,13 +6,13 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use common::args::Settings;
 use common::core_peer::Peer;
-use common::edge_server::{Bound, EdgeServer};
+use common::edge_server::EdgeServer;
+use common::lab;
 use common::registrar::{self, Registrar};
 use common::tokens::{Claims, Signer};
 use common::wic_client::Wic;
@@ -35,13 +35,10 @@ struct Setup {
 }
 
 async fn setup(token_location: &str) -> Setup {
-    let mut core = JoinSet::new();
-    let (sock, _) = registrar::bind("127.0.0.1:0".parse().unwrap(), false)
+    let core = lab::core(HOME, "127.0.0.1:0".parse().unwrap(), false)
         .await
         .unwrap();
-    let core_addr = sock.local_addr().unwrap().to_string();
-    let reg = Arc::new(Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]));
-    registrar::serve(reg, Some(sock), None, &mut core);
+    let core_addr = core.addr.to_string();
     let args = [
         "--ws-listen",
         "127.0.0.1:0",
@@ -62,18 +59,12 @@ async fn setup(token_location: &str) -> Setup {
         "--token-location",
         token_location,
     ];
-    let settings =
-        Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "").unwrap();
-    let bound = Bound::bind(edge_setup::addrs(&settings).unwrap())
-        .await
-        .unwrap();
-    let (ws, tcp) = (bound.ws_addr().unwrap(), bound.tcp_addr().unwrap());
-    let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
+    let started = lab::edge(&args, None).await.unwrap();
     Setup {
-        server: EdgeServer::start(edge, bound, None),
-        ws,
-        tcp,
-        _core: core,
+        server: started.server,
+        ws: started.ws.unwrap(),
+        tcp: started.tcp.unwrap(),
+        _core: core.tasks,
     }
 }
 

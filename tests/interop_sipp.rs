@@ -11,19 +11,15 @@
 
 #[path = "../examples/common/mod.rs"]
 mod common;
+mod sipp_run;
 
-use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
 
-use common::args::Settings;
-use common::edge_server::{Bound, EdgeServer};
-use common::edge_setup;
-use common::registrar::{self, Registrar};
+use common::edge_server::EdgeServer;
+use common::lab;
 use common::tokens::{Claims, Signer};
+use sipp_run::{Sipp, free_port, scenario, sipp_present, wait_bound, workdir};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 
@@ -31,154 +27,6 @@ const HOME: &str = "ims.mnc001.mcc001.3gppnetwork.org";
 const ISSUER: &str = "https://waf.example";
 const AUDIENCE: &str = "epcscf.visited.example";
 const SECRET: &str = "interop-secret-of-at-least-32-bytes";
-/// Upper bound on one sipp run, beyond sipp's own `-timeout`.
-const SIPP_DEADLINE: Duration = Duration::from_secs(40);
-
-fn scenario(name: &str) -> String {
-    format!("{}/tests/interop/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Whether sipp can run; `false` means skip (allowed only without `SIP_OAUTH_REQUIRE_SIPP`).
-fn sipp_present(test: &str) -> bool {
-    let found = Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if found {
-        return true;
-    }
-    assert!(
-        std::env::var_os("SIP_OAUTH_REQUIRE_SIPP").is_none(),
-        "{test}: sipp is not installed but SIP_OAUTH_REQUIRE_SIPP is set \
-         (install it with `apt-get install -y sip-tester`)"
-    );
-    eprintln!(
-        "SKIPPED {test}: sipp is not installed (apt-get install -y sip-tester); \
-         set SIP_OAUTH_REQUIRE_SIPP=1 to make this a failure"
-    );
-    false
-}
-
-/// A port free on 127.0.0.1 for both UDP and TCP at the time of the call.
-fn free_port() -> u16 {
-    for _ in 0..50 {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port");
-}
-
-/// Waits until something has bound `port` (sipp's server socket is up).
-fn wait_bound(port: u16, tcp: bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        let taken = if tcp {
-            TcpListener::bind(("127.0.0.1", port)).is_err()
-        } else {
-            UdpSocket::bind(("127.0.0.1", port)).is_err()
-        };
-        if taken {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("sipp did not bind port {port}");
-}
-
-/// A scratch directory for sipp's logs.
-fn workdir(test: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "sip-oauth-sipp-{}-{test}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// One sipp process with its logs.
-struct Sipp {
-    child: std::process::Child,
-    dir: PathBuf,
-    name: String,
-}
-
-impl Sipp {
-    fn spawn(dir: &Path, name: &str, args: &[String]) -> Sipp {
-        let out = std::fs::File::create(dir.join(format!("{name}.out"))).unwrap();
-        let err = out.try_clone().unwrap();
-        let child = Command::new("sipp")
-            .args(args)
-            .args([
-                "-nostdin",
-                "-timeout",
-                "20s",
-                "-timeout_error",
-                "-recv_timeout",
-                "10000",
-                "-trace_err",
-                "-error_file",
-            ])
-            .arg(dir.join(format!("{name}.errors.log")))
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("starting sipp");
-        Sipp {
-            child,
-            dir: dir.to_owned(),
-            name: name.to_owned(),
-        }
-    }
-
-    /// Waits for sipp to finish (killing it past the deadline) and fails the test unless
-    /// every call succeeded.
-    fn expect_success(mut self) {
-        let deadline = Instant::now() + SIPP_DEADLINE;
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break Some(s);
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let read = |suffix: &str| {
-            std::fs::read_to_string(self.dir.join(format!("{}.{suffix}", self.name)))
-                .unwrap_or_default()
-        };
-        let ok = status.is_some_and(|s| s.success());
-        if !ok {
-            let out = read("out");
-            let tail: String = out
-                .lines()
-                .rev()
-                .take(40)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n");
-            panic!(
-                "sipp {} failed ({status:?})\n--- errors ---\n{}\n--- output (tail) ---\n{tail}",
-                self.name,
-                read("errors.log")
-            );
-        }
-    }
-}
-
 /// The edge under test, running on its own runtime.
 struct EdgeUnderTest {
     rt: Runtime,
@@ -200,9 +48,7 @@ impl EdgeUnderTest {
         let mut core_tasks = JoinSet::new();
         let (server, udp, tcp) = rt.block_on(async {
             if registrar {
-                let (sock, listener) = registrar::bind(core, core_tcp).await.unwrap();
-                let reg = Arc::new(Registrar::new(HOME, vec!["127.0.0.1".parse().unwrap()]));
-                registrar::serve(reg, Some(sock), listener, &mut core_tasks);
+                core_tasks = lab::core(HOME, core, core_tcp).await.unwrap().tasks;
             }
             let core_s = core.to_string();
             let args = [
@@ -229,15 +75,8 @@ impl EdgeUnderTest {
                 "--home-domain",
                 HOME,
             ];
-            let settings =
-                Settings::parse(args.iter().map(|s| (*s).to_owned()), edge_setup::KNOWN, "")
-                    .unwrap();
-            let bound = Bound::bind(edge_setup::addrs(&settings).unwrap())
-                .await
-                .unwrap();
-            let (udp, tcp) = (bound.udp_addr().unwrap(), bound.tcp_addr().unwrap());
-            let edge = edge_setup::edge(&settings, &bound.default_edge_host()).unwrap();
-            (EdgeServer::start(edge, bound, None), udp, tcp)
+            let started = lab::edge(&args, None).await.unwrap();
+            (started.server, started.udp.unwrap(), started.tcp.unwrap())
         });
         EdgeUnderTest {
             rt,
@@ -310,7 +149,7 @@ fn valid_token_through_sipp_scscf(test: &str, client_tcp: bool, core_tcp: bool) 
     if !sipp_present(test) {
         return;
     }
-    let dir = workdir(test);
+    let dir = workdir("sipp", test);
     let core_port = free_port();
     let mut uas_args: Vec<String> = [
         "-sf",
@@ -371,7 +210,7 @@ fn bad_tokens_get_401(test: &str, client_tcp: bool) {
     if !sipp_present(test) {
         return;
     }
-    let dir = workdir(test);
+    let dir = workdir("sipp", test);
     let core: SocketAddr = ([127, 0, 0, 1], free_port()).into();
     let edge = EdgeUnderTest::start(core, false, true);
     let target = if client_tcp { edge.tcp } else { edge.udp };

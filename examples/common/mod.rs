@@ -13,6 +13,7 @@ pub mod edge_setup;
 pub mod fd_limit;
 pub mod http;
 pub mod jwks_fetch;
+pub mod lab;
 pub mod log;
 pub mod registrar;
 pub mod route_set;
