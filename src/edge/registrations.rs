@@ -280,14 +280,35 @@ impl Table {
         self.flows.get_mut(&flow)?.iter_mut().find(|s| s.id == id)
     }
 
+    /// The slot of `flow` for the AOR whose binding form is `aor_key`.
+    fn keyed(&self, flow: FlowId, aor_key: &[u8]) -> Option<&Slot> {
+        self.flows
+            .get(&flow)?
+            .iter()
+            .find(|s| s.bound.aor_key == aor_key)
+    }
+
+    /// [`Table::keyed`], to change.
+    fn keyed_mut(&mut self, flow: FlowId, aor_key: &[u8]) -> Option<&mut Slot> {
+        self.flows
+            .get_mut(&flow)?
+            .iter_mut()
+            .find(|s| s.bound.aor_key == aor_key)
+    }
+
     fn set_deadline(&mut self, flow: FlowId, id: u64, deadline: SystemTime) {
         let Some(slot) = self.slot(flow, id) else {
             return;
         };
         let old = std::mem::replace(&mut slot.deadline, deadline);
-        if old != deadline {
+        self.reindex(flow, id, old, deadline);
+    }
+
+    /// Moves slot `id` of `flow` in the ordered index from the deadline `old` to `new`.
+    fn reindex(&mut self, flow: FlowId, id: u64, old: SystemTime, new: SystemTime) {
+        if old != new {
             self.deadlines.remove(&(old, flow, id));
-            self.deadlines.insert((deadline, flow, id));
+            self.deadlines.insert((new, flow, id));
         }
     }
 
@@ -303,14 +324,6 @@ impl Table {
         if slots.is_empty() {
             self.flows.remove(&flow);
         }
-    }
-
-    fn find(&self, flow: FlowId, aor_key: &[u8]) -> Option<u64> {
-        self.flows
-            .get(&flow)?
-            .iter()
-            .find(|s| s.bound.aor_key == aor_key)
-            .map(|s| s.id)
     }
 }
 
@@ -346,11 +359,7 @@ impl Registrations {
         let mut t = self.lock();
         let until = now + ADMISSION_LIFETIME;
         let fetch = view.expires != Some(0) && view.contacts().next().is_none();
-        let held = t
-            .flows
-            .get_mut(&flow)
-            .and_then(|slots| slots.iter_mut().find(|s| s.bound.aor_key == view.aor_key));
-        match held {
+        match t.keyed_mut(flow, view.aor_key) {
             Some(slot) => {
                 let next = (!fetch && !view.same_as(&slot.bound))
                     .then(|| Arc::new(view.to_bound(Some(&slot.bound))));
@@ -365,10 +374,7 @@ impl Registrations {
                 let deadline = slot.live.as_ref().map_or(until, |l| l.ends.max(until));
                 let old = std::mem::replace(&mut slot.deadline, deadline);
                 let id = slot.id;
-                if old != deadline {
-                    t.deadlines.remove(&(old, flow, id));
-                    t.deadlines.insert((deadline, flow, id));
-                }
+                t.reindex(flow, id, old, deadline);
             }
             None => {
                 if t.entries >= self.capacity {
@@ -419,12 +425,7 @@ impl Registrations {
     /// The route tokens kept for `flow` and the AOR `aor_key`, if it is registered (or
     /// being registered) there.
     pub(crate) fn route_tokens(&self, flow: FlowId, aor_key: &[u8]) -> Option<RouteTokens> {
-        let t = self.lock();
-        t.flows
-            .get(&flow)?
-            .iter()
-            .find(|s| s.bound.aor_key == aor_key)
-            .map(|s| s.routes)
+        self.lock().keyed(flow, aor_key).map(|s| s.routes)
     }
 
     /// Applies the core's 2xx to a REGISTER for `aor_key` on `flow`: the admission
@@ -438,12 +439,10 @@ impl Registrations {
         now: SystemTime,
     ) {
         let mut t = self.lock();
-        let Some(id) = t.find(flow, aor_key) else {
+        let Some(slot) = t.keyed_mut(flow, aor_key) else {
             return;
         };
-        let Some(slot) = t.slot(flow, id) else {
-            return;
-        };
+        let id = slot.id;
         let Some(pending) = slot.pending.take().filter(|p| p.until >= now) else {
             return;
         };

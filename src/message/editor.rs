@@ -6,14 +6,12 @@ use std::cell::Cell;
 use bytes::Bytes;
 use smallvec::SmallVec;
 
-use super::value::ValueBuilder;
-
 use super::decimal::Decimal;
 use super::error::WriteError;
 use super::message::Message;
 use super::name::HeaderName;
 use super::span::Span;
-use super::value::{AsHeaderValue, FieldName};
+use super::value::{AsHeaderValue, FieldName, ValueBuilder};
 use super::write::check_request_uri;
 
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +129,12 @@ impl<'m> Editor<'m> {
         for p in parts {
             self.scratch.push_str(p);
         }
+        self.record(at, start, rank);
+    }
+
+    /// Records the edit of `at` whose text is the scratch text from `start` on.
+    #[inline]
+    fn record(&mut self, at: Span, start: usize, rank: Rank) {
         self.edits.push(Edit {
             at,
             text: Span::new(start, self.scratch.len()),
@@ -160,11 +164,7 @@ impl<'m> Editor<'m> {
         if name.is_some() {
             self.scratch.push_str("\r\n");
         }
-        self.edits.push(Edit {
-            at,
-            text: Span::new(start, self.scratch.len()),
-            rank,
-        });
+        self.record(at, start, rank);
     }
 
     fn push_field(

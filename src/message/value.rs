@@ -806,6 +806,8 @@ impl fmt::Display for ValueBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::header::params::unquote;
+    use proptest::prelude::*;
 
     #[test]
     fn inline_base64url_text_is_what_the_builder_writes() {
@@ -823,8 +825,6 @@ mod tests {
         w.push(&text);
         assert_eq!(w.as_str(), v.as_str());
     }
-    use crate::message::header::params::unquote;
-    use proptest::prelude::*;
 
     const BAD: [&str; 7] = [
         "a\r\nVia: x",

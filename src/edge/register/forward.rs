@@ -14,9 +14,7 @@ use crate::edge::hop;
 use crate::edge::inbound::Inbound;
 use crate::message::Span;
 use crate::message::decimal::Decimal;
-use crate::message::{
-    AsHeaderValue, Editor, FieldName, HeaderName, HeaderValue, Message, WriteError,
-};
+use crate::message::{Editor, HeaderName, HeaderValue, Message, WriteError};
 use crate::token::{Found, Place, copies};
 
 /// Builds the forwarded REGISTER.
@@ -148,11 +146,8 @@ pub(crate) fn build(
 
     // The edge's own headers go before Content-Length (or at the end).
     let anchor = facts.content_length;
-    let add = |ed: &mut Editor<'_>, name: &dyn FieldName, value: &dyn AsHeaderValue| {
-        hop::add(ed, anchor, name, value)
-    };
     if let Some(n) = admission.added_expires {
-        add(&mut ed, &HeaderName::Expires, &Decimal::new(n))?;
+        hop::add(&mut ed, anchor, &HeaderName::Expires, &Decimal::new(n))?;
     }
     let entity = auth.auth_entity.as_ref();
     let extra = match (&config.auth_entity, entity) {
@@ -164,7 +159,7 @@ pub(crate) fn build(
         push_annex_u(v, &auth.impi, realm, home, extra)
     })?;
     if let (AuthEntityAt::Header(name), Some(e)) = (&config.auth_entity, entity) {
-        add(&mut ed, name, &e.to_value())?;
+        hop::add(&mut ed, anchor, name, &e.to_value())?;
     }
     // RFC 3327 / RFC 5626 5.2: Path with the flow token, `ob` when the client uses outbound.
     const SIP: HeaderValue = HeaderValue::from_static("<sip:");
@@ -182,9 +177,9 @@ pub(crate) fn build(
             .push(&if facts.contacts.outbound { LR_OB } else { LR });
     })?;
     const PATH_OPTION: HeaderValue = HeaderValue::from_static("path");
-    add(&mut ed, &HeaderName::Require, &PATH_OPTION)?;
+    hop::add(&mut ed, anchor, &HeaderName::Require, &PATH_OPTION)?;
     if let Some(id) = &config.visited_network_id {
-        add(&mut ed, &HeaderName::PVisitedNetworkId, id)?;
+        hop::add(&mut ed, anchor, &HeaderName::PVisitedNetworkId, id)?;
     }
     const ICID: HeaderValue = HeaderValue::from_static("icid-value=");
     const ORIG_IOI: HeaderValue = HeaderValue::from_static(";orig-ioi=");
