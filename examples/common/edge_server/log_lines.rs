@@ -15,6 +15,8 @@ use sip_oauth::edge::{Admitted, FlowId, Registered, Rejection};
 use sip_oauth::message::header::{CSeq, NameAddr};
 use sip_oauth::message::{HeaderName, Message};
 
+use super::raw_fields;
+
 /// The target every event is written under (`RUST_LOG=epcscf=debug` selects them).
 const TARGET: &str = "epcscf";
 
@@ -206,23 +208,11 @@ impl Display for ResponseWhat<'_> {
 /// The method of the first CSeq header line of `bytes` (RFC 3261 20.16: `CSeq: 1 INVITE`;
 /// it has no compact form), found by scanning the header lines.
 fn cseq_method(bytes: &[u8]) -> Option<&str> {
-    // The start line is skipped; the header ends at the first empty line.
-    for line in bytes.split(|&b| b == b'\n').skip(1) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            return None;
-        }
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
-            continue;
-        };
-        if line[..colon].trim_ascii().eq_ignore_ascii_case(b"cseq") {
-            let value = std::str::from_utf8(&line[colon + 1..]).ok()?;
-            let mut parts = value.split_ascii_whitespace();
-            parts.next()?.parse::<u32>().ok()?;
-            return parts.next();
-        }
-    }
-    None
+    let (_, value) = raw_fields::lines(bytes)
+        .filter_map(raw_fields::name_value)
+        .find(|(name, _)| name.eq_ignore_ascii_case(b"cseq"))?;
+    let (_, method) = raw_fields::cseq_parts(value)?;
+    std::str::from_utf8(method).ok()
 }
 
 /// The address of record of a message, for the log (its To URI).

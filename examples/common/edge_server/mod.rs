@@ -32,6 +32,7 @@ mod dispatch;
 mod flows;
 mod log_lines;
 mod metrics;
+mod raw_fields;
 mod shutdown;
 mod tap;
 mod tcp_listener;

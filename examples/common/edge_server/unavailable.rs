@@ -17,6 +17,7 @@ use sip_oauth::message::{Builder, HeaderValue, Message, Token};
 
 use super::Shared;
 use super::log_lines::{self, Who};
+use super::raw_fields;
 
 /// Seconds a client is told to wait before retrying.
 pub(super) const RETRY_AFTER: &str = "5";
@@ -64,33 +65,20 @@ type Key = (Bytes, u32, Bytes);
 /// untracked, or is never settled and forgotten after [`FORGET_AFTER`].
 fn key_of(bytes: &Bytes) -> Option<Key> {
     let (mut call_id, mut cseq) = (None, None);
-    // The start line is skipped; the header ends at the first empty line.
-    let mut at = memchr::memchr(b'\n', bytes)? + 1;
-    while at < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-        let line = &bytes[at..end];
-        at = end + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            break;
-        }
+    for line in raw_fields::lines(bytes) {
         // Only Call-ID, its compact form `i`, and CSeq are looked for.
         if !matches!(line[0], b'c' | b'C' | b'i' | b'I') {
             continue;
         }
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
+        let Some((name, value)) = raw_fields::name_value(line) else {
             continue;
         };
-        let (name, value) = (line[..colon].trim_ascii(), line[colon + 1..].trim_ascii());
         // RFC 3261 7.3.3: `i` is Call-ID's compact form; CSeq has none.
         if name.eq_ignore_ascii_case(b"call-id") || name.eq_ignore_ascii_case(b"i") {
             call_id = Some(bytes.slice_ref(value));
         } else if name.eq_ignore_ascii_case(b"cseq") {
-            let mut parts = value
-                .split(|b| b.is_ascii_whitespace())
-                .filter(|p| !p.is_empty());
-            let seq = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
-            cseq = Some((seq, bytes.slice_ref(parts.next()?)));
+            let (seq, method) = raw_fields::cseq_parts(value)?;
+            cseq = Some((seq, bytes.slice_ref(method)));
         }
         if call_id.is_some() && cseq.is_some() {
             break;
